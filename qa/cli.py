@@ -1,0 +1,211 @@
+"""The ``qa`` command line: a thin edge over the library.
+
+Commands: index, sources, search, ask, serve, eval. Every command takes
+``--index DIR``. Errors from ``qa.errors`` become a message naming the fix
+and a non-zero exit code, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from qa.config import PROJECT_ROOT, Settings
+from qa.errors import QAError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "index_dir": getattr(args, "index", None),
+        "sources_dir": getattr(args, "sources", None),
+        "backend": getattr(args, "backend", None),
+        "model_path": getattr(args, "model", None),
+        "openai_base_url": getattr(args, "base_url", None),
+    }
+    return Settings.load(overrides)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.indexer import build_index
+
+    bar = _ProgressBar("embedding")
+    report = build_index(settings, rebuild=args.rebuild, progress=bar.update)
+    bar.close()
+    print(report.summary())
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.store import load_index
+
+    index = load_index(settings)
+    rows = [s.to_dict() for s in index.sources.values()]
+    if args.json:
+        print(json.dumps({"sources": rows, "built_at": index.manifest.get("built_at"),
+                          "updated_at": index.manifest.get("updated_at")}, ensure_ascii=False, indent=2))
+        return 0
+    for s in index.sources.values():
+        m = s.meta
+        who = ", ".join(m.authors) or "author unknown"
+        print(f"{s.source_id}  [{s.n_chunks} chunks]  {s.original_file}")
+        print(f"    {m.title}")
+        print(f"    {who}; {m.publisher or 'publisher unknown'}; {m.date or 'date unknown'}")
+        if m.url:
+            print(f"    {m.url}")
+    print(f"{len(index.chunks)} chunks; updated {index.manifest.get('updated_at')}; "
+          f"dense index: {index.manifest.get('dense_index')}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.retrieve import Retriever
+
+    retriever = Retriever.from_settings(settings)
+    hits = retriever.search(args.query, k=args.k, source_ids=args.source or None)
+    if args.json:
+        print(json.dumps({"query": args.query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        return 0
+    for h in hits:
+        where = f"{h.source.source_id} {h.chunk.start}-{h.chunk.end}"
+        if h.chunk.page:
+            where += f" p.{h.chunk.page}"
+        print(f"[{h.rank}] {h.score:.4f}  {where}  {h.source.meta.title}")
+        print("    " + h.chunk.clean_text[:300].replace("\n", " ") + ("…" if len(h.chunk.clean_text) > 300 else ""))
+    if not hits:
+        print("no passages found")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.answer import QA
+
+    qa = QA.from_settings(settings)
+    history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else None
+    if args.json:
+        answer = qa.ask(args.question, history=history)
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return 0
+    answer = None
+    for event in qa.stream(args.question, history=history):
+        if event.kind == "token":
+            print(event.text, end="", flush=True)
+        elif event.kind == "final":
+            answer = event.answer
+    print()
+    if answer is not None:
+        print("\n" + render_answer_text(answer))
+    return 0
+
+
+def render_answer_text(answer: Any) -> str:
+    """The checked answer and its references, for a terminal."""
+    lines = []
+    if answer.standalone_question != answer.question:
+        lines.append(f"(understood as: {answer.standalone_question})")
+    lines.append(answer.answer)
+    for c in answer.citations:
+        lines.append(f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})")
+        lines.append(f"      “{c.quote.strip()}”")
+    for s in answer.removed_sentences:
+        lines.append(f"  (removed, not supported by the sources: {s})")
+    for n in answer.notices:
+        lines.append(f"  note: {n}")
+    return "\n".join(lines)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.indexer import build_index
+
+    report = build_index(settings)
+    print(report.summary())
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import ui  # the Gradio app at the project root
+
+    ui.main(["--index", settings.index_dir] + (args.ui_args or []))
+    return 0
+
+
+class _ProgressBar:
+    """A tqdm bar created on first use (so nothing shows when nothing is embedded)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar: Any = None
+
+    def update(self, stage: str, n: int, total: int) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=self.label, unit="chunk", file=sys.stderr)
+        self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", help="index folder (default: index/ or QA_INDEX_DIR)")
+    model = argparse.ArgumentParser(add_help=False)
+    model.add_argument("--backend", choices=("llama_cpp", "transformers", "openai"), help="answer backend")
+    model.add_argument("--model", help="GGUF file or Hugging Face model folder (default: packaged Qwen2.5-Coder-1.5B)")
+    model.add_argument("--base-url", dest="base_url", help="OpenAI-compatible server URL, for --backend openai")
+
+    parser = argparse.ArgumentParser(prog="qa", description="Answers from your documents, every sentence cited.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", parents=[common], help="build or update the index (only changed files)")
+    p.add_argument("--sources", help="sources folder (default: sources/)")
+    p.add_argument("--rebuild", action="store_true", help="start over instead of updating")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("sources", parents=[common], help="list indexed sources")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("search", parents=[common], help="retrieve passages for a query")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--source", action="append", help="only this source id (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", parents=[common, model], help="answer a question with checked citations")
+    p.add_argument("question")
+    p.add_argument("--history", help="JSON file: [{role, content}, ...] of the conversation so far")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", parents=[common, model], help="update the index, then serve the chat page")
+    p.add_argument("--sources", help="sources folder (default: sources/)")
+    p.add_argument("ui_args", nargs=argparse.REMAINDER, help="arguments for ui.py (--host, --port, ...)")
+    p.set_defaults(func=cmd_serve)
+
+    try:
+        from qa.evaluation.cli import register
+    except ImportError:
+        pass
+    else:
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace, Settings], int] = args.func
+    try:
+        return func(args, _settings(args))
+    except QAError as err:
+        print(f"error: {err.user_message()}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

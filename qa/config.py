@@ -1,0 +1,155 @@
+"""All settings in one place: defaults < environment (QA_*) < explicit overrides.
+
+Built once at an edge (CLI, UI, eval) and passed down. Invalid values are
+rejected when the object is built, with a message naming the setting.
+Standard library only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from qa.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INDEX_FORMAT_VERSION = 1
+BACKENDS = ("llama_cpp", "transformers", "openai")
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+MODEL_PARTS = 22
+
+
+def _default_cache() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "qa-assistant")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the pipeline. Environment: ``QA_<FIELD NAME UPPERCASE>``."""
+
+    # where things live
+    sources_dir: str = str(PROJECT_ROOT / "sources")
+    index_dir: str = str(PROJECT_ROOT / "index")
+    cache_dir: str = field(default_factory=_default_cache)
+
+    # embedding and chunking (these shape the index: see index_fingerprint)
+    embed_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    embed_dim: int = 384
+    chunk_tokens: int = 160  # target word pieces per chunk (model window: 256)
+    chunk_max_tokens: int = 250  # hard cap, below the 256 window
+    chunk_overlap_sentences: int = 1
+    max_file_mb: float = 50.0
+    ann_threshold: int = 50_000  # chunks above which FAISS uses HNSW instead of exact search
+
+    # retrieval
+    top_k: int = 10
+    candidates: int = 50  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+
+    # answering
+    backend: str = "llama_cpp"
+    model_path: str = ""  # empty: assemble the packaged Qwen2.5-Coder-1.5B GGUF
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_model: str = "local"
+    openai_api_key: str = ""
+    n_ctx: int = 4096
+    n_threads: int = 0  # 0: all cores
+    max_new_tokens: int = 220
+    temperature: float = 0.0
+    seed: int = 0
+    timeout_s: float = 180.0
+    context_passages: int = 4
+    max_question_chars: int = 2000
+    min_relevance: float = 0.0  # cosine below which no passage counts as relevant
+    verify: bool = True
+    judge: str = "llm"  # "llm" (model yes/no on lexical survivors) or "lexical"
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ConfigError(
+                f"unknown backend {self.backend!r}",
+                f"use one of: {', '.join(BACKENDS)} (flag --backend or QA_BACKEND)",
+            )
+        if self.judge not in ("llm", "lexical"):
+            raise ConfigError(f"unknown judge {self.judge!r}", "use 'llm' or 'lexical' (QA_JUDGE)")
+        if not 16 <= self.chunk_tokens <= self.chunk_max_tokens <= 256:
+            raise ConfigError(
+                f"chunk sizes {self.chunk_tokens}/{self.chunk_max_tokens} out of range",
+                "need 16 <= chunk_tokens <= chunk_max_tokens <= 256 (the embedding window)",
+            )
+        for name in ("top_k", "candidates", "context_passages", "n_ctx", "max_new_tokens"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.chunk_overlap_sentences < 0 or self.n_threads < 0:
+            raise ConfigError("chunk_overlap_sentences and n_threads must not be negative")
+        if self.timeout_s <= 0 or self.max_file_mb <= 0:
+            raise ConfigError("timeout_s and max_file_mb must be positive")
+
+    @classmethod
+    def load(
+        cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Defaults, then ``QA_*`` environment variables, then non-None overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("QA_" + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, f.type, raw)
+        for key, value in (overrides or {}).items():
+            if value is None:
+                continue
+            if key not in {f.name for f in fields(cls)}:
+                raise ConfigError(f"unknown setting {key!r}")
+            values[key] = value
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def index_fingerprint(self) -> dict[str, Any]:
+        """The settings that shape an index: a mismatch on load means rebuild."""
+        return {
+            "format_version": INDEX_FORMAT_VERSION,
+            "embed_model": self.embed_model,
+            "embed_dim": self.embed_dim,
+            "chunk_tokens": self.chunk_tokens,
+            "chunk_max_tokens": self.chunk_max_tokens,
+            "chunk_overlap_sentences": self.chunk_overlap_sentences,
+        }
+
+
+def _coerce(name: str, type_name: Any, raw: str) -> Any:
+    t = str(type_name)
+    try:
+        if t == "int":
+            return int(raw)
+        if t == "float":
+            return float(raw)
+        if t == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise ConfigError(
+            f"environment variable QA_{name.upper()}={raw!r} is not a valid {t}",
+            f"fix or unset QA_{name.upper()}",
+        ) from None
+    return raw
+
+
+def relpath(path: str | Path) -> str:
+    """``path`` relative to the project root when inside it, else absolute."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(p)

@@ -1,0 +1,92 @@
+"""BM25 lexical search over chunks, for names, numbers and rare terms.
+
+Tokenising is ours (lower-case words, English stop words dropped, a light
+plural stemmer); scoring and persistence are bm25s, imported only here.
+"""
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from qa.sentences import words
+
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can could did do does for from had has have he her
+    his how i if in into is it its may might more most of on or our she should so such than
+    that the their them then there these they this those to was we were what when where
+    which while who whom why will with would you your about after also any between both
+    each other over under up out""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of ``text``: lower-case words minus stop words, accents and plurals folded."""
+    return [_stem(_fold(w)) for w in words(text) if w not in STOPWORDS]
+
+
+def _fold(word: str) -> str:
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of texts; rows match the chunk order."""
+
+    def __init__(self, retriever: object, n_docs: int) -> None:
+        self._bm25 = retriever
+        self.n_docs = n_docs
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        import bm25s
+
+        corpus = [tokenize(t) or ["\u2205"] for t in texts]
+        retriever = bm25s.BM25()
+        if corpus:
+            retriever.index(corpus, show_progress=False)
+        return cls(retriever, len(corpus))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.n_docs:
+            self._bm25.save(str(folder))  # type: ignore[attr-defined]
+
+    @classmethod
+    def load(cls, folder: Path, n_docs: int) -> LexicalIndex:
+        import bm25s
+
+        if not n_docs:
+            return cls(None, 0)
+        return cls(bm25s.BM25.load(str(folder)), n_docs)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for ``query`` (zeros when no term is known)."""
+        if not self.n_docs:
+            return np.zeros(0, dtype=np.float32)
+        vocab = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        terms = [t for t in tokenize(query) if t in vocab]
+        if not terms:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Top ``k`` (row, score) pairs with a positive score, best first."""
+        s = self.scores(query)
+        if not len(s):
+            return []
+        k = min(k, len(s))
+        top = np.argpartition(-s, k - 1)[:k]
+        top = top[np.argsort(-s[top], kind="stable")]
+        return [(int(i), float(s[i])) for i in top if s[i] > 0]

@@ -1,0 +1,241 @@
+"""Typed records passed between pipeline stages.
+
+Source -> Document -> Chunk -> Hit -> Answer. Every record is a frozen
+dataclass; character offsets always refer to the *stored text* of a source
+(the file itself for UTF-8 text sources, the extracted text kept in the index
+for PDF/HTML or re-encoded files), so any quote can be checked with
+``open(source_file, encoding="utf-8").read()[start:end]``.
+
+This module imports only the standard library.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    """Bibliographic metadata of one source (from the sidecar, never the text)."""
+
+    title: str
+    authors: tuple[str, ...] = ()
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["authors"] = list(self.authors)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SourceMeta:
+        return cls(
+            title=str(d.get("title") or ""),
+            authors=tuple(d.get("authors") or ()),
+            publisher=d.get("publisher"),
+            date=d.get("date"),
+            url=d.get("url"),
+        )
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source file read into text, with where each page starts (PDF only)."""
+
+    source_id: str
+    path: str  # original file, relative to the project root when possible
+    sha256: str  # of the original file's bytes
+    text: str  # the stored text that offsets refer to
+    text_is_file: bool  # True when ``text`` == open(path, encoding="utf-8").read()
+    page_starts: tuple[int, ...] = ()  # offset in ``text`` where page i+1 starts
+    warnings: tuple[str, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number holding ``offset``, or None when not paged."""
+        if not self.page_starts:
+            return None
+        page = 0
+        for i, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = i
+            else:
+                break
+        return page + 1
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage and its exact span in the stored text."""
+
+    chunk_id: str
+    source_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str  # stored_text[start:end], verbatim
+    clean_text: str  # cleaned text that is embedded, indexed and shown to the model
+    section: str | None = None
+    page: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Chunk:
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """An indexed source as the index knows it."""
+
+    source_id: str
+    source_file: str  # stored text the offsets refer to, relative to project root when possible
+    original_file: str  # the file as the maintainer added it
+    sha256: str
+    meta: SourceMeta
+    n_chunks: int = 0
+    kind: str = "txt"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["meta"] = self.meta.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SourceInfo:
+        d = dict(d)
+        d["meta"] = SourceMeta.from_dict(d["meta"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with its fused score and rank (1-based)."""
+
+    rank: int
+    score: float
+    chunk: Chunk
+    source: SourceInfo
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_score: float | None = None  # cosine of query and chunk
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``qa search --json`` hit shape."""
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "chunk_id": self.chunk.chunk_id,
+            "source_id": self.source.source_id,
+            "source_file": self.source.source_file,
+            "title": self.source.meta.title,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "page": self.chunk.page,
+            "section": self.chunk.section,
+            "text": self.chunk.text,
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+            "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered reference: the exact supporting span inside a cited chunk."""
+
+    n: int
+    chunk_id: str
+    source_id: str
+    source_file: str
+    title: str
+    start: int
+    end: int
+    quote: str  # stored_text[start:end]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether one cited passage supports one answer sentence, and who said so."""
+
+    n: int
+    supported: bool
+    judge: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One answer sentence with its (renumbered) citation keys."""
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+    verdicts: tuple[Verdict, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "citations": list(self.citations),
+            "supported": self.supported,
+            "verdicts": [asdict(v) for v in self.verdicts],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The full, checked result of one question."""
+
+    question: str
+    standalone_question: str
+    answer: str
+    refused: bool
+    sentences: tuple[Sentence, ...]
+    citations: tuple[Citation, ...]
+    retrieved: tuple[Hit, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+    removed_sentences: tuple[str, ...] = ()
+    invalid_citations: int = 0
+    raw_answer: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``qa ask --json`` shape."""
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "sentences": [s.to_json() for s in self.sentences],
+            "citations": [c.to_json() for c in self.citations],
+            "retrieved": [h.to_json() for h in self.retrieved],
+            "timings": self.timings,
+            "model": self.model,
+            "notices": list(self.notices),
+            "removed_sentences": list(self.removed_sentences),
+            "invalid_citations": self.invalid_citations,
+            "raw_answer": self.raw_answer,
+        }
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One step of a streamed answer, in order: status*, retrieved, token*, final.
+
+    kind: "status" (text: what is happening), "retrieved" (hits, standalone
+    question), "token" (text: the next piece of the draft answer) or "final"
+    (answer: the checked Answer; citations and verdicts are settled only here).
+    """
+
+    kind: str
+    text: str = ""
+    hits: tuple[Hit, ...] = ()
+    standalone_question: str | None = None
+    answer: Answer | None = None

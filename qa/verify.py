@@ -1,0 +1,121 @@
+"""Per-sentence support checking: does a cited passage state this sentence?
+
+Two judges behind one protocol: ``LexicalJudge`` (content-word recall, numbers
+must match; deterministic, no model) and ``LLMJudge`` (the answer model asked
+a strict yes/no question). ``check_sentence`` uses the lexical score as a fast
+filter (clear support accepted, clear non-support rejected) and the judge for
+the cases between; a sentence no cited passage supports may be re-cited to
+another retrieved passage that does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from qa.citations import best_span, support_score
+from qa.prompts import judge_messages
+from qa.records import Hit, Verdict
+from qa.sentences import sentence_spans
+
+LEXICAL_ACCEPT = 0.85  # content-word recall at which support is clear without a model
+LEXICAL_FLOOR = 0.34  # below it the passage cannot support the claim
+
+
+class SupportJudge(Protocol):
+    name: str
+    version: str
+
+    def supports(self, premise: str, claim: str) -> bool: ...
+
+
+class LexicalJudge:
+    """Supported when most content words of the claim (and all its numbers) are in the premise."""
+
+    name = "lexical-recall"
+    version = "1"
+
+    def __init__(self, threshold: float = 0.7) -> None:
+        self.threshold = threshold
+
+    def supports(self, premise: str, claim: str) -> bool:
+        return support_score(claim, premise) >= self.threshold
+
+
+class LLMJudge:
+    """The answer model asked: does the passage support the claim? (yes/no)."""
+
+    version = "1"
+
+    def __init__(self, generator: object) -> None:
+        self.generator = generator
+        info = getattr(generator, "info", lambda: {})()
+        self.name = f"llm-yes-no:{info.get('model', getattr(generator, 'name', 'model'))}"
+
+    def supports(self, premise: str, claim: str) -> bool:
+        out = self.generator.generate(judge_messages(claim, premise), max_tokens=3)  # type: ignore[attr-defined]
+        return out.strip().lower().startswith("yes")
+
+
+@dataclass(frozen=True)
+class Support:
+    """One passage found to support a sentence, with the exact span in the chunk text."""
+
+    key: int  # passage number in the prompt (1-based)
+    start: int  # offsets within hit.chunk.text
+    end: int
+    verdict: Verdict
+
+
+def evidence_window(text: str, start: int, end: int) -> str:
+    """The supporting span plus one sentence either side, for the judge."""
+    spans = sentence_spans(text)
+    idx = [i for i, (s, e) in enumerate(spans) if e > start and s < end]
+    if not idx:
+        return text[start:end]
+    lo, hi = max(0, idx[0] - 1), min(len(spans) - 1, idx[-1] + 1)
+    return " ".join(text[spans[lo][0] : spans[hi][1]].split())
+
+
+def check_sentence(
+    claim: str,
+    cited: Sequence[int],
+    passages: Sequence[Hit],
+    judge: SupportJudge | None,
+    *,
+    recite: bool = True,
+) -> tuple[list[Support], list[Verdict]]:
+    """Supports for ``claim`` among its cited passages (else, if ``recite``, any
+    other passage), and every verdict reached on the way."""
+    verdicts: list[Verdict] = []
+    supports: list[Support] = []
+    for key in cited:
+        found = _check(claim, key, passages[key - 1], judge)
+        verdicts.append(found.verdict)
+        if found.verdict.supported:
+            supports.append(found)
+    if supports or not recite:
+        return supports, verdicts
+    # re-cite: the most promising other passages, best lexical score first
+    others = sorted(
+        (k for k in range(1, len(passages) + 1) if k not in cited),
+        key=lambda k: -best_span(claim, passages[k - 1].chunk.text)[2],
+    )
+    for key in others[:2]:
+        found = _check(claim, key, passages[key - 1], judge)
+        if found.verdict.score is not None and found.verdict.score < LEXICAL_FLOOR:
+            break
+        verdicts.append(found.verdict)
+        if found.verdict.supported:
+            return [found], verdicts
+    return [], verdicts
+
+
+def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None) -> Support:
+    s, e, score = best_span(claim, hit.chunk.text)
+    if score >= LEXICAL_ACCEPT:
+        return Support(key, s, e, Verdict(key, True, LexicalJudge.name, round(score, 3)))
+    if score < LEXICAL_FLOOR or judge is None:
+        ok = judge is None and score >= LexicalJudge().threshold
+        return Support(key, s, e, Verdict(key, ok, LexicalJudge.name, round(score, 3)))
+    ok = judge.supports(evidence_window(hit.chunk.text, s, e), claim)
+    return Support(key, s, e, Verdict(key, ok, judge.name, round(score, 3)))

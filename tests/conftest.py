@@ -1,0 +1,80 @@
+"""Shared fixtures: a deterministic fake embedder for logic tests, the real
+MiniLM embedder (loaded once) for integration tests, and small source folders."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from qa.config import Settings  # noqa: E402
+from qa.embed import Embedder  # noqa: E402
+from qa.lexical import tokenize  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "sources"
+FOREIGN = ROOT.parent / "shared" / "foreign"
+
+
+class HashEmbedder(Embedder):
+    """Deterministic bag-of-words embedder: each term hashes to one dimension."""
+
+    model_id = "sentence-transformers/all-MiniLM-L6-v2"  # poses as the real one so fingerprints match
+    dim = 384
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for term in tokenize(t) or ["empty"]:
+                out[i, int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return out
+
+    @property
+    def embedded(self) -> int:
+        return sum(self.calls)
+
+
+@pytest.fixture
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    from qa.embed import get_embedder
+
+    return get_embedder()
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path):
+    """Settings pointing at a tmp sources folder and index."""
+
+    def make(sources: Path | None = None, **kw) -> Settings:
+        src = sources or (tmp_path / "sources")
+        src.mkdir(parents=True, exist_ok=True)
+        return Settings.load(
+            {"sources_dir": str(src), "index_dir": str(tmp_path / "index"), "cache_dir": str(tmp_path / "cache"), **kw},
+            env={},
+        )
+
+    return make
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped sources and their metadata."""
+    dst = tmp_path / "sources"
+    shutil.copytree(SOURCES, dst)
+    return dst

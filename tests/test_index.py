@@ -1,0 +1,209 @@
+"""Index building, incremental updates, manifest checks and atomic swaps."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from qa import store
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, SourceError
+from qa.indexer import build_index
+from qa.retrieve import Retriever
+from qa.store import load_index, read_data
+
+PARA = "The {name} report discusses cooperation between agencies. It says {fact}. Officials met in {year}."
+
+
+def write(src: Path, name: str, fact: str, year: int = 2010) -> None:
+    (src / name).write_text("\n\n".join(PARA.format(name=name, fact=fact, year=year + i) for i in range(3)), "utf-8")
+
+
+@pytest.fixture
+def small(settings_for, tmp_path):
+    src = tmp_path / "sources"
+    src.mkdir()
+    write(src, "alpha.txt", "extradition rose sharply")
+    write(src, "beta.md", "fentanyl seizures doubled")
+    return settings_for(src), src
+
+
+def test_build_then_noop(small, fake_embedder):
+    settings, _ = small
+    r1 = build_index(settings, embedder=fake_embedder)
+    assert sorted(r1.added) == ["alpha", "beta"] and r1.written
+    n = fake_embedder.embedded
+    r2 = build_index(settings, embedder=fake_embedder)
+    assert not r2.written and fake_embedder.embedded == n
+    assert sorted(r2.unchanged) == ["alpha", "beta"]
+
+
+def test_incremental_add_change_delete_no_duplicates(small, fake_embedder):
+    settings, src = small
+    build_index(settings, embedder=fake_embedder)
+    before = read_data(Path(settings.index_dir))
+    alpha_ids = {c.chunk_id for c in before.chunks if c.source_id == "alpha"}
+    write(src, "gamma.txt", "border crossings fell")
+    write(src, "beta.md", "fentanyl seizures tripled")
+    os.remove(src / "alpha.txt")
+    calls = fake_embedder.embedded
+    r = build_index(settings, embedder=fake_embedder)
+    assert r.added == ["gamma"] and r.changed == ["beta"] and r.removed == ["alpha"]
+    after = read_data(Path(settings.index_dir))
+    ids = [c.chunk_id for c in after.chunks]
+    assert len(ids) == len(set(ids))
+    assert not alpha_ids & set(ids)
+    assert {c.source_id for c in after.chunks} == {"beta", "gamma"}
+    # only the new and changed files were embedded
+    new_rows = sum(1 for c in after.chunks if c.source_id in ("beta", "gamma"))
+    assert fake_embedder.embedded - calls == new_rows
+    assert after.manifest["n_chunks"] == len(after.chunks) == len(after.vectors)
+
+
+def test_unchanged_chunk_ids_stable_across_rebuild(small, fake_embedder):
+    settings, _ = small
+    build_index(settings, embedder=fake_embedder)
+    a = [c.chunk_id for c in read_data(Path(settings.index_dir)).chunks]
+    build_index(settings, embedder=fake_embedder, rebuild=True)
+    assert a == [c.chunk_id for c in read_data(Path(settings.index_dir)).chunks]
+
+
+def test_chunk_text_is_slice_of_stored_file(small, fake_embedder):
+    settings, src = small
+    build_index(settings, embedder=fake_embedder)
+    data = read_data(Path(settings.index_dir))
+    for c in data.chunks:
+        info = data.sources[c.source_id]
+        stored = Path(info.source_file)
+        stored = stored if stored.is_absolute() else Path(store.__file__).parent.parent / stored
+        assert stored.read_text(encoding="utf-8")[c.start:c.end] == c.text
+
+
+def test_interrupted_build_leaves_old_index(small, fake_embedder, monkeypatch):
+    settings, src = small
+    build_index(settings, embedder=fake_embedder)
+    before = [c.chunk_id for c in read_data(Path(settings.index_dir)).chunks]
+    write(src, "gamma.txt", "border crossings fell")
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store.LexicalIndex, "build", boom)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, embedder=fake_embedder)
+    monkeypatch.undo()
+    assert [c.chunk_id for c in read_data(Path(settings.index_dir)).chunks] == before
+    assert not [p for p in Path(settings.index_dir).iterdir() if p.name.startswith(".tmp-")]
+    r = build_index(settings, embedder=fake_embedder)
+    assert r.added == ["gamma"]
+
+
+def test_missing_index_names_the_command(settings_for):
+    with pytest.raises(IndexMissingError) as err:
+        load_index(settings_for())
+    assert "qa index" in err.value.fix
+
+
+def test_mismatched_settings_refused(small, fake_embedder):
+    settings, _ = small
+    build_index(settings, embedder=fake_embedder)
+    with pytest.raises(IndexMismatchError) as err:
+        load_index(settings.replace(chunk_tokens=100))
+    assert "--rebuild" in err.value.fix
+    # qa index with the new settings rebuilds on its own, with a warning
+    r = build_index(settings.replace(chunk_tokens=100), embedder=fake_embedder)
+    assert r.rebuilt and any("rebuilding" in w for w in r.warnings)
+
+
+def test_corrupt_index_detected(small, fake_embedder):
+    settings, _ = small
+    build_index(settings, embedder=fake_embedder)
+    gen = store.current_generation(Path(settings.index_dir))
+    (gen / "chunks.jsonl").write_text('{"broken": ', "utf-8")
+    with pytest.raises(IndexCorruptError) as err:
+        load_index(settings)
+    assert "--rebuild" in err.value.fix
+    gen2 = store.current_generation(Path(settings.index_dir))
+    shutil.rmtree(gen2)
+    with pytest.raises(IndexCorruptError):
+        load_index(settings)
+
+
+def test_format_version_checked(small, fake_embedder):
+    settings, _ = small
+    build_index(settings, embedder=fake_embedder)
+    gen = store.current_generation(Path(settings.index_dir))
+    m = json.loads((gen / "manifest.json").read_text())
+    m["format_version"] = 999
+    (gen / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexMismatchError):
+        load_index(settings)
+
+
+def test_empty_sources_folder(settings_for, fake_embedder):
+    with pytest.raises(SourceError) as err:
+        build_index(settings_for(), embedder=fake_embedder)
+    assert "no supported documents" in err.value.message
+
+
+def test_bad_files_skipped_with_warning(small, fake_embedder):
+    settings, src = small
+    (src / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (src / "latin.txt").write_bytes("Señor López habló de seguridad. Otra frase aquí.".encode("cp1252"))
+    r = build_index(settings, embedder=fake_embedder)
+    assert any("binary.txt" in w for w in r.warnings)
+    data = read_data(Path(settings.index_dir))
+    assert "latin" in data.sources and "binary" not in data.sources
+    latin = data.sources["latin"]
+    assert latin.source_file != latin.original_file  # offsets refer to the extracted UTF-8 text
+
+
+def test_metadata_only_change_not_reembedded(small, fake_embedder):
+    settings, src = small
+    build_index(settings, embedder=fake_embedder)
+    n = fake_embedder.embedded
+    (src / "metadata.json").write_text(json.dumps({"alpha.txt": {"title": "Alpha Report", "authors": ["A. B."]}}))
+    r = build_index(settings, embedder=fake_embedder)
+    assert r.metadata_updated == ["alpha"] and fake_embedder.embedded == n
+    assert load_index(settings).sources["alpha"].meta.title == "Alpha Report"
+
+
+def test_concurrent_index_runs_do_not_corrupt(small, fake_embedder):
+    settings, _ = small
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            build_index(settings, embedder=fake_embedder)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    data = read_data(Path(settings.index_dir))
+    ids = [c.chunk_id for c in data.chunks]
+    assert len(ids) == len(set(ids)) and {c.source_id for c in data.chunks} == {"alpha", "beta"}
+
+
+def test_search_filter_and_query_checks(small, fake_embedder):
+    settings, _ = small
+    build_index(settings, embedder=fake_embedder)
+    r = Retriever.from_settings(settings, embedder=fake_embedder)
+    hits = r.search("fentanyl seizures", k=3)
+    assert hits[0].source.source_id == "beta"
+    only = r.search("fentanyl seizures", k=3, source_ids=["alpha"])
+    assert only and all(h.source.source_id == "alpha" for h in only)
+    from qa.errors import InputError
+
+    with pytest.raises(InputError):
+        r.search("   ")
+    with pytest.raises(InputError):
+        r.search("x", source_ids=["nope"])
+    assert r.search("x" * 100_000, k=2) is not None  # a huge query is cut, not fatal

@@ -1,0 +1,66 @@
+"""Table-driven tests of sentence splitting, citation parsing, renumbering and span finding."""
+from __future__ import annotations
+
+import pytest
+
+from qa.citations import best_span, parse_keys, renumber, split_cited, support_score, validate
+from qa.sentences import split_sentences
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The U.S. and Mexico agreed. Dr. Downie said so.", ["The U.S. and Mexico agreed.", "Dr. Downie said so."]),
+        ("It was 2019. \"Quote.\" Next", ["It was 2019.", "\"Quote.\"", "Next"]),
+        ("Title line\n\nBody starts here. Ends.", ["Title line", "Body starts here.", "Ends."]),
+        ("Sigrid Arzt, J. Smith wrote it. Yes!", ["Sigrid Arzt, J. Smith wrote it.", "Yes!"]),
+        ("about 3.5 percent. then lower case", ["about 3.5 percent. then lower case"]),
+        ("", []),
+    ],
+)
+def test_split_sentences(text, expected):
+    assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Mexico got 1.6 billion [1].", [("Mexico got 1.6 billion.", (1,))]),
+        ("A [1, 2]. B [1][2].", [("A.", (1, 2)), ("B.", (1, 2))]),
+        ("A claim 【3】.", [("A claim.", (3,))]),
+        ("[2] Keys at the start. Then [1].", [("Keys at the start.", (2,)), ("Then.", (1,))]),
+        ("Dup [1][1] [1].", [("Dup.", (1,))]),
+        ("Range [1-3].", [("Range.", (1, 2, 3))]),
+        ("Year (2008) is not a key [1].", [("Year (2008) is not a key.", (1,))]),
+        ("Uncited sentence.", [("Uncited sentence.", ())]),
+        ("Claim. [4]", [("Claim.", (4,))]),
+        ("Passage form (passage 2).", [("Passage form.", (2,))]),
+    ],
+)
+def test_split_cited(raw, expected):
+    assert [(p.text, p.keys) for p in split_cited(raw)] == expected
+
+
+def test_parse_keys_and_validate():
+    assert parse_keys("1, 2 and 3") == [1, 2, 3]
+    assert validate((1, 7, 2, 2, 0), 4) == ((1, 2), 3)
+
+
+def test_renumber_by_first_use():
+    nums, mapping = renumber([(3,), (1, 3), (2,)])
+    assert nums == [(1,), (2, 1), (3,)]
+    assert mapping == {3: 1, 1: 2, 2: 3}
+
+
+def test_support_score_requires_numbers():
+    passage = "In 2008 Congress appropriated $1.6 billion for the Mérida Initiative."
+    assert support_score("Congress appropriated 1.6 billion for Merida in 2008", passage) == 1.0
+    assert support_score("Congress appropriated 2.5 billion for Merida", passage) == 0.0
+    assert support_score("", passage) == 0.0
+
+
+def test_best_span_picks_shortest_supporting_sentence():
+    passage = "The U.S. acted. In 2008, Congress appropriated $1.6 billion for the Mérida Initiative. Other stuff."
+    s, e, score = best_span("Congress appropriated 1.6 billion for Merida", passage)
+    assert passage[s:e] == "In 2008, Congress appropriated $1.6 billion for the Mérida Initiative."
+    assert score == 1.0
