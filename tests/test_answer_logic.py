@@ -81,7 +81,7 @@ def test_supported_answer_with_exact_quote():
     assert a.sentences[0].citations == (1,) and a.sentences[0].supported
     c = a.citations[0]
     assert c.source_id == "merida" and c.n == 1
-    assert c.quote == "Congress appropriated $1.6 billion for it by 2010."
+    assert "Congress appropriated $1.6 billion for it by 2010." in c.quote  # may join the sentence naming Mérida
     assert DOC[c.start - 100 : c.end - 100] == c.quote  # span in the stored file
     assert a.answer.endswith("[1]")
     assert a.timings["total_s"] >= a.timings["generate_s"] >= 0
