@@ -93,7 +93,7 @@ class QA:
         raw = ""
         draft = ""
         first_token = None
-        messages = prompts.answer_messages(standalone, passages)
+        messages = prompts.answer_messages(standalone, passages, self.settings.passage_words)
         schema = prompts.answer_schema(len(passages))
         for piece in self.generator.stream(messages, max_tokens=self.settings.max_new_tokens, json_schema=schema):
             if first_token is None:

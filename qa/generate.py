@@ -80,6 +80,10 @@ class LlamaCppGenerator(Generator):
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp could not load {self.path}: {exc}",
                              "check the file is a GGUF model (QA_MODEL_PATH), or delete it from the cache to re-assemble") from exc
+        if settings.prompt_cache_mb > 0:
+            from llama_cpp import LlamaRAMCache
+
+            self._llm.set_cache(LlamaRAMCache(capacity_bytes=settings.prompt_cache_mb << 20))
         self.load_s = time.perf_counter() - t
         self._lock = threading.Lock()
 

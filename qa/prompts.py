@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+from qa.lexical import tokenize
 from qa.records import Hit
+from qa.sentences import sentence_spans
 
 REFUSAL = "The sources don't answer this."
 
@@ -85,10 +87,37 @@ def order_passages(hits: Sequence[Hit]) -> list[Hit]:
     return list(reversed(list(hits)))
 
 
-def answer_messages(question: str, passages: Sequence[Hit]) -> list[dict[str, str]]:
+def focus(text: str, question: str, max_words: int) -> str:
+    """The run of consecutive sentences of ``text`` (at most ``max_words``
+    words) sharing most terms with ``question``; the whole text if it fits.
+    Keeps the prompt short (prompt processing dominates latency on a CPU)."""
+    if max_words <= 0 or len(text.split()) <= max_words:
+        return text
+    wanted = set(tokenize(question))
+    spans = sentence_spans(text)
+    best, best_score = (spans[0][0], spans[0][1]), -1.0
+    for i in range(len(spans)):
+        words = 0
+        score = 0.0
+        for j in range(i, len(spans)):
+            piece = text[spans[j][0] : spans[j][1]]
+            words += len(piece.split())
+            if words > max_words and j > i:
+                break
+            score += len(wanted & set(tokenize(piece)))
+            if score > best_score:
+                best, best_score = (spans[i][0], spans[j][1]), score
+    s, e = best
+    return ("… " if s > 0 else "") + text[s:e] + (" …" if e < len(text) else "")
+
+
+def answer_messages(
+    question: str, passages: Sequence[Hit], max_words: int = 0
+) -> list[dict[str, str]]:
     """Chat messages for an answer; passage i (1-based) is ``passages[i-1]``."""
     body = "\n\n".join(
-        f"[{i}] {passage_label(h)}\n{h.chunk.clean_text}" for i, h in enumerate(passages, start=1)
+        f"[{i}] {passage_label(h)}\n{focus(h.chunk.clean_text, question, max_words)}"
+        for i, h in enumerate(passages, start=1)
     )
     user = f"Passages:\n{body}\n\nQuestion: {question}"
     return [
