@@ -25,6 +25,9 @@ BOILERPLATE = re.compile(
     r"|find a member|subscribe(?: now| to our newsletter)?|sign up for (?:our|the) newsletter"
     r"|listen to the full conversation below:?|download(?: the)? (?:pdf|report)|related (?:content|articles)"
     r"|back to top|skip to (?:main )?content|advertisement|read more|email|facebook|twitter|linkedin"
+    r"|get involved|you are reading a free article|subscribe to [\w ]{1,60} to get unlimited access"
+    r"|more by [\w .'-]{1,60}|paywall-free reading of .*|unlock access to .{0,40}apps? .*"
+    r"|six issues a year in print and online.*|[_*=~-]{3,}"
     r")\.?$",
     re.I,
 )

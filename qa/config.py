@@ -50,7 +50,7 @@ class Settings:
     candidates: int = 50  # per retriever, before fusion
     rrf_k: int = 60
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 2.0  # BM25 is the stronger signal on policy text (eval/bench_retrieval.py)
 
     # answering
     backend: str = "llama_cpp"

@@ -99,13 +99,18 @@ def build_index(
             report.n_chunks = len(old.chunks)
             report.unchanged = sorted(sources)
             return report
-        embedder = embedder or get_embedder(settings.embed_model)
-        new_chunks = _chunk_all(fresh_docs, embedder, settings, report)
+        if fresh_docs:
+            embedder = embedder or get_embedder(settings.embed_model)
+        new_chunks = _chunk_all(fresh_docs, embedder, settings, report) if fresh_docs else []
         t2 = time.perf_counter()
         report.seconds["chunk_s"] = t2 - t1
-        new_vectors = embedder.embed(
-            [embedding_text(c) for c in new_chunks],
-            progress=(lambda n: progress("embed", n, len(new_chunks))) if progress else None,
+        new_vectors = (
+            embedder.embed(
+                [embedding_text(c) for c in new_chunks],
+                progress=(lambda n: progress("embed", n, len(new_chunks))) if progress else None,
+            )
+            if embedder is not None and new_chunks
+            else np.zeros((0, settings.embed_dim), np.float32)
         )
         t3 = time.perf_counter()
         report.seconds["embed_s"] = t3 - t2

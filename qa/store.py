@@ -170,7 +170,7 @@ def write_generation(index_dir: Path, data: IndexData, ann_threshold: int) -> Pa
         np.save(tmp / "vectors.npy", np.ascontiguousarray(data.vectors, dtype=np.float32))
         dense = VectorIndex.build(data.vectors, ann_threshold)
         dense.save(tmp / "dense.faiss")
-        LexicalIndex.build([c.clean_text for c in data.chunks]).save(tmp / "bm25")
+        LexicalIndex.build([lexical_text(c, data.sources) for c in data.chunks]).save(tmp / "bm25")
         data.manifest["dense_index"] = dense.kind
         data.manifest["n_chunks"] = len(data.chunks)
         data.manifest["sources"] = {k: v.to_dict() for k, v in sorted(data.sources.items())}
@@ -183,6 +183,17 @@ def write_generation(index_dir: Path, data: IndexData, ann_threshold: int) -> Pa
         raise
     _collect_garbage(index_dir, keep=name, data=data)
     return index_dir / name
+
+
+def lexical_text(chunk: Chunk, sources: dict[str, SourceInfo]) -> str:
+    """What BM25 indexes for a chunk: its text, section, and its source's title,
+    authors and publisher (so "what did Arzt say about ..." finds Arzt's paper)."""
+    info = sources.get(chunk.source_id)
+    meta = info.meta if info else None
+    parts = [chunk.clean_text, chunk.section or ""]
+    if meta:
+        parts += [meta.title, " ".join(meta.authors), meta.publisher or ""]
+    return " ".join(p for p in parts if p)
 
 
 def _collect_garbage(index_dir: Path, keep: str, data: IndexData) -> None:
