@@ -58,7 +58,7 @@ def is_heading(paragraph: str) -> bool:
     p = paragraph.strip()
     if not p or len(p) > 100 or len(p.split()) > 14 or "\n" in p:
         return False
-    if p[-1] in ".,;!?\"”’" or PAGE_NUMBER.match(p):
+    if p[-1] in ".,;!?\"”’-–" or PAGE_NUMBER.match(p):
         return False
     return p[0].isupper() or p[0].isdigit()
 
@@ -109,7 +109,10 @@ def _lines(text: str) -> list[_Line | None]:
 def _running_headers(lines: list[_Line | None]) -> set[str]:
     """Short lines repeated many times (PDF running headers/footers)."""
     counts = Counter(ln.text for ln in lines if ln is not None and len(ln.text) <= 80)
-    return {t for t, n in counts.items() if n >= 5 and t[-1] not in ".!?" and not LIST_ITEM.match(t)}
+    return {
+        t for t, n in counts.items()
+        if n >= 5 and len(t) >= 8 and len(t.split()) >= 2 and t[-1] not in ".!?" and not LIST_ITEM.match(t)
+    }
 
 
 def _is_wrapped(lines: list[_Line | None]) -> bool:
@@ -173,6 +176,7 @@ def _emit(para: list[_Line], out: list[str], offsets: list[int]) -> None:
                 prev_space = False
             out.append(ch)
             offsets.append(start + j)
-        if i + 1 < len(para) and not dehyphen:
+        # join wrapped lines with a space, except after a kept hyphen ("U.S.-" + "Mexico")
+        if i + 1 < len(para) and not dehyphen and not text.endswith(("-", "–", "—")):
             out.append(" ")
             offsets.append(start + len(text))
