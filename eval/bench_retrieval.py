@@ -38,7 +38,7 @@ def first_rank(hits: list, spans: list[tuple[str, int, int]]) -> int | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--dataset", nargs="+", default=[str(p) for p in sorted((ROOT / "eval" / "datasets").glob("*.jsonl"))])
+    ap.add_argument("--dataset", nargs="+", default=[str(ROOT / "eval" / "datasets" / "questions.jsonl")])
     ap.add_argument("--index")
     ap.add_argument("--show-misses", action="store_true")
     args = ap.parse_args()

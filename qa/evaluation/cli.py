@@ -1,0 +1,75 @@
+"""``qa eval``: run / compare / export-alce. Heavy parts are imported in the handlers."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from qa.config import Settings
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("eval", help="citation-accuracy benchmark (see eval/README.md)")
+    esub = p.add_subparsers(dest="eval_command", required=True)
+    r = esub.add_parser("run", help="answer every question of a dataset and score it")
+    r.add_argument("--dataset", default="eval/datasets/questions.jsonl")
+    r.add_argument("--out", required=True, help="output folder (answers.jsonl, metrics.json, report.md, plots)")
+    r.add_argument("--limit", type=int)
+    r.add_argument("--workers", type=int, default=1, help="questions in flight (the local model answers one at a time)")
+    r.add_argument("--judge", choices=("lexical", "llm"), default="lexical", help="support judge for ALCE metrics")
+    r.add_argument("--retrieval-only", action="store_true", help="measure retrieval only (no model)")
+    r.add_argument("--index")
+    r.set_defaults(func=cmd_run)
+    c = esub.add_parser("compare", help="metric deltas and changed questions between two runs")
+    c.add_argument("run_a")
+    c.add_argument("run_b")
+    c.add_argument("--index")
+    c.set_defaults(func=cmd_compare)
+    e = esub.add_parser("export-alce", help="write a run in ALCE's input format")
+    e.add_argument("run")
+    e.add_argument("--out")
+    e.add_argument("--index")
+    e.set_defaults(func=cmd_export)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluation.runner import run
+    from qa.verify import LexicalJudge, LLMJudge
+
+    fingerprint = {**settings.index_fingerprint(), "top_k": settings.top_k, "context_passages": settings.context_passages,
+                   "passage_words": settings.passage_words, "lexical_weight": settings.lexical_weight,
+                   "backend": settings.backend, "verify_judge": settings.judge}
+    if args.retrieval_only:
+        from qa.retrieve import Retriever
+
+        retriever = Retriever.from_settings(settings)
+        metrics = run(args.dataset, args.out, search=lambda q, k: [h.to_json() for h in retriever.search(q, k=k)],
+                      judge=LexicalJudge(), limit=args.limit, workers=args.workers, settings_fingerprint=fingerprint)
+    else:
+        from qa.answer import QA
+
+        qa = QA.from_settings(settings)
+        judge = LLMJudge(qa.generator) if args.judge == "llm" else LexicalJudge()
+        metrics = run(args.dataset, args.out, ask=lambda q, h: qa.ask(q, history=h).to_json(), judge=judge,
+                      limit=args.limit, workers=args.workers, settings_fingerprint=fingerprint,
+                      model_info={**qa.generator.info(), "embed_model": settings.embed_model})
+    o = metrics["overall"]
+    print(f"{o['questions']} questions, {o['errors']} errors; report: {args.out}/report.md")
+    from qa.evaluation.report import flat
+
+    for k, v in flat(o):
+        print(f"  {k:40s} {v if v is not None else '–'}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluation.compare import compare
+
+    print(compare(args.run_a, args.run_b))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluation.alce import export
+
+    print(export(args.run, args.out))
+    return 0

@@ -1,0 +1,197 @@
+"""Per-question scores and their aggregates. Pure: standard library, records
+and the support-judge protocol only. Scores are computed from the answer's
+JSON record (the ``qa ask --json`` shape), so any run on disk can be rescored.
+
+Definitions (see eval/README.md):
+- retrieval: rank of the first retrieved chunk overlapping a gold span (same
+  stored file, overlapping [start, end)); recall@k, MRR; all-evidence@10.
+- key facts: share of key facts found (case, quotes, dashes and thousands
+  separators normalised); a question passes when all are found.
+- ALCE citation recall/precision (Gao et al. 2023): a sentence is recalled
+  when the concatenation of its cited passages supports it; a citation is
+  imprecise when it alone does not support the sentence and the other
+  citations of the sentence still do without it.
+- evidence match: share of citations whose span overlaps a gold span; whether
+  the answer cites at least one gold source file.
+- refusals, invalid citations, latency percentiles.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from typing import Any, Iterable, Protocol, Sequence
+
+from qa.evaluation.dataset import GoldSpan, Item
+
+
+class SupportJudge(Protocol):
+    name: str
+    version: str
+
+    def supports(self, premise: str, claim: str) -> bool: ...
+
+
+def overlaps(a_file: str, a_start: int, a_end: int, g: GoldSpan) -> bool:
+    return a_file == g.source_file and a_start < g.end and g.start < a_end
+
+
+def retrieval_scores(hits: Sequence[dict[str, Any]], gold: Sequence[GoldSpan]) -> dict[str, Any]:
+    """First gold rank, recall@1/5/10 flags, reciprocal rank, all evidence in top 10."""
+    first = None
+    found: set[int] = set()
+    for h in hits:
+        for i, g in enumerate(gold):
+            if overlaps(h["source_file"], h["start"], h["end"], g):
+                found.add(i)
+                if first is None:
+                    first = h["rank"]
+    top10 = {i for h in hits if h["rank"] <= 10 for i, g in enumerate(gold) if overlaps(h["source_file"], h["start"], h["end"], g)}
+    return {
+        "first_gold_rank": first,
+        "recall@1": float(first is not None and first <= 1),
+        "recall@5": float(first is not None and first <= 5),
+        "recall@10": float(first is not None and first <= 10),
+        "rr": 1.0 / first if first else 0.0,
+        "all_evidence@10": float(len(top10) == len(gold)) if gold else None,
+    }
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "}))
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    return " ".join(text.split())
+
+
+def key_fact_scores(answer_text: str, key_facts: Sequence[str]) -> dict[str, Any]:
+    if not key_facts:
+        return {"key_facts_found": None, "key_facts_pass": None}
+    a = normalise(answer_text)
+    found = sum(normalise(k) in a for k in key_facts)
+    return {"key_facts_found": found / len(key_facts), "key_facts_pass": float(found == len(key_facts))}
+
+
+def _passages(answer: dict[str, Any]) -> dict[int, str]:
+    """Citation number -> text of the cited chunk (the passage the answer cites)."""
+    chunk_text = {h["chunk_id"]: h["text"] for h in answer.get("retrieved", [])}
+    return {c["n"]: chunk_text.get(c["chunk_id"], c["quote"]) for c in answer.get("citations", [])}
+
+
+def alce_scores(answer: dict[str, Any], judge: SupportJudge) -> dict[str, Any]:
+    """ALCE citation recall and precision of one answer (None when refused/empty)."""
+    sentences = answer.get("sentences") or []
+    if answer.get("refused") or not sentences:
+        return {"citation_recall": None, "citation_precision": None, "n_sentences": 0, "n_citations": 0}
+    passages = _passages(answer)
+    recalled = 0
+    precise = 0
+    n_cites = 0
+    for s in sentences:
+        cites = [n for n in s.get("citations", []) if n in passages]
+        n_cites += len(cites)
+        if not cites:
+            continue
+        joint = judge.supports("\n".join(passages[n] for n in cites), s["text"])
+        recalled += joint
+        for n in cites:
+            if not joint:
+                continue  # ALCE: precision counted on recalled sentences only
+            alone = judge.supports(passages[n], s["text"])
+            rest = [m for m in cites if m != n]
+            rest_ok = bool(rest) and judge.supports("\n".join(passages[m] for m in rest), s["text"])
+            precise += alone or not rest_ok
+    return {
+        "citation_recall": recalled / len(sentences),
+        "citation_precision": precise / n_cites if n_cites else 0.0,
+        "n_sentences": len(sentences),
+        "n_citations": n_cites,
+    }
+
+
+def evidence_scores(answer: dict[str, Any], gold: Sequence[GoldSpan]) -> dict[str, Any]:
+    cites = answer.get("citations") or []
+    if not cites or not gold:
+        return {"evidence_match": None, "cites_gold_source": None if not gold else (0.0 if not answer.get("refused") else None)}
+    match = sum(any(overlaps(c["source_file"], c["start"], c["end"], g) for g in gold) for c in cites)
+    files = {g.source_file for g in gold}
+    return {"evidence_match": match / len(cites), "cites_gold_source": float(any(c["source_file"] in files for c in cites))}
+
+
+def score_answer(item: Item, answer: dict[str, Any], judge: SupportJudge) -> dict[str, Any]:
+    """Every per-question score."""
+    scores: dict[str, Any] = {}
+    scores.update(retrieval_scores(answer.get("retrieved", []), item.gold) if item.gold else {})
+    refused = bool(answer.get("refused"))
+    scores["refused"] = float(refused)
+    scores["correct_refusal"] = float(refused) if not item.answerable else None
+    scores["wrong_refusal"] = float(refused) if item.answerable else None
+    if item.answerable:
+        scores.update(key_fact_scores(answer.get("answer", "") if not refused else "", item.key_facts))
+    scores.update(alce_scores(answer, judge))
+    scores.update(evidence_scores(answer, item.gold) if item.answerable else {})
+    raw_keys = answer.get("invalid_citations", 0) + sum(len(s.get("citations", [])) for s in answer.get("sentences", []))
+    scores["invalid_citations"] = answer.get("invalid_citations", 0)
+    scores["raw_citation_keys"] = raw_keys
+    return scores
+
+
+def _mean(xs: Iterable[Any]) -> float | None:
+    vals = [float(x) for x in xs if x is not None]
+    return round(sum(vals) / len(vals), 4) if vals else None
+
+
+def _ratio(num: Sequence[Any], den: Sequence[Any]) -> float | None:
+    n = sum(x for x in num if x is not None)
+    d = sum(x for x in den if x is not None)
+    return round(n / d, 4) if d else None
+
+
+def _pct(xs: list[float], p: float) -> float | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    k = (len(xs) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return round(xs[lo] + (xs[hi] - xs[lo]) * (k - lo), 3)
+
+
+def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Aggregate metrics over per-question records (each has 'scores', 'timings')."""
+    ok = [r for r in records if not r.get("error")]
+    sc = [r["scores"] for r in ok]
+    get = lambda k: [s.get(k) for s in sc]  # noqa: E731
+    out: dict[str, Any] = {
+        "questions": len(records),
+        "errors": len(records) - len(ok),
+        "retrieval": {
+            "recall@1": _mean(get("recall@1")), "recall@5": _mean(get("recall@5")), "recall@10": _mean(get("recall@10")),
+            "mrr": _mean(get("rr")), "all_evidence@10": _mean(get("all_evidence@10")),
+        },
+        "answer": {"key_fact_accuracy": _mean(get("key_facts_pass")), "key_facts_found": _mean(get("key_facts_found"))},
+        "citations": {
+            "alce_recall": _mean(get("citation_recall")), "alce_precision": _mean(get("citation_precision")),
+            "evidence_match": _mean(get("evidence_match")), "cites_gold_source": _mean(get("cites_gold_source")),
+            "invalid_rate": _ratio(get("invalid_citations"), get("raw_citation_keys")),
+        },
+        "refusals": {
+            "unanswerable_refused": _mean(get("correct_refusal")),
+            "answerable_wrongly_refused": _mean(get("wrong_refusal")),
+        },
+    }
+    lat: dict[str, Any] = {}
+    for stage in ("retrieve_s", "rewrite_s", "first_token_s", "generate_s", "verify_s", "total_s"):
+        xs = [r.get("timings", {}).get(stage) for r in ok]
+        xs = [x for x in xs if x is not None]
+        if xs:
+            lat[stage] = {"p50": _pct(xs, 50), "p95": _pct(xs, 95), "mean": round(statistics.fmean(xs), 3)}
+    out["latency"] = lat
+    toks = [r.get("model", {}).get("completion_tokens") for r in ok]
+    toks = [t for t in toks if t]
+    out["tokens"] = {"completion_mean": round(statistics.fmean(toks), 1) if toks else None}
+    return out
+
+
+def by_type(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    types = sorted({r.get("type", "?") for r in records})
+    return {t: aggregate([r for r in records if r.get("type") == t]) for t in types}

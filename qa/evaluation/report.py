@@ -1,0 +1,101 @@
+"""report.md with tables and matplotlib plots (imported here only)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "–"
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _table(rows: list[tuple[str, Any]]) -> str:
+    return "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {_fmt(v)} |" for k, v in rows)
+
+
+def flat(metrics: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows = []
+    for group in ("retrieval", "answer", "citations", "refusals"):
+        for k, v in metrics.get(group, {}).items():
+            rows.append((f"{group}.{k}", v))
+    return rows
+
+
+def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
+    overall = metrics["overall"]
+    plots = _plots(out, overall, records)
+    lines = [
+        "# Evaluation report", "",
+        f"- dataset: `{metrics['dataset']}` (sha256 `{metrics['dataset_sha256'][:16]}…`), {overall['questions']} questions, {overall['errors']} errors",
+        f"- mode: {metrics['mode']}; started {metrics['started_at']}; wall time {metrics['wall_s']} s; peak RSS {metrics['peak_rss_mb']} MB",
+        f"- support judge: **{metrics['judge']['name']}** v{metrics['judge']['version']}",
+        f"- model: `{metrics.get('model', {})}`",
+        f"- settings: `{metrics.get('settings', {})}`", "",
+        "## Overall", "", _table(flat(overall)), "",
+    ]
+    if overall.get("latency"):
+        lines += ["## Latency (seconds)", "", "| stage | p50 | p95 | mean |", "|---|---|---|---|"]
+        lines += [f"| {k} | {v['p50']} | {v['p95']} | {v['mean']} |" for k, v in overall["latency"].items()]
+        lines.append("")
+    lines += ["## By question type", "", "| type | n | R@5 | key facts | ALCE recall | ALCE precision | refused (unans.) | wrongly refused |",
+              "|---|---|---|---|---|---|---|---|"]
+    for t, m in metrics["by_type"].items():
+        lines.append(f"| {t} | {m['questions']} | {_fmt(m['retrieval']['recall@5'])} | {_fmt(m['answer']['key_fact_accuracy'])} | "
+                     f"{_fmt(m['citations']['alce_recall'])} | {_fmt(m['citations']['alce_precision'])} | "
+                     f"{_fmt(m['refusals']['unanswerable_refused'])} | {_fmt(m['refusals']['answerable_wrongly_refused'])} |")
+    lines += ["", "## Worst questions", ""]
+    for r in worst(records):
+        s = r.get("scores", {})
+        lines.append(f"- `{r['id']}` ({r.get('type')}): {r['question']} — gold rank {s.get('first_gold_rank')}, "
+                     f"key facts {_fmt(s.get('key_facts_pass'))}, refused {bool(s.get('refused'))}"
+                     + (f", error {r['error']}" if r.get("error") else ""))
+    lines += ["", *[f"![{p.stem}]({p.name})" for p in plots], ""]
+    (out / "report.md").write_text("\n".join(lines), "utf-8")
+
+
+def worst(records: Sequence[dict[str, Any]], n: int = 10) -> list[dict[str, Any]]:
+    def badness(r: dict[str, Any]) -> float:
+        if r.get("error"):
+            return 10.0
+        s = r.get("scores", {})
+        b = 0.0
+        b += 2 * (s.get("wrong_refusal") or 0) + 2 * (1 - (s.get("correct_refusal") if s.get("correct_refusal") is not None else 1))
+        b += 1 - (s.get("key_facts_pass") if s.get("key_facts_pass") is not None else 1)
+        b += 1 - (s.get("recall@5") if s.get("recall@5") is not None else 1)
+        b += 1 - (s.get("citation_recall") if s.get("citation_recall") is not None else 1)
+        return b
+    return sorted(records, key=badness, reverse=True)[:n]
+
+
+def _plots(out: Path, overall: dict[str, Any], records: Sequence[dict[str, Any]]) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    rows = [(k, v) for k, v in flat(overall) if isinstance(v, float)]
+    if rows:
+        fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1))
+        ax.barh([k for k, _ in rows], [v for _, v in rows], color="#2b6cb0")
+        ax.set_xlim(0, 1)
+        ax.invert_yaxis()
+        ax.set_title("Scores")
+        fig.tight_layout()
+        paths.append(out / "scores.png")
+        fig.savefig(paths[-1], dpi=100)
+        plt.close(fig)
+    totals = [r.get("timings", {}).get("total_s") for r in records if r.get("timings", {}).get("total_s") is not None]
+    if totals:
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        ax.hist(totals, bins=min(20, max(5, len(totals) // 3)), color="#38a169")
+        ax.set_xlabel("seconds per question (total)")
+        ax.set_ylabel("questions")
+        ax.set_title("Latency distribution")
+        fig.tight_layout()
+        paths.append(out / "latency.png")
+        fig.savefig(paths[-1], dpi=100)
+        plt.close(fig)
+    return paths

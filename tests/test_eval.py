@@ -1,0 +1,160 @@
+"""The benchmark: the shipped dataset is valid, metrics match hand-computed
+scores on hand-made answers, a run writes its files, compare and ALCE export work."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from qa.errors import InputError
+from qa.evaluation.alce import to_alce
+from qa.evaluation.compare import compare
+from qa.evaluation.dataset import GoldSpan, Item, load_dataset
+from qa.evaluation.metrics import aggregate, alce_scores, key_fact_scores, retrieval_scores, score_answer
+from qa.evaluation.runner import run
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASET = ROOT / "eval" / "datasets" / "questions.jsonl"
+
+
+def test_shipped_dataset_is_valid_and_verbatim():
+    items = load_dataset(DATASET)  # raises, listing every non-verbatim quote
+    types = Counter(i.type for i in items)
+    assert len(items) >= 80 and types["unanswerable"] >= 15 and types["followup"] >= 5
+    assert {"fact", "paraphrase", "multi_doc", "multi_passage", "summary"} <= set(types)
+    for i in items:
+        assert bool(i.gold) == i.answerable and (i.type != "followup" or i.history)
+        for g in i.gold:
+            assert (ROOT / g.source_file).read_text(encoding="utf-8")[g.start:g.end] == g.quote
+
+
+def test_dataset_errors_are_all_reported(tmp_path):
+    p = tmp_path / "d.jsonl"
+    rows = [
+        {"id": "a", "question": "q", "answerable": True, "gold": [{"source_file": "sources/003_03240e58ad883d7f.txt", "quote": "not in the file"}]},
+        {"id": "a", "question": "q", "answerable": False},
+        "{broken",
+    ]
+    p.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows))
+    with pytest.raises(InputError) as err:
+        load_dataset(p)
+    msg = err.value.message
+    assert "not verbatim" in msg and "duplicate id" in msg and "not JSON" in msg
+
+
+class SetJudge:
+    """Supports exactly the (premise contains marker) pairs: premise must contain the claim's last word."""
+
+    name, version = "test-judge", "1"
+
+    def supports(self, premise: str, claim: str) -> bool:
+        return claim.split()[-1].strip(".").lower() in premise.lower()
+
+
+GOLD = (GoldSpan("s.txt", 100, 150, "x" * 50),)
+HITS = [
+    {"rank": 1, "chunk_id": "c1", "source_file": "s.txt", "start": 0, "end": 90, "text": "nothing relevant here", "title": "T"},
+    {"rank": 2, "chunk_id": "c2", "source_file": "s.txt", "start": 120, "end": 300, "text": "the treaty was signed in 2008", "title": "T"},
+    {"rank": 3, "chunk_id": "c3", "source_file": "o.txt", "start": 0, "end": 50, "text": "apples and oranges", "title": "O"},
+]
+
+
+def answer(sentences, citations, refused=False):
+    return {"answer": " ".join(s["text"] for s in sentences), "refused": refused, "sentences": sentences,
+            "citations": citations, "retrieved": HITS, "invalid_citations": 0, "timings": {"total_s": 1.0}}
+
+
+def cite(n, chunk, start, end, f="s.txt"):
+    return {"n": n, "chunk_id": chunk, "source_file": f, "start": start, "end": end, "quote": "q", "title": "T"}
+
+
+def test_retrieval_scores_by_hand():
+    s = retrieval_scores(HITS, GOLD)
+    assert s["first_gold_rank"] == 2 and s["recall@1"] == 0 and s["recall@5"] == 1 and s["rr"] == 0.5
+
+
+def test_perfect_citation_scores_one():
+    a = answer([{"text": "It was signed in 2008.", "citations": [1]}], [cite(1, "c2", 125, 140)])
+    s = alce_scores(a, SetJudge())
+    assert s["citation_recall"] == 1.0 and s["citation_precision"] == 1.0
+
+
+def test_irrelevant_extra_citation_lowers_precision():
+    a = answer([{"text": "It was signed in 2008.", "citations": [1, 2]}], [cite(1, "c2", 125, 140), cite(2, "c3", 0, 10, "o.txt")])
+    s = alce_scores(a, SetJudge())
+    assert s["citation_recall"] == 1.0 and s["citation_precision"] == 0.5
+
+
+def test_unsupported_sentence_lowers_recall():
+    a = answer([{"text": "It was signed in 2008.", "citations": [1]}, {"text": "It covered bananas.", "citations": [1]}],
+               [cite(1, "c2", 125, 140)])
+    assert alce_scores(a, SetJudge())["citation_recall"] == 0.5
+
+
+def test_refusals_counted():
+    unans = Item("u", "q", False, (), (), "unanswerable")
+    ans = Item("a", "q", True, GOLD, ("2008",), "fact")
+    refusal = answer([], [], refused=True)
+    assert score_answer(unans, refusal, SetJudge())["correct_refusal"] == 1.0
+    s = score_answer(ans, refusal, SetJudge())
+    assert s["wrong_refusal"] == 1.0 and s["key_facts_pass"] == 0.0
+
+
+def test_key_facts_normalised():
+    assert key_fact_scores("Over 230000 homicides – since 2007", ["230,000", "2007"])["key_facts_pass"] == 1.0
+    assert key_fact_scores("nothing", ["2007"])["key_facts_found"] == 0.0
+
+
+def test_evidence_match_and_aggregate():
+    ans = Item("a", "q", True, GOLD, ("2008",), "fact")
+    a = answer([{"text": "It was signed in 2008.", "citations": [1, 2]}], [cite(1, "c2", 125, 140), cite(2, "c3", 0, 10, "o.txt")])
+    s = score_answer(ans, a, SetJudge())
+    assert s["evidence_match"] == 0.5 and s["cites_gold_source"] == 1.0
+    agg = aggregate([{"scores": s, "timings": {"total_s": 2.0}}, {"scores": s, "timings": {"total_s": 4.0}}])
+    assert agg["latency"]["total_s"]["p50"] == 3.0 and agg["citations"]["evidence_match"] == 0.5
+
+
+def _fake_ask(flip: bool):
+    def ask(question, history):
+        refused = flip and "capital" in question
+        return answer([] if refused else [{"text": "It was signed in 2008.", "citations": [1]}],
+                      [] if refused else [cite(1, "c2", 125, 140)], refused=refused)
+    return ask
+
+
+def test_run_compare_and_export(tmp_path):
+    src = tmp_path / "s.txt"
+    src.write_text("y" * 100 + "the treaty was signed in 2008 " * 10)
+    data = tmp_path / "d.jsonl"
+    quote = "the treaty was signed in 2008"
+    rows = [
+        {"id": "a", "question": "When was it signed?", "answerable": True, "gold": [{"source_file": str(src), "quote": quote}], "key_facts": ["2008"], "type": "fact"},
+        {"id": "b", "question": "What is the capital of Peru?", "answerable": False, "gold": [], "key_facts": [], "type": "unanswerable"},
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows))
+    global HITS
+    HITS[1] = {**HITS[1], "source_file": str(src)}
+    try:
+        m1 = run(data, tmp_path / "r1", ask=_fake_ask(False), judge=SetJudge(), progress=False)
+        m2 = run(data, tmp_path / "r2", ask=_fake_ask(True), judge=SetJudge(), progress=False)
+    finally:
+        HITS[1] = {**HITS[1], "source_file": "s.txt"}
+    for name in ("answers.jsonl", "metrics.json", "report.md", "scores.png", "latency.png"):
+        assert (tmp_path / "r1" / name).exists(), name
+    assert m1["overall"]["refusals"]["unanswerable_refused"] == 0.0
+    assert m2["overall"]["refusals"]["unanswerable_refused"] == 1.0
+    assert m1["judge"]["name"] == "test-judge" and "test-judge" in (tmp_path / "r1" / "report.md").read_text()
+    diff = compare(tmp_path / "r1", tmp_path / "r2")
+    assert "`b`" in diff and "refused" in diff
+    alce = to_alce(tmp_path / "r1")
+    assert {"question", "output", "docs"} <= set(alce["data"][0]) and alce["data"][0]["output"].endswith("[1]")
+
+
+def test_failing_question_recorded_and_run_continues(tmp_path):
+    def boom(q, h):
+        raise RuntimeError("backend down")
+
+    m = run(DATASET, tmp_path / "r", ask=boom, judge=SetJudge(), limit=2, progress=False)
+    assert m["overall"]["errors"] == 2
