@@ -80,11 +80,11 @@ class Assistant:
 
     def status(self) -> str:
         if self.error:
-            return f"⚠️ {self.error}"
+            return f"Problem: {self.error}"
         if self.qa is None:
             pct = f" (preparing model file: {self.progress:.0%})" if 0 < self.progress < 1 else ""
-            return f"⏳ Loading the answer model{pct}… you can type your question meanwhile."
-        return f"✅ Ready — {len(self.qa.retriever.index.sources)} sources, {len(self.qa.retriever.index.chunks)} passages indexed."
+            return f"Loading the answer model{pct}… you can type your question meanwhile."
+        return f"Ready — {len(self.qa.retriever.index.sources)} sources, {len(self.qa.retriever.index.chunks)} passages indexed."
 
     def reload_index(self) -> None:
         from qa.retrieve import Retriever
@@ -127,7 +127,7 @@ def respond(assistant: Assistant, message: str, chat: list, history: list) -> It
                 history += [{"role": "user", "content": message}, {"role": "assistant", "content": answer.answer}]
                 yield chat, answer_html(answer), history, "", export_markdown(answer)
     except QAError as err:
-        chat[-1]["content"] = f"⚠️ {err.user_message()}"
+        chat[-1]["content"] = f"Problem: {err.user_message()}"
         yield chat, gr.update(), history, "", gr.update()
 
 
@@ -163,7 +163,7 @@ def build_app(settings: Settings, qa_factory: Callable[[], Any] | None = None,
         try:
             index = load_index(settings)
         except QAError as err:
-            return [], f"⚠️ {err.user_message()}"
+            return [], f"Problem: {err.user_message()}"
         m = index.manifest
         return sources_rows(index.sources.values()), (
             f"{len(index.sources)} documents, {len(index.chunks)} passages; index built {m.get('built_at')}, "
@@ -216,7 +216,7 @@ def _maintainer_panel(settings: Settings, assistant: Assistant, password: str, s
 
     def add_and_index(secret: str, file: Any) -> tuple:
         if not hmac.compare_digest((secret or "").encode(), password.encode()):
-            return (*sources_view(), "⚠️ wrong maintainer password")
+            return (*sources_view(), "Problem: wrong maintainer password")
         messages = []
         if file is not None:
             path = Path(file if isinstance(file, str) else file.name)
@@ -225,7 +225,7 @@ def _maintainer_panel(settings: Settings, assistant: Assistant, password: str, s
                 if path.stat().st_size > UPLOAD_MAX_MB * 1024 * 1024:
                     raise ValueError(f"{path.name} is larger than {UPLOAD_MAX_MB} MB")
             except ValueError as err:
-                return (*sources_view(), f"⚠️ {err}")
+                return (*sources_view(), f"Problem: {err}")
             dest = Path(settings.sources_dir) / name
             shutil.copyfile(path, dest)
             messages.append(f"added {name}")
@@ -234,7 +234,7 @@ def _maintainer_panel(settings: Settings, assistant: Assistant, password: str, s
         try:
             report = build_index(settings)
         except QAError as err:
-            return (*sources_view(), f"⚠️ {err.user_message()}")
+            return (*sources_view(), f"Problem: {err.user_message()}")
         assistant.reload_index()
         messages.append(report.summary().replace("\n", "  \n"))
         return (*sources_view(), "  \n".join(messages))

@@ -122,7 +122,9 @@ def _pack(units: list[_Unit], target: int, max_tokens: int, overlap: int) -> lis
     size = 0
     fresh = 0  # units in ``current`` not carried over from the previous chunk
     for unit in units:
-        new_section = bool(current) and unit.section != current[-1].section
+        # a new section starts a new chunk, unless what we hold is only a few
+        # words (a heading or byline run): that is glued to the next text instead
+        new_section = bool(current) and unit.section != current[-1].section and size >= 24
         full = size + unit.tokens > max_tokens
         # prefer to break at a paragraph end once the target is reached
         soft = size >= target and unit.para != current[-1].para if current else False

@@ -59,7 +59,7 @@ def answer_schema(n_passages: int, max_sentences: int = 3) -> dict[str, Any]:
                             "minItems": 1,
                             "maxItems": 2,
                         },
-                        "text": {"type": "string", "maxLength": 400},
+                        "text": {"type": "string"},
                     },
                     "required": ["passages", "text"],
                 },
@@ -76,7 +76,7 @@ def passage_label(hit: Hit) -> str:
     if meta.date:
         parts.append(meta.date)
     if hit.chunk.section and hit.chunk.section != meta.title:
-        parts.append(hit.chunk.section[:80])
+        parts.append(hit.chunk.section)
     if hit.chunk.page:
         parts.append(f"p. {hit.chunk.page}")
     return "(" + ", ".join(parts) + ")"

@@ -116,7 +116,7 @@ def answer_markdown(answer: Answer) -> str:
     if answer.standalone_question and answer.standalone_question != answer.question:
         lines.append(f"*Understood as: {answer.standalone_question}*\n")
     if answer.refused:
-        lines.append(f"**{answer.answer}** The closest passages are shown beside the chat as related, but not an answer.")
+        lines.append(f"**{answer.answer}** The closest passages are shown with the sources, as related but not an answer.")
     else:
         lines.append(answer.answer)
     if answer.removed_sentences:
