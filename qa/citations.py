@@ -93,19 +93,20 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUM.findall(text)}
 
 
-def support_score(claim: str, passage: str) -> float:
-    """Share of the claim's content words found in ``passage`` (0 when a number
-    of the claim is missing from the passage)."""
+def support_score(claim: str, passage: str, context: str = "") -> float:
+    """Share of the claim's content words found in ``passage`` or its
+    ``context`` (the source's title, authors, date); 0 when a number of the
+    claim appears in neither."""
     terms = content_terms(claim)
     if not terms:
         return 0.0
-    if not numbers(claim) <= numbers(passage):
+    if not numbers(claim) <= numbers(passage) | numbers(context):
         return 0.0
-    have = set(content_terms(passage))
+    have = set(content_terms(passage)) | set(content_terms(context))
     return sum(t in have for t in terms) / len(terms)
 
 
-def best_span(claim: str, passage: str, max_sentences: int = 2) -> tuple[int, int, float]:
+def best_span(claim: str, passage: str, max_sentences: int = 2, context: str = "") -> tuple[int, int, float]:
     """The span (start, end) of ``passage`` — one sentence or a few adjacent
     ones — that best supports ``claim``, and its support score."""
     spans = sentence_spans(passage) or [(0, len(passage))]
@@ -113,7 +114,7 @@ def best_span(claim: str, passage: str, max_sentences: int = 2) -> tuple[int, in
     for i in range(len(spans)):
         for j in range(i, min(i + max_sentences, len(spans))):
             s, e = spans[i][0], spans[j][1]
-            score = support_score(claim, passage[s:e])
+            score = support_score(claim, passage[s:e], context)
             # prefer the shorter span at equal score
             shorter = abs(score - best[2]) <= 1e-9 and e - s < best[1] - best[0]
             if score > best[2] + 1e-9 or shorter:

@@ -75,8 +75,6 @@ def passage_label(hit: Hit) -> str:
     parts = [meta.title or hit.source.source_id]
     if meta.date:
         parts.append(meta.date)
-    if hit.chunk.section and hit.chunk.section != meta.title:
-        parts.append(hit.chunk.section)
     if hit.chunk.page:
         parts.append(f"p. {hit.chunk.page}")
     return "(" + ", ".join(parts) + ")"

@@ -98,7 +98,7 @@ def check_sentence(
     # re-cite: the most promising other passages, best lexical score first
     others = sorted(
         (k for k in range(1, len(passages) + 1) if k not in cited),
-        key=lambda k: -best_span(claim, passages[k - 1].chunk.text)[2],
+        key=lambda k: -best_span(claim, passages[k - 1].chunk.text, context=source_context(passages[k - 1]))[2],
     )
     for key in others[:2]:
         found = _check(claim, key, passages[key - 1], judge)
@@ -110,12 +110,19 @@ def check_sentence(
     return [], verdicts
 
 
+def source_context(hit: Hit) -> str:
+    """What a claim may also rest on besides the passage text: who wrote it, when, what it is called."""
+    m = hit.source.meta
+    return " ".join(x for x in (m.title, " ".join(m.authors), m.publisher or "", m.date or "", hit.chunk.section or "") if x)
+
+
 def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None) -> Support:
-    s, e, score = best_span(claim, hit.chunk.text)
+    s, e, score = best_span(claim, hit.chunk.text, context=source_context(hit))
     if score >= LEXICAL_ACCEPT:
         return Support(key, s, e, Verdict(key, True, LexicalJudge.name, round(score, 3)))
     if score < LEXICAL_FLOOR or judge is None:
         ok = judge is None and score >= LexicalJudge().threshold
         return Support(key, s, e, Verdict(key, ok, LexicalJudge.name, round(score, 3)))
-    ok = judge.supports(evidence_window(hit.chunk.text, s, e), claim)
+    premise = f"({source_context(hit)}) {evidence_window(hit.chunk.text, s, e)}"
+    ok = judge.supports(premise, claim)
     return Support(key, s, e, Verdict(key, ok, judge.name, round(score, 3)))
