@@ -30,6 +30,7 @@ def run(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Evaluate; with ``search`` and no ``ask``, only retrieval is measured."""
+    dataset_sha = file_sha256(dataset)  # of the file as it was read
     items = load_dataset(dataset)[: limit or None]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -52,7 +53,7 @@ def run(
     if bar is not None:
         bar.close()
     metrics = {
-        "dataset": str(dataset), "dataset_sha256": file_sha256(dataset), "started_at": started,
+        "dataset": str(dataset), "dataset_sha256": dataset_sha, "started_at": started,
         "wall_s": round(time.perf_counter() - t0, 1), "mode": "answers" if ask else "retrieval-only",
         "judge": {"name": judge.name, "version": judge.version},
         "settings": settings_fingerprint or {}, "model": model_info or {},
