@@ -66,7 +66,7 @@ class Settings:
     timeout_s: float = 180.0
     context_passages: int = 4
     passage_words: int = 100  # each passage is cut to its most relevant sentences (0: whole chunk)
-    prompt_cache_mb: int = 1024  # llama.cpp RAM cache of prompt states (reuses the shared prefix)
+    prompt_cache_mb: int = 0  # llama.cpp RAM cache of prompt states; off: each state also copies ~300 MB of logits
     max_question_chars: int = 2000
     min_relevance: float = 0.0  # cosine below which no passage counts as relevant
     verify: bool = True
