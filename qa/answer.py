@@ -221,12 +221,26 @@ def parse_model_output(raw: str) -> tuple[bool, list[tuple[str, tuple[int, ...]]
             return found, out
         except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
             pass
+    if text.startswith("{"):
+        # broken JSON: keep only the sentence texts, never the syntax
+        parts = [(json.loads('"' + m.group(2).rstrip("\\") + '"') if _valid_json_string(m.group(2)) else m.group(2),
+                  tuple(int(k) for k in re.findall(r"\d+", m.group(1))))
+                 for m in _PARTIAL.finditer(text) if m.group(2)]
+        return bool(parts), [(" ".join(t.split()), keys) for t, keys in parts if t.strip()]
     if not text or prompts.REFUSAL.lower().rstrip(".") in text.lower():
         return False, []
     return True, [(p.text, p.keys) for p in split_cited(text)]
 
 
 _PARTIAL = re.compile(r'"passages"\s*:\s*\[([\d,\s]*)\]?\s*,?\s*(?:"text"\s*:\s*"((?:[^"\\]|\\.)*)("?))?')
+
+
+def _valid_json_string(body: str) -> bool:
+    try:
+        json.loads('"' + body.rstrip("\\") + '"')
+        return True
+    except json.JSONDecodeError:
+        return False
 
 
 def draft_from_partial(buf: str) -> str:
