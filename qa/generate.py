@@ -1,28 +1,34 @@
 """Text generation behind one small interface, with three backends:
 
-- ``LlamaCppGenerator``: llama-cpp-python on the packaged GGUF (CPU default;
-  JSON-schema constrained decoding through llama.cpp grammars);
-- ``TransformersGenerator``: Hugging Face transformers, loading the same GGUF
-  or any local model folder (for a GPU and a bigger model); the JSON schema is
-  not enforced there, the answer parser falls back to [n] markers;
+- ``LlamaCppGenerator``: llama-cpp-python on the packaged GGUF (the CPU
+  default); JSON-schema constrained decoding through llama.cpp grammars.
+- ``TransformersGenerator``: Hugging Face transformers on the same GGUF
+  (dequantised) or on any local model folder, e.g. a bigger model on a GPU.
+  The JSON schema is NOT enforced there; the answer parser falls back to [n]
+  markers in free text.
 - ``OpenAIGenerator``: any OpenAI-compatible server (vLLM, llama.cpp server,
   TGI, Ollama) over HTTP, streaming server-sent events.
 
-Heavy libraries are imported inside the backend that needs them.
+Local models are loaded once per process and shared by every generator built
+with the same loading settings; one lock per model serialises generation, so
+the web UI can call from several threads. Heavy libraries are imported inside
+the backend that needs them. Nothing is ever downloaded.
 """
 from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from pathlib import Path
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import urlparse
 
 from qa.config import Settings
 from qa.errors import BackendError, ModelError
-from qa.model_files import ensure_model
+from qa.model_files import Progress, ensure_model, known_sha256, model_target
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 
@@ -41,159 +47,311 @@ class Generator(ABC):
         stop: list[str] | None = None,
         json_schema: dict | None = None,
     ) -> Iterator[str]:
-        """Pieces of the reply as they are generated."""
+        """Pieces of the reply as they are generated (stop strings excluded)."""
 
     def generate(self, messages: list[Message], **kw: Any) -> str:
         """The whole reply."""
         return "".join(self.stream(messages, **kw))
 
     def count_tokens(self, text: str) -> int:
-        """Tokens in ``text`` (rough estimate unless the backend knows its tokenizer)."""
-        return max(1, len(text) // 4)
+        """Tokens in ``text``: a rough 4 characters per token unless the backend has a tokenizer."""
+        return (len(text) + 3) // 4
 
     def info(self) -> dict[str, Any]:
+        """What produced an answer, stored with every answer record."""
         return {"backend": self.name}
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+@dataclass
+class _Loaded:
+    """A loaded local model and the lock that serialises its use."""
+
+    model: Any
+    tokenizer: Any = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_LOADED: dict[tuple, _Loaded] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def _load_once(key: tuple, load: Callable[[], _Loaded]) -> _Loaded:
+    """One instance per loading key and process; concurrent first calls load once."""
+    with _LOADED_LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = load()
+        return _LOADED[key]
+
+
+def _acquire(lock: threading.Lock, settings: Settings) -> None:
+    if not lock.acquire(timeout=settings.timeout_s):
+        raise BackendError(f"the model stayed busy with other requests for {settings.timeout_s:.0f}s",
+                           "try again, or raise QA_TIMEOUT_S")
+
+
+def _timeout_error(settings: Settings) -> BackendError:
+    return BackendError(f"generation took longer than {settings.timeout_s:.0f}s",
+                        "ask a shorter question, lower QA_MAX_NEW_TOKENS, or raise QA_TIMEOUT_S")
 
 
 def _threads(settings: Settings) -> int:
     return settings.n_threads or os.cpu_count() or 2
 
 
+def cut_at_stop(pieces: Iterable[str], stop: list[str] | None) -> Iterator[str]:
+    """Pass ``pieces`` through up to the first stop string (excluded), even one split across pieces."""
+    if not stop:
+        yield from pieces
+        return
+    hold = max(len(s) for s in stop) - 1  # a stop string may begin in the last hold chars
+    buf = ""
+    for piece in pieces:
+        buf += piece
+        hits = [i for i in (buf.find(s) for s in stop if s) if i >= 0]
+        if hits:
+            if min(hits) > 0:
+                yield buf[: min(hits)]
+            return
+        if len(buf) > hold:
+            yield buf[: len(buf) - hold]
+            buf = buf[len(buf) - hold :]
+    if buf:
+        yield buf
+
+
+# ---------------------------------------------------------------- llama.cpp
+
+
 class LlamaCppGenerator(Generator):
-    """llama.cpp through llama-cpp-python; one model instance shared under a lock."""
+    """llama.cpp through llama-cpp-python (CPU); JSON schema enforced by a grammar.
+
+    The timeout is checked between tokens: prompt processing itself cannot be
+    interrupted (it runs at roughly 20-60 tokens/s on 2 CPU cores).
+    """
 
     name = "llama_cpp"
 
-    def __init__(self, settings: Settings, progress: Any = None) -> None:
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
         self.settings = settings
         self.path = ensure_model(settings, progress)
-        try:
-            from llama_cpp import Llama
-        except ImportError:
-            raise ModelError("llama-cpp-python is not installed", "run `make setup`, or use --backend transformers") from None
+        if self.path.is_dir():
+            raise ModelError(f"{self.path} is a folder; llama.cpp needs a GGUF file",
+                             "set QA_MODEL_PATH to a .gguf file, or use --backend transformers for a model folder")
+        key = ("llama_cpp", str(self.path.resolve()), settings.n_ctx, _threads(settings), settings.seed,
+               settings.prompt_cache_mb)
         t = time.perf_counter()
+        self._shared = _load_once(key, self._load)
+        self.load_s = time.perf_counter() - t
+
+    def _load(self) -> _Loaded:
         try:
-            self._llm = Llama(
-                model_path=str(self.path), n_ctx=settings.n_ctx, n_threads=_threads(settings),
-                seed=settings.seed, verbose=False,
-            )
+            from llama_cpp import Llama, LlamaRAMCache
+        except ImportError:
+            raise ModelError("llama-cpp-python is not installed",
+                             "run `make setup`, or use --backend openai / transformers") from None
+        try:
+            llm = Llama(model_path=str(self.path), n_ctx=self.settings.n_ctx, n_threads=_threads(self.settings),
+                        n_threads_batch=_threads(self.settings), seed=self.settings.seed, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp could not load {self.path}: {exc}",
-                             "check the file is a GGUF model (QA_MODEL_PATH), or delete it from the cache to re-assemble") from exc
-        if settings.prompt_cache_mb > 0:
-            from llama_cpp import LlamaRAMCache
-
-            self._llm.set_cache(LlamaRAMCache(capacity_bytes=settings.prompt_cache_mb << 20))
-        self.load_s = time.perf_counter() - t
-        self._lock = threading.Lock()
+                             "check QA_MODEL_PATH is a GGUF model, or delete the cached file to re-assemble it") from exc
+        if self.settings.prompt_cache_mb > 0:  # reuses the state of a shared prompt prefix
+            llm.set_cache(LlamaRAMCache(capacity_bytes=self.settings.prompt_cache_mb << 20))
+        return _Loaded(llm)
 
     def stream(self, messages, *, max_tokens=None, stop=None, json_schema=None) -> Iterator[str]:
         kw: dict[str, Any] = {
-            "messages": messages, "temperature": self.settings.temperature, "stream": True,
-            "max_tokens": max_tokens or self.settings.max_new_tokens, "stop": stop or None, "seed": self.settings.seed,
+            "messages": messages, "stream": True, "temperature": self.settings.temperature,
+            "max_tokens": max_tokens or self.settings.max_new_tokens, "stop": stop or [], "seed": self.settings.seed,
         }
         if json_schema is not None:
             kw["response_format"] = {"type": "json_object", "schema": json_schema}
-        deadline = time.monotonic() + self.settings.timeout_s
-        with self._lock:
-            for chunk in self._llm.create_chat_completion(**kw):
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
-                if time.monotonic() > deadline:
-                    raise BackendError(
-                        f"generation took longer than {self.settings.timeout_s:.0f}s",
-                        "ask a shorter question, or raise QA_TIMEOUT_S",
-                    )
+        _acquire(self._shared.lock, self.settings)
+        try:
+            deadline = time.monotonic() + self.settings.timeout_s
+            chunks = self._shared.model.create_chat_completion(**kw)
+            try:
+                for chunk in chunks:
+                    if time.monotonic() > deadline:
+                        raise _timeout_error(self.settings)
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            finally:
+                chunks.close()  # an abandoned stream must not keep the model's state
+        except ValueError as exc:  # e.g. "Requested tokens (5000) exceed context window of 4096"
+            fix = ("ask a shorter question, lower QA_CONTEXT_PASSAGES, or raise QA_N_CTX"
+                   if "context window" in str(exc) else "check the messages and the JSON schema passed to the model")
+            raise BackendError(f"llama.cpp refused the request: {exc}", fix) from exc
+        finally:
+            self._shared.lock.release()  # a plain Lock: the UI may close this stream from another thread
 
     def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False))
+        return len(self._shared.model.tokenize(text.encode("utf-8"), add_bos=False))
 
     def info(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.path.name, "n_ctx": self.settings.n_ctx}
+        return {"backend": self.name, "model": self.path.name, "model_path": str(self.path),
+                "sha256": known_sha256(self.path), "n_ctx": self.settings.n_ctx,
+                "temperature": self.settings.temperature, "seed": self.settings.seed}
+
+
+# ---------------------------------------------------------------- transformers
 
 
 class TransformersGenerator(Generator):
-    """transformers on the CPU (or a GPU if torch sees one); JSON schema not enforced."""
+    """Hugging Face transformers: the packaged GGUF (dequantised to float32 on the CPU:
+    ~60 s to load, ~9 GB RAM) or a local model folder (``settings.model_path``); a
+    GPU (float16) when torch sees one.
+
+    ``json_schema`` is accepted but not enforced: the model is only asked for
+    JSON by the prompt. Greedy decoding when temperature is 0. Files are read
+    locally only (HF_HUB_OFFLINE, local_files_only).
+    """
 
     name = "transformers"
 
-    def __init__(self, settings: Settings, progress: Any = None) -> None:
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self.settings = settings
-        path = Path(settings.model_path) if settings.model_path else ensure_model(settings, progress)
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        kw: dict[str, Any] = {}
-        folder = path
-        if path.is_file():  # a GGUF file: transformers dequantises it
-            folder, kw = path.parent, {"gguf_file": path.name}
+        self.path = ensure_model(settings, progress)
         t = time.perf_counter()
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), **kw)
-            self.model = AutoModelForCausalLM.from_pretrained(str(folder), **kw)
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"transformers could not load {path}: {exc}",
-                             "point QA_MODEL_PATH at a local model folder or GGUF file") from exc
-        self.model.eval()
+        self._shared = _load_once(("transformers", str(self.path.resolve())), self._load)
         self.load_s = time.perf_counter() - t
-        self.path = path
-        self._lock = threading.Lock()
+
+    def _load(self) -> _Loaded:
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError:
+            raise ModelError("transformers/torch are not installed", "run `make setup`") from None
+        kw: dict[str, Any] = {"local_files_only": True}  # never the Hub
+        folder = self.path
+        if self.path.is_file():  # a GGUF file: transformers reads config, tokenizer and weights from it
+            folder, kw["gguf_file"] = self.path.parent, self.path.name
+        cuda = torch.cuda.is_available()
+        model_kw: dict[str, Any] = {"dtype": torch.float16, "device_map": "auto"} if cuda else {"dtype": torch.float32}
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(folder), **kw)
+            model = AutoModelForCausalLM.from_pretrained(str(folder), **kw, **model_kw)
+        except (OSError, ValueError, ImportError) as exc:
+            raise ModelError(f"transformers could not load {self.path}: {exc}",
+                             "set QA_MODEL_PATH to a local model folder or GGUF file (pip install gguf for GGUF)") from exc
+        model.eval()
+        return _Loaded(model, tokenizer)
 
     def stream(self, messages, *, max_tokens=None, stop=None, json_schema=None) -> Iterator[str]:
         from transformers import TextIteratorStreamer
 
-        prompt = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        inputs = self.tokenizer(prompt, return_tensors="pt").to(self.model.device)
-        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True,
+        tok, model = self._shared.tokenizer, self._shared.model
+        try:
+            inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                             return_dict=True).to(model.device)
+        except ValueError as exc:  # e.g. a base model folder without a chat template
+            raise ModelError(f"{self.path} cannot format a chat: {exc}", "use an instruct/chat model") from exc
+        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True,
                                         timeout=self.settings.timeout_s)
-        gen_kw = {**inputs, "streamer": streamer, "max_new_tokens": max_tokens or self.settings.max_new_tokens}
-        if self.settings.temperature > 0:
-            gen_kw.update(do_sample=True, temperature=self.settings.temperature)
-        else:
-            gen_kw.update(do_sample=False)
-        with self._lock:
-            worker = threading.Thread(target=self.model.generate, kwargs=gen_kw, daemon=True)
+        _acquire(self._shared.lock, self.settings)
+        try:
+            run = _Run(self.settings.timeout_s)  # the deadline starts once the model is ours
+            worker = threading.Thread(target=run.work, daemon=True,
+                                      args=(model.generate, self._generate_kw(inputs, streamer, run, max_tokens), streamer))
             worker.start()
-            text = ""
             try:
-                for piece in streamer:
-                    text += piece
-                    if stop and any(s in text for s in stop):
-                        yield piece.split(next(s for s in stop if s in text))[0]
-                        break
-                    yield piece
-            except Exception as exc:  # queue.Empty on timeout
-                raise BackendError(f"generation timed out after {self.settings.timeout_s:.0f}s",
-                                   "raise QA_TIMEOUT_S or use a faster backend") from exc
-            worker.join()
+                yield from cut_at_stop((piece for piece in streamer if piece), stop)
+            except queue.Empty:
+                raise _timeout_error(self.settings) from None
+            finally:
+                run.cancel.set()  # a consumer that stops early stops the model at the next token
+                worker.join()
+        finally:
+            self._shared.lock.release()
+        if run.error is not None:
+            raise BackendError(f"transformers generation failed: {run.error}",
+                               "check the model folder, or use --backend llama_cpp") from run.error
+        if run.timed_out:
+            raise _timeout_error(self.settings)
+
+    def _generate_kw(self, inputs: Any, streamer: Any, run: _Run, max_tokens: int | None) -> dict[str, Any]:
+        kw: dict[str, Any] = {
+            **inputs, "streamer": streamer, "stopping_criteria": [run.criterion()],
+            "max_new_tokens": max_tokens or self.settings.max_new_tokens,
+            "pad_token_id": self._shared.tokenizer.eos_token_id,
+        }
+        if self.settings.temperature > 0:
+            kw.update(do_sample=True, temperature=self.settings.temperature)
+        else:  # greedy; unset the sampling knobs the model's generation config may carry
+            kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        return kw
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
+        return len(self._shared.tokenizer.encode(text, add_special_tokens=False))
 
     def info(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.path.name}
+        return {"backend": self.name, "model": self.path.name, "model_path": str(self.path),
+                "sha256": known_sha256(self.path), "device": str(self._shared.model.device),
+                "temperature": self.settings.temperature, "seed": self.settings.seed}
+
+
+class _Run:
+    """One transformers generation in a worker thread: cancel flag, deadline, error."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.cancel = threading.Event()
+        self.deadline = time.monotonic() + timeout_s
+        self.timed_out = False
+        self.error: BaseException | None = None
+
+    def criterion(self) -> Any:
+        import torch
+        from transformers import StoppingCriteria
+
+        run = self
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> Any:
+                run.timed_out = run.timed_out or time.monotonic() > run.deadline
+                done = run.cancel.is_set() or run.timed_out
+                return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+        return _Stop()
+
+    def work(self, generate: Callable[..., Any], kw: dict[str, Any], streamer: Any) -> None:
+        import torch
+
+        try:
+            with torch.inference_mode():
+                generate(**kw)
+        except Exception as exc:  # re-raised as BackendError in the consumer's thread
+            self.error = exc
+            streamer.end()
+
+
+# ---------------------------------------------------------------- OpenAI-compatible HTTP
 
 
 class OpenAIGenerator(Generator):
-    """An OpenAI-compatible chat-completions server, streamed over HTTP."""
+    """Any OpenAI-compatible chat-completions server, over HTTP (httpx).
+
+    ``json_schema`` is sent as ``{"type": "json_object", "schema": ...}``, the
+    form llama-cpp-python's server turns into a grammar; servers that do not
+    know the ``schema`` key return plain JSON mode at best.
+    """
 
     name = "openai"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, transport: Any = None) -> None:
         self.settings = settings
-        self.url = settings.openai_base_url.rstrip("/") + "/chat/completions"
+        self.base_url = settings.openai_base_url.rstrip("/")
+        self._transport = transport  # tests inject an httpx.MockTransport
 
-    def _fix(self) -> str:
-        return (f"start a server at {self.settings.openai_base_url} (e.g. python -m llama_cpp.server "
-                "--model <file.gguf> --host 127.0.0.1 --port 8080), or use --backend llama_cpp")
-
-    def stream(self, messages, *, max_tokens=None, stop=None, json_schema=None) -> Iterator[str]:
-        import httpx
-
+    def _body(self, messages: list[Message], max_tokens: int | None, stop: list[str] | None,
+              json_schema: dict | None, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "model": self.settings.openai_model, "messages": messages, "stream": True,
+            "model": self.settings.openai_model, "messages": messages, "stream": stream,
             "temperature": self.settings.temperature, "max_tokens": max_tokens or self.settings.max_new_tokens,
             "seed": self.settings.seed,
         }
@@ -201,53 +359,95 @@ class OpenAIGenerator(Generator):
             body["stop"] = stop
         if json_schema is not None:
             body["response_format"] = {"type": "json_object", "schema": json_schema}
+        return body
+
+    def _client(self) -> Any:
+        import httpx
+
         headers = {"Authorization": f"Bearer {self.settings.openai_api_key}"} if self.settings.openai_api_key else {}
-        timeout = httpx.Timeout(self.settings.timeout_s, connect=5.0)
+        return httpx.Client(base_url=self.base_url, headers=headers, transport=self._transport,
+                            timeout=httpx.Timeout(self.settings.timeout_s, connect=5.0))
+
+    def stream(self, messages, *, max_tokens=None, stop=None, json_schema=None) -> Iterator[str]:
+        import httpx
+
+        body = self._body(messages, max_tokens, stop, json_schema, stream=True)
+        deadline = time.monotonic() + self.settings.timeout_s
         try:
-            with httpx.stream("POST", self.url, json=body, headers=headers, timeout=timeout) as resp:
-                if resp.status_code >= 400:
-                    resp.read()
-                    raise BackendError(f"the model server answered HTTP {resp.status_code}: {resp.text[:300]}", self._fix())
+            with self._client() as client, client.stream("POST", "/chat/completions", json=body) as resp:
+                self._check_status(resp)
                 for line in resp.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
+                    if time.monotonic() > deadline:
+                        raise _timeout_error(self.settings)
+                    data = line[5:].strip() if line.startswith("data:") else ""
                     if data == "[DONE]":
                         break
-                    piece = _delta(data)
-                    if piece:
-                        yield piece
-        except httpx.TimeoutException as exc:
-            raise BackendError(f"the model server at {self.settings.openai_base_url} timed out", self._fix()) from exc
+                    if data:
+                        piece = self._piece(json.loads(data), "delta")
+                        if piece:
+                            yield piece
         except httpx.HTTPError as exc:
-            raise BackendError(f"cannot reach the model server at {self.settings.openai_base_url}: {exc}", self._fix()) from exc
+            raise self._transport_error(exc) from exc
+        except ValueError as exc:  # a data line that is not JSON
+            raise BackendError(f"the model server at {self.base_url} sent a malformed event: {exc}",
+                               self._server_fix()) from exc
+
+    def generate(self, messages: list[Message], **kw: Any) -> str:
+        """One non-streaming request: the whole reply in one JSON response."""
+        import httpx
+
+        body = self._body(messages, kw.get("max_tokens"), kw.get("stop"), kw.get("json_schema"), stream=False)
+        try:
+            with self._client() as client:
+                resp = client.post("/chat/completions", json=body)
+                self._check_status(resp)
+                return self._piece(resp.json(), "message")
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from exc
+        except ValueError as exc:
+            raise BackendError(f"the model server at {self.base_url} sent malformed JSON: {exc}",
+                               self._server_fix()) from exc
+
+    def _piece(self, obj: Any, key: str) -> str:
+        """The text in one response or event; an error object becomes a BackendError."""
+        if isinstance(obj, dict) and obj.get("error"):
+            raise BackendError(f"the model server reported an error: {obj['error']}", self._server_fix())
+        try:
+            return (obj["choices"][0].get(key) or {}).get("content") or ""
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return ""
+
+    def _check_status(self, resp: Any) -> None:
+        if resp.status_code < 400:
+            return
+        resp.read()
+        hint = {401: "set QA_OPENAI_API_KEY", 403: "set QA_OPENAI_API_KEY",
+                404: f"check QA_OPENAI_BASE_URL ({self.base_url}; usually ends in /v1) and QA_OPENAI_MODEL"}
+        raise BackendError(f"the model server at {self.base_url} answered HTTP {resp.status_code}: {resp.text[:300]}",
+                           hint.get(resp.status_code, self._server_fix()))
+
+    def _transport_error(self, exc: Exception) -> BackendError:
+        import httpx
+
+        what = "timed out" if isinstance(exc, httpx.TimeoutException) else f"could not be reached ({exc})"
+        return BackendError(f"the model server at {self.base_url} {what}", self._server_fix())
+
+    def _server_fix(self) -> str:
+        url = urlparse(self.base_url)
+        model = model_target(self.settings) if not self.settings.model_path else self.settings.model_path
+        return (f"start an OpenAI-compatible server at {self.base_url}, e.g. `python -m llama_cpp.server "
+                f"--model {model} --host {url.hostname or '127.0.0.1'} --port {url.port or 8080}`, "
+                "or set QA_OPENAI_BASE_URL, or switch backend: --backend llama_cpp")
 
     def info(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.settings.openai_model, "base_url": self.settings.openai_base_url}
+        return {"backend": self.name, "model": self.settings.openai_model, "base_url": self.base_url,
+                "temperature": self.settings.temperature, "seed": self.settings.seed}
 
 
-def _delta(data: str) -> str:
-    try:
-        obj = json.loads(data)
-        choice = obj["choices"][0]
-        return (choice.get("delta") or {}).get("content") or (choice.get("message") or {}).get("content") or ""
-    except (ValueError, KeyError, IndexError, TypeError):
-        return ""
-
-
-_SHARED: dict[tuple, Generator] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def make_generator(settings: Settings, progress: Any = None) -> Generator:
-    """The generator for ``settings.backend`` (local models loaded once per process)."""
-    key = (settings.backend, settings.model_path, settings.cache_dir, settings.n_ctx, settings.openai_base_url)
-    with _SHARED_LOCK:
-        if key not in _SHARED:
-            if settings.backend == "llama_cpp":
-                _SHARED[key] = LlamaCppGenerator(settings, progress)
-            elif settings.backend == "transformers":
-                _SHARED[key] = TransformersGenerator(settings, progress)
-            else:
-                _SHARED[key] = OpenAIGenerator(settings)
-        return _SHARED[key]
+def make_generator(settings: Settings, progress: Progress | None = None) -> Generator:
+    """The generator for ``settings.backend``; local models are loaded once per process."""
+    if settings.backend == "llama_cpp":
+        return LlamaCppGenerator(settings, progress)
+    if settings.backend == "transformers":
+        return TransformersGenerator(settings, progress)
+    return OpenAIGenerator(settings)

@@ -1,0 +1,254 @@
+"""Generation backends. Fast: stop-string cutting, the OpenAI client against
+a scripted HTTP transport and a closed port. Real (marked ``model``): llama.cpp
+on the packaged GGUF, the OpenAI client against a real llama_cpp.server, and
+transformers loading the same GGUF (also ``slow``)."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Iterator
+
+import httpx
+import pytest
+
+from qa.config import MODEL_SHA256, Settings
+from qa.errors import BackendError
+from qa.generate import Generator, OpenAIGenerator, cut_at_stop, make_generator
+from qa.model_files import ensure_model
+
+HELLO = [{"role": "user", "content": "Count from 1 to 5, separated by commas. Nothing else."}]
+SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "year": {"type": "integer"}},
+          "required": ["city", "year"]}
+CITY = [{"role": "user", "content": "Mérida was founded in 1542. Give the city and the year as JSON."}]
+
+
+def settings(**kw) -> Settings:
+    # one thread: two llama.cpp threads on 2 shared cores stall each other when another process is busy
+    return Settings.load({"n_threads": 1, **kw}, env={})
+
+
+# ---------------------------------------------------------------- fast
+
+
+@pytest.mark.parametrize("pieces, stop, expected", [
+    (["ab", "cd"], None, "abcd"),
+    (["ab", "cd"], [], "abcd"),
+    (["hello wor", "ld<|e", "nd|> tail"], ["<|end|>"], "hello world"),
+    (["<|end|>rest"], ["<|end|>"], ""),
+    (["one\n\n", "two"], ["\n\n", "zz"], "one"),
+    (["abc"], ["x"], "abc"),
+    (["a", "b", "c"], ["bc", "abcd"], "a"),
+])
+def test_cut_at_stop(pieces, stop, expected):
+    assert "".join(cut_at_stop(iter(pieces), stop)) == expected
+
+
+def test_cut_at_stop_streams_before_the_end():
+    out = cut_at_stop(iter(["first part, ", "second part"]), ["STOP"])
+    assert next(out) == "first par"  # all but the 3 chars that could start "STOP"
+
+
+class Echo(Generator):
+    name = "echo"
+
+    def stream(self, messages, *, max_tokens=None, stop=None, json_schema=None) -> Iterator[str]:
+        yield from ("ec", "ho")
+
+
+def test_base_generator_joins_and_estimates_tokens():
+    gen = Echo()
+    assert gen.generate(HELLO) == "echo" and gen.info() == {"backend": "echo"}
+    assert gen.count_tokens("") == 0 and gen.count_tokens("abcdefgh") == 2
+
+
+def sse(*events: object) -> bytes:
+    return b"".join(f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n".encode() for e in events)
+
+
+def delta(text: str) -> dict:
+    return {"choices": [{"index": 0, "delta": {"content": text}}]}
+
+
+def scripted(handler) -> OpenAIGenerator:
+    return OpenAIGenerator(settings(backend="openai", openai_base_url="http://server.test/v1", timeout_s=5),
+                           transport=httpx.MockTransport(handler))
+
+
+def test_openai_parses_server_sent_events_and_sends_the_schema():
+    sent: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        assert request.url.path == "/v1/chat/completions"
+        body = b": keep-alive\n\n" + sse({"choices": [{"delta": {"role": "assistant"}}]}, delta("Hel"),
+                                         delta("lo"), "[DONE]", delta("ignored"))
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
+    gen = scripted(handler)
+    assert list(gen.stream(HELLO, max_tokens=7, stop=["\n"], json_schema=SCHEMA)) == ["Hel", "lo"]
+    assert sent[0]["stream"] is True and sent[0]["max_tokens"] == 7 and sent[0]["stop"] == ["\n"]
+    assert sent[0]["response_format"] == {"type": "json_object", "schema": SCHEMA}
+
+
+def test_openai_non_streaming_reads_the_message():
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert json.loads(request.content)["stream"] is False
+        return httpx.Response(200, json={"choices": [{"message": {"role": "assistant", "content": "Hi."}}]})
+
+    assert scripted(handler).generate(HELLO) == "Hi."
+
+
+@pytest.mark.parametrize("response, in_message, in_fix", [
+    (httpx.Response(500, text="boom"), "HTTP 500: boom", "llama_cpp.server"),
+    (httpx.Response(401, text="no key"), "HTTP 401", "QA_OPENAI_API_KEY"),
+    (httpx.Response(404, text="nope"), "HTTP 404", "QA_OPENAI_BASE_URL"),
+    (httpx.Response(200, content=sse({"error": {"message": "model crashed"}})), "model crashed", "--backend llama_cpp"),
+])
+def test_openai_server_errors_become_backend_errors(response, in_message, in_fix):
+    with pytest.raises(BackendError) as err:
+        list(scripted(lambda request: response).stream(HELLO))
+    assert in_message in err.value.message and in_fix in err.value.fix
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_openai_closed_port_fails_fast_with_the_fix():
+    port = free_port()
+    gen = make_generator(settings(backend="openai", openai_base_url=f"http://127.0.0.1:{port}/v1", timeout_s=30))
+    t = time.monotonic()
+    for call in (gen.generate, lambda m: list(gen.stream(m))):
+        with pytest.raises(BackendError) as err:
+            call(HELLO)
+        assert f"127.0.0.1:{port}" in err.value.message
+        assert "python -m llama_cpp.server --model" in err.value.fix and f"--port {port}" in err.value.fix
+        assert "--backend llama_cpp" in err.value.fix
+    assert time.monotonic() - t < 5
+
+
+# ---------------------------------------------------------------- llama.cpp on the real model
+
+
+@pytest.fixture(scope="module")
+def llama():
+    return make_generator(settings(backend="llama_cpp"))
+
+
+@pytest.mark.model
+def test_llama_cpp_streams_deterministically(llama):
+    pieces = list(llama.stream(HELLO, max_tokens=16))
+    assert len(pieces) > 1 and "1, 2, 3" in "".join(pieces)
+    assert llama.generate(HELLO, max_tokens=16) == "".join(pieces)  # temperature 0: same answer again
+    assert llama.generate(HELLO, max_tokens=16, stop=["3"]).rstrip(", ") == "1, 2"
+    info = llama.info()
+    assert info["backend"] == "llama_cpp" and info["sha256"] == MODEL_SHA256 and info["n_ctx"] == 4096
+    assert 1 <= llama.count_tokens("hello world") <= 3
+
+
+@pytest.mark.model
+def test_llama_cpp_json_schema_is_enforced(llama):
+    obj = json.loads(llama.generate(CITY, max_tokens=40, json_schema=SCHEMA))
+    assert set(obj) >= {"city", "year"} and isinstance(obj["city"], str) and isinstance(obj["year"], int)
+
+
+@pytest.mark.model
+def test_llama_cpp_is_shared_and_safe_across_threads(llama):
+    other = make_generator(settings(backend="llama_cpp", max_new_tokens=8))
+    assert other._shared is llama._shared  # loaded once per process
+    outs: list[str] = []
+    threads = [threading.Thread(target=lambda: outs.append(other.generate(HELLO))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(outs) == 2 and outs[0] == outs[1] and outs[0].startswith("1, 2")
+
+
+@pytest.mark.model
+def test_llama_cpp_timeout_is_a_backend_error(llama):
+    hurried = make_generator(settings(backend="llama_cpp", timeout_s=0.001))
+    with pytest.raises(BackendError) as err:
+        hurried.generate(HELLO, max_tokens=16)
+    assert "QA_TIMEOUT_S" in err.value.fix
+    assert llama.generate(HELLO, max_tokens=4)  # the lock was released
+
+
+@pytest.mark.model
+def test_llama_cpp_prompt_over_the_context_is_a_backend_error():
+    small = make_generator(settings(backend="llama_cpp", n_ctx=256, prompt_cache_mb=0))
+    with pytest.raises(BackendError) as err:
+        small.generate([{"role": "user", "content": "word " * 400}], max_tokens=4)
+    assert "context window" in err.value.message and "QA_N_CTX" in err.value.fix
+
+
+# ---------------------------------------------------------------- OpenAI client against a real llama_cpp.server
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    model = ensure_model(settings())
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"  # a file: a full pipe would block the server
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", "1024", "--seed", "0", "--n_threads", "1"],
+            stdout=subprocess.DEVNULL, stderr=err,
+        )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(url + "/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("llama_cpp.server did not answer /v1/models within 120 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.mark.model
+def test_openai_backend_streams_from_a_real_server(llama_server):
+    gen = make_generator(settings(backend="openai", openai_base_url=llama_server))
+    pieces = list(gen.stream(HELLO, max_tokens=16))
+    assert len(pieces) > 1 and "1, 2, 3" in "".join(pieces)
+    assert gen.generate(HELLO, max_tokens=16) == "".join(pieces)  # non-streaming, same greedy answer
+
+
+@pytest.mark.model
+def test_openai_backend_passes_the_schema_to_a_real_server(llama_server):
+    gen = make_generator(settings(backend="openai", openai_base_url=llama_server))
+    obj = json.loads(gen.generate(CITY, max_tokens=40, json_schema=SCHEMA))
+    assert isinstance(obj["city"], str) and isinstance(obj["year"], int)
+
+
+# ---------------------------------------------------------------- transformers on the same GGUF
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_transformers_backend_loads_the_same_gguf():
+    gen = make_generator(settings(backend="transformers"))
+    pieces = list(gen.stream(HELLO, max_tokens=5))
+    assert pieces and "".join(pieces).startswith("1") and all(pieces)
+    assert gen.generate(HELLO, max_tokens=5, stop=[","]) == "1"  # stops early, lock released
+    assert gen.info()["sha256"] == MODEL_SHA256 and gen.count_tokens("hello world") == 2
