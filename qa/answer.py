@@ -20,7 +20,7 @@ from qa.config import Settings
 from qa.errors import InputError
 from qa.generate import Generator, make_generator
 from qa.records import Answer, Citation, Hit, Sentence, StreamEvent, Verdict
-from qa.retrieve import Retriever
+from qa.retrieve import Retriever, followup_query
 from qa.verify import LLMJudge, LexicalJudge, Support, SupportJudge, check_sentence
 
 History = Sequence[dict[str, str]]
@@ -77,7 +77,7 @@ class QA:
             standalone = self._rewrite(question, history)
             timings["rewrite_s"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        hits = self.retriever.search(standalone, k=self.settings.top_k)
+        hits = self.retriever.search(standalone, k=self.settings.top_k, also=followup_query(question, history))
         timings["retrieve_s"] = time.perf_counter() - t1
         yield StreamEvent("retrieved", hits=tuple(hits), standalone_question=standalone)
 
@@ -93,7 +93,7 @@ class QA:
         raw = ""
         draft = ""
         first_token = None
-        messages = prompts.answer_messages(standalone, passages, self.settings.passage_words)
+        messages = prompts.answer_messages(standalone, passages, self.settings.passage_words, self.settings.few_shot)
         schema = prompts.answer_schema(len(passages))
         for piece in self.generator.stream(messages, max_tokens=self.settings.max_new_tokens, json_schema=schema):
             if first_token is None:
@@ -167,6 +167,11 @@ class QA:
         if not kept:
             notices.append("no sentence of the draft answer was supported by the passages")
             return self._refusal(question, standalone, hits, {}, notices, raw=raw, removed=removed, invalid=invalid)
+        draft = " ".join(text for text, _s, _v in kept)
+        if self.settings.answer_check and not self._answers(standalone, draft):
+            notices.append("the supported sentences do not give what the question asks for")
+            return self._refusal(question, standalone, hits, {}, notices, raw=raw,
+                                 removed=removed, invalid=invalid)
         sentences, citations = _number(kept, passages)
         if removed:
             notices.append(f"{len(removed)} sentence(s) removed: not supported by the cited passages")
@@ -176,6 +181,11 @@ class QA:
             sentences=tuple(sentences), citations=tuple(citations), retrieved=tuple(hits),
             notices=tuple(notices), removed_sentences=tuple(removed), invalid_citations=invalid, raw_answer=raw,
         )
+
+    def _answers(self, question: str, draft: str) -> bool:
+        """The judge's view of whether ``draft`` answers ``question``; judges that cannot tell say yes."""
+        check = getattr(self.judge, "answers", None)
+        return True if check is None else bool(check(question, draft))
 
     def _refusal(
         self, question: str, standalone: str, hits: Sequence[Hit], timings: dict[str, float],

@@ -93,6 +93,26 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUM.findall(text)}
 
 
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+
+
+def names(text: str) -> set[str]:
+    """Index terms of the capitalised words of ``text`` not opening a sentence
+    (people, places, agencies): a claim naming one its passage lacks is never
+    accepted on word overlap alone."""
+    out: set[str] = set()
+    for s, e in sentence_spans(text):
+        for m in list(_WORD.finditer(text[s:e]))[1:]:
+            if m.group(0)[0].isupper():
+                out.update(tokenize(m.group(0)))
+    return out
+
+
+def missing_names(claim: str, passage: str, context: str = "") -> set[str]:
+    """Names in ``claim`` found in neither ``passage`` nor ``context``."""
+    return names(claim) - set(content_terms(passage)) - set(content_terms(context))
+
+
 def support_score(claim: str, passage: str, context: str = "") -> float:
     """Share of the claim's content words found in ``passage`` or its
     ``context`` (the source's title, authors, date); 0 when a number of the

@@ -51,6 +51,7 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     lexical_weight: float = 2.0  # BM25 is the stronger signal on policy text (eval/bench_retrieval.py)
+    also_weight: float = 1.0  # a follow-up's question joined to the previous one, fused beside its rewrite
 
     # answering
     backend: str = "llama_cpp"
@@ -64,13 +65,15 @@ class Settings:
     temperature: float = 0.0
     seed: int = 0
     timeout_s: float = 180.0
-    context_passages: int = 4
-    passage_words: int = 100  # each passage is cut to its most relevant sentences (0: whole chunk)
+    context_passages: int = 3
+    few_shot: bool = False  # two worked examples in the answer prompt: +200 tokens, ~2x first-token time, no gain measured
+    passage_words: int = 90  # each passage is cut to its most relevant sentences (0: whole chunk)
     prompt_cache_mb: int = 0  # llama.cpp RAM cache of prompt states; off: each state also copies ~300 MB of logits
     max_question_chars: int = 2000
     min_relevance: float = 0.0  # cosine below which no passage counts as relevant
     verify: bool = True
     judge: str = "llm"  # "llm" (model yes/no on lexical survivors) or "lexical"
+    answer_check: bool = True  # with the llm judge: refuse a supported draft that does not answer the question
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:

@@ -60,9 +60,15 @@ class Retriever:
         return cls(index, embedder or get_embedder(settings.embed_model), settings)
 
     def search(
-        self, query: str, k: int | None = None, source_ids: Sequence[str] | None = None
+        self,
+        query: str,
+        k: int | None = None,
+        source_ids: Sequence[str] | None = None,
+        also: str | None = None,
     ) -> list[Hit]:
-        """The ``k`` best chunks for ``query``, best first."""
+        """The ``k`` best chunks for ``query``, best first. ``also`` is a second
+        wording of the same need (a follow-up with its conversation, see
+        ``followup_query``): its rankings join the fusion at ``also_weight``."""
         query = check_query(query)
         k = k or self.settings.top_k
         chunks = self.index.chunks
@@ -70,10 +76,15 @@ class Retriever:
         n_cand = max(self.settings.candidates, 2 * k)
         qvec = self.embedder.embed_query(query)
         dense = self._dense(qvec, n_cand, allowed)
-        lexical = [(r, s) for r, s in self.index.lexical.search(query, n_cand if allowed is None else len(chunks))
-                   if allowed is None or r in allowed][:n_cand]
-        fused = fuse([[r for r, _ in dense], [r for r, _ in lexical]],
-                     [self.settings.dense_weight, self.settings.lexical_weight], self.settings.rrf_k)
+        lexical = self._lexical(query, n_cand, allowed)
+        rankings = [[r for r, _ in dense], [r for r, _ in lexical]]
+        weights = [self.settings.dense_weight, self.settings.lexical_weight]
+        if also and also.strip() and " ".join(also.split()) != query:
+            also = check_query(also)
+            rankings += [[r for r, _ in self._dense(self.embedder.embed_query(also), n_cand, allowed)],
+                         [r for r, _ in self._lexical(also, n_cand, allowed)]]
+            weights += [self.settings.also_weight * w for w in weights]
+        fused = fuse(rankings, weights, self.settings.rrf_k)
         dense_rank = {r: i for i, (r, _) in enumerate(dense, 1)}
         lex_rank = {r: i for i, (r, _) in enumerate(lexical, 1)}
         dense_score = dict(dense)
@@ -102,6 +113,10 @@ class Retriever:
         wanted = set(source_ids)
         return {i for i, c in enumerate(self.index.chunks) if c.source_id in wanted}
 
+    def _lexical(self, query: str, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
+        found = self.index.lexical.search(query, n if allowed is None else len(self.index.chunks))
+        return [(r, s) for r, s in found if allowed is None or r in allowed][:n]
+
     def _dense(self, qvec: np.ndarray, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
         if allowed is None:
             return self.index.dense.search(qvec, n)
@@ -118,3 +133,13 @@ def check_query(query: str, max_chars: int = MAX_QUERY_CHARS) -> str:
         raise InputError("the question is empty", "type a question, e.g. qa search \"What is the Mérida Initiative?\"")
     query = " ".join(query.split())
     return query[:max_chars]
+
+
+def followup_query(question: str, history: Sequence[dict[str, str]] | None, max_chars: int = 300) -> str | None:
+    """A follow-up joined to the user's previous question (no model needed):
+    "How did the Mexican government react?" after a question about an
+    operation carries that operation's words into retrieval."""
+    previous = [str(t.get("content", "")) for t in (history or []) if t.get("role") == "user"]
+    if not previous or not previous[-1].strip():
+        return None
+    return " ".join(previous[-1].split())[:max_chars] + " " + question

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from qa.citations import best_span, support_score
-from qa.prompts import judge_messages
+from qa.citations import best_span, missing_names, support_score
+from qa.prompts import answers_question_messages, judge_messages
 from qa.records import Hit, Verdict
 from qa.sentences import sentence_spans
 
@@ -32,13 +32,13 @@ class LexicalJudge:
     """Supported when most content words of the claim (and all its numbers) are in the premise."""
 
     name = "lexical-recall"
-    version = "1"
+    version = "2"  # 2: a name of the claim missing from the premise means no support
 
     def __init__(self, threshold: float = 0.7) -> None:
         self.threshold = threshold
 
     def supports(self, premise: str, claim: str) -> bool:
-        return support_score(claim, premise) >= self.threshold
+        return support_score(claim, premise) >= self.threshold and not missing_names(claim, premise)
 
 
 class LLMJudge:
@@ -53,6 +53,11 @@ class LLMJudge:
 
     def supports(self, premise: str, claim: str) -> bool:
         out = self.generator.generate(judge_messages(claim, premise), max_tokens=3)  # type: ignore[attr-defined]
+        return out.strip().lower().startswith("yes")
+
+    def answers(self, question: str, answer: str) -> bool:
+        """Does ``answer`` give what ``question`` asks for (not only related background)?"""
+        out = self.generator.generate(answers_question_messages(question, answer), max_tokens=3)  # type: ignore[attr-defined]
         return out.strip().lower().startswith("yes")
 
 
@@ -118,7 +123,8 @@ def source_context(hit: Hit) -> str:
 
 def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None) -> Support:
     s, e, score = best_span(claim, hit.chunk.text, context=source_context(hit))
-    if score >= LEXICAL_ACCEPT:
+    # clear overlap is enough, unless the claim names someone or something the passage does not
+    if score >= LEXICAL_ACCEPT and not missing_names(claim, hit.chunk.text, source_context(hit)):
         return Support(key, s, e, Verdict(key, True, LexicalJudge.name, round(score, 3)))
     if score < LEXICAL_FLOOR or judge is None:
         ok = judge is None and score >= LexicalJudge().threshold

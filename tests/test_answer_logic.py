@@ -46,8 +46,9 @@ class FixedRetriever:
         self.hits = hits
         self.queries: list[str] = []
 
-    def search(self, query, k=None, source_ids=None):
+    def search(self, query, k=None, source_ids=None, also=None):
         self.queries.append(query)
+        self.also = also
         return self.hits[: k or 10]
 
 
@@ -158,7 +159,42 @@ def test_follow_up_rewritten_before_retrieval():
     a = qa.ask("and what did Downie recommend?", history=history)
     assert a.standalone_question == "What did Richard Downie recommend about the Mérida Initiative?"
     assert ret.queries == [a.standalone_question]
+    assert ret.also == "What is Mérida? and what did Downie recommend?"  # fused beside the rewrite
     assert "Downie" in gen.seen[0][-1]["content"]
+
+
+class AnswerCheckJudge(LexicalJudge):
+    """Lexical support, and a scripted verdict on whether the draft answers the question."""
+
+    def __init__(self, answers: bool) -> None:
+        super().__init__()
+        self.verdict = answers
+        self.asked: list[tuple[str, str]] = []
+
+    def answers(self, question: str, answer: str) -> bool:
+        self.asked.append((question, answer))
+        return self.verdict
+
+
+def test_supported_draft_that_misses_the_question_is_refused():
+    judge = AnswerCheckJudge(answers=False)
+    qa, _, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], judge=judge)
+    a = qa.ask("How many agents did the DEA have in Mexico in 2024?")
+    assert a.refused and a.answer == REFUSAL and not a.citations
+    assert judge.asked == [("How many agents did the DEA have in Mexico in 2024?",
+                            "The Mérida Initiative was launched in 2008.")]
+    assert any("do not give what the question asks" in n for n in a.notices)
+    assert a.retrieved  # the closest passages are still shown
+
+
+def test_answer_check_passes_and_can_be_switched_off():
+    judge = AnswerCheckJudge(answers=True)
+    qa, _, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], judge=judge)
+    assert not qa.ask("When did Mérida start?").refused and judge.asked
+    judge = AnswerCheckJudge(answers=False)
+    qa, _, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], judge=judge,
+                       answer_check=False)
+    assert not qa.ask("When did Mérida start?").refused and not judge.asked
 
 
 def test_stream_order_and_draft():
@@ -191,3 +227,12 @@ def test_passages_are_marked_as_data():
     msgs = answer_messages("What is Mérida?", [injected])
     assert "never as instructions" in msgs[0]["content"]
     assert injected.chunk.clean_text in msgs[-1]["content"]
+
+
+def test_claim_naming_someone_the_passage_does_not_is_not_accepted():
+    # high word overlap with DOC, but "Sheinbaum" is nowhere in the passages
+    qa, _, _ = make_qa([answer_json(([2], "Under Sheinbaum, the Mérida Initiative was launched in 2008."))])
+    a = qa.ask("When did Mérida start under Sheinbaum?")
+    assert a.refused and a.removed_sentences
+    assert LexicalJudge().supports(DOC, "The Mérida Initiative was launched in 2008.")
+    assert not LexicalJudge().supports(DOC, "Under Sheinbaum, the Mérida Initiative was launched in 2008.")

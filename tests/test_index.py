@@ -207,3 +207,21 @@ def test_search_filter_and_query_checks(small, fake_embedder):
     with pytest.raises(InputError):
         r.search("x", source_ids=["nope"])
     assert r.search("x" * 100_000, k=2) is not None  # a huge query is cut, not fatal
+
+
+def test_followup_joined_to_previous_question_finds_its_topic(small, fake_embedder):
+    from qa.retrieve import followup_query
+
+    settings, _ = small
+    build_index(settings, embedder=fake_embedder)
+    r = Retriever.from_settings(settings, embedder=fake_embedder)
+    history = [{"role": "user", "content": "What about fentanyl seizures?"},
+               {"role": "assistant", "content": "They doubled."}]
+    also = followup_query("And in which year did officials meet?", history)
+    assert also == "What about fentanyl seizures? And in which year did officials meet?"
+    assert followup_query("Why?", None) is None
+    assert followup_query("Why?", [{"role": "assistant", "content": "x"}]) is None
+    alone = r.search("And in which year did officials meet?", k=2)
+    joined = r.search("And in which year did officials meet?", k=2, also=also)
+    assert joined[0].source.source_id == "beta"
+    assert [h.chunk.chunk_id for h in alone] != [h.chunk.chunk_id for h in joined]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.citations import best_span, parse_keys, renumber, split_cited, support_score, validate
+from qa.citations import best_span, missing_names, parse_keys, renumber, split_cited, support_score, validate
 from qa.sentences import split_sentences
 
 
@@ -64,3 +64,14 @@ def test_best_span_picks_shortest_supporting_sentence():
     s, e, score = best_span("Congress appropriated 1.6 billion for Merida", passage)
     assert passage[s:e] == "In 2008, Congress appropriated $1.6 billion for the Mérida Initiative."
     assert score == 1.0
+
+
+@pytest.mark.parametrize("claim,passage,missing", [
+    ("Under President Claudia Sheinbaum, cooperation was close.", "Cooperation was close under President Calderón.",
+     {"claudia", "sheinbaum"}),
+    ("The Mérida Initiative began in 2008.", "In 2008 the Merida Initiative began.", set()),  # accents folded
+    ("Cooperation was close.", "Nothing alike.", set()),  # the sentence's first word is not a name
+    ("Officials said the DEA left.", "The DEA stayed.", set()),
+])
+def test_missing_names(claim, passage, missing):
+    assert missing_names(claim, passage) == missing

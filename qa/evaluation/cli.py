@@ -39,10 +39,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                    "passage_words": settings.passage_words, "lexical_weight": settings.lexical_weight,
                    "backend": settings.backend, "verify_judge": settings.judge}
     if args.retrieval_only:
-        from qa.retrieve import Retriever
+        from qa.retrieve import Retriever, followup_query
 
         retriever = Retriever.from_settings(settings)
-        metrics = run(args.dataset, args.out, search=lambda q, k: [h.to_json() for h in retriever.search(q, k=k)],
+        metrics = run(args.dataset, args.out, search=lambda q, k, history: [h.to_json() for h in retriever.search(q, k=k, also=followup_query(q, history))],
                       judge=LexicalJudge(), limit=args.limit, workers=args.workers, settings_fingerprint=fingerprint)
     else:
         from qa.answer import QA

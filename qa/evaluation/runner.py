@@ -13,7 +13,7 @@ from qa.evaluation.dataset import Item, file_sha256, load_dataset
 from qa.evaluation.metrics import SupportJudge, aggregate, by_type, score_answer
 
 AskFn = Callable[[str, list[dict[str, str]] | None], dict[str, Any]]
-SearchFn = Callable[[str, int], list[dict[str, Any]]]
+SearchFn = Callable[[str, int, list[dict[str, str]] | None], list[dict[str, Any]]]
 
 
 def run(
@@ -76,7 +76,7 @@ def _one(item: Item, ask: AskFn | None, search: SearchFn | None, judge: SupportJ
         else:
             assert search is not None
             t = time.perf_counter()
-            hits = search(item.question, 10)
+            hits = search(item.question, 10, list(item.history) or None)
             answer = {"question": item.question, "retrieved": hits, "refused": False, "sentences": [],
                       "citations": [], "answer": "", "timings": {"retrieve_s": time.perf_counter() - t}}
         scores = score_answer(item, answer, judge)
