@@ -132,6 +132,8 @@ class Hit:
             "source_id": self.source.source_id,
             "source_file": self.source.source_file,
             "title": self.source.meta.title,
+            "authors": list(self.source.meta.authors),
+            "date": self.source.meta.date,
             "start": self.chunk.start,
             "end": self.chunk.end,
             "page": self.chunk.page,

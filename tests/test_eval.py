@@ -158,3 +158,15 @@ def test_failing_question_recorded_and_run_continues(tmp_path):
 
     m = run(DATASET, tmp_path / "r", ask=boom, judge=SetJudge(), limit=2, progress=False)
     assert m["overall"]["errors"] == 2
+
+
+def test_lexical_judge_sees_the_cited_source_header():
+    """A sentence naming the author is supported by that author's passage, not by another's."""
+    from qa.verify import LexicalJudge
+
+    hits = [{**HITS[1], "authors": ["Jane Smith"], "date": "2010"}, {**HITS[2], "authors": ["Bob Jones"]}]
+    said = {"text": "Smith says the treaty was signed in 2008.", "citations": [1]}
+    ok = {**answer([said], [cite(1, "c2", 125, 140)]), "retrieved": hits}
+    assert alce_scores(ok, LexicalJudge())["citation_recall"] == 1.0
+    wrong = {**answer([said], [cite(1, "c2", 125, 140)]), "retrieved": [{**hits[0], "authors": ["Bob Jones"]}]}
+    assert alce_scores(wrong, LexicalJudge())["citation_recall"] == 0.0

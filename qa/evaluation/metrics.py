@@ -73,9 +73,15 @@ def key_fact_scores(answer_text: str, key_facts: Sequence[str]) -> dict[str, Any
 
 
 def _passages(answer: dict[str, Any]) -> dict[int, str]:
-    """Citation number -> text of the cited chunk (the passage the answer cites)."""
-    chunk_text = {h["chunk_id"]: h["text"] for h in answer.get("retrieved", [])}
+    """Citation number -> the cited chunk as a reader sees it: a header line
+    (title, authors, date; ALCE's documents carry their title too) and the text."""
+    chunk_text = {h["chunk_id"]: _with_header(h) for h in answer.get("retrieved", [])}
     return {c["n"]: chunk_text.get(c["chunk_id"], c["quote"]) for c in answer.get("citations", [])}
+
+
+def _with_header(hit: dict[str, Any]) -> str:
+    header = " ".join(x for x in (hit.get("title") or "", " ".join(hit.get("authors") or ()), hit.get("date") or "") if x)
+    return f"{header}\n{hit['text']}" if header else hit["text"]
 
 
 def alce_scores(answer: dict[str, Any], judge: SupportJudge) -> dict[str, Any]:
