@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from qa.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INDEX_FORMAT_VERSION = 2
+INDEX_FORMAT_VERSION = 3  # 3: possessives folded in BM25 terms
 BACKENDS = ("llama_cpp", "transformers", "openai")
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"

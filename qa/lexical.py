@@ -34,6 +34,9 @@ def _fold(word: str) -> str:
 
 
 def _stem(word: str) -> str:
+    word = word.rstrip("'’")
+    if word.endswith(("'s", "’s")):  # possessive: Nieto's -> nieto
+        word = word[:-2]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

@@ -72,6 +72,8 @@ def test_best_span_picks_shortest_supporting_sentence():
     ("The Mérida Initiative began in 2008.", "In 2008 the Merida Initiative began.", set()),  # accents folded
     ("Cooperation was close.", "Nothing alike.", set()),  # the sentence's first word is not a name
     ("Officials said the DEA left.", "The DEA stayed.", set()),
+    ("Later, Peña Nieto's adviser came.", "Enrique Peña Nieto named an adviser.", set()),  # possessive folded
+    ("Later, Peña Nieto named him.", "It was Peña Nieto’s choice.", set()),
 ])
 def test_missing_names(claim, passage, missing):
     assert missing_names(claim, passage) == missing
