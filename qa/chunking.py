@@ -70,6 +70,13 @@ def chunk_document(
     return chunks
 
 
+def chunk_sentences(chunk: Chunk, min_words: int = 3) -> list[str]:
+    """The sentences of a chunk's clean text that are embedded for max-sim
+    scoring; fragments under ``min_words`` words (headings, page debris) are left out."""
+    spans = sentence_spans(chunk.clean_text)
+    return [chunk.clean_text[s:e] for s, e in spans if len(chunk.clean_text[s:e].split()) >= min_words]
+
+
 def make_chunk_id(source_id: str, text: str, start: int) -> str:
     """Stable id: the same text at the same place gets the same id on every build."""
     digest = hashlib.sha1(f"{source_id}\0{start}\0{text}".encode()).hexdigest()[:12]

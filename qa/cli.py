@@ -138,7 +138,7 @@ class _ProgressBar:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=self.label, unit="chunk", file=sys.stderr)
+            self._bar = tqdm(total=total, desc=self.label, unit="text", file=sys.stderr)
         self._bar.update(n)
 
     def close(self) -> None:

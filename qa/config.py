@@ -15,8 +15,9 @@ from typing import Any, Mapping
 from qa.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INDEX_FORMAT_VERSION = 3  # 3: possessives folded in BM25 terms
+INDEX_FORMAT_VERSION = 4  # 3: possessives folded in BM25 terms; 4: sentence vectors stored
 BACKENDS = ("llama_cpp", "transformers", "openai")
+FUSIONS = ("zscore", "rrf")
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_PARTS = 22
@@ -48,9 +49,12 @@ class Settings:
     # retrieval
     top_k: int = 10
     candidates: int = 50  # per retriever, before fusion
-    rrf_k: int = 60
+    fusion: str = "zscore"  # "zscore": weighted sum of z-normalised scores over the candidates; "rrf": reciprocal rank
+    rrf_k: int = 60  # rrf fusion only
     dense_weight: float = 1.0
-    lexical_weight: float = 2.0  # BM25 is the stronger signal on policy text (eval/bench_retrieval.py)
+    lexical_weight: float = 0.5  # zscore fusion; with QA_FUSION=rrf, 2.0 measured best
+    sentence_weight: float = 0.5  # share of the dense score from the chunk's best-matching sentence (0: chunk vector only)
+    source_weight: float = 1.0  # boost for chunks of a source whose authors/publisher/title the query names (0: off)
     also_weight: float = 1.0  # a follow-up's question joined to the previous one, fused beside its rewrite
 
     # answering
@@ -81,6 +85,10 @@ class Settings:
                 f"unknown backend {self.backend!r}",
                 f"use one of: {', '.join(BACKENDS)} (flag --backend or QA_BACKEND)",
             )
+        if self.fusion not in FUSIONS:
+            raise ConfigError(f"unknown fusion {self.fusion!r}", f"use one of: {', '.join(FUSIONS)} (QA_FUSION)")
+        if not 0.0 <= self.sentence_weight <= 1.0:
+            raise ConfigError(f"sentence_weight must be within 0..1, got {self.sentence_weight}")
         if self.judge not in ("llm", "lexical"):
             raise ConfigError(f"unknown judge {self.judge!r}", "use 'llm' or 'lexical' (QA_JUDGE)")
         if not 16 <= self.chunk_tokens <= self.chunk_max_tokens <= 256:

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from qa import clean as cleaning
-from qa.chunking import chunk_document
+from qa.chunking import chunk_document, chunk_sentences
 from qa.config import Settings, relpath
 from qa.embed import Embedder, get_embedder
 from qa.errors import IndexCorruptError, IndexMismatchError, SourceError
@@ -40,6 +40,7 @@ class IndexReport:
     written: bool = False
     n_chunks: int = 0
     new_chunks: int = 0
+    new_sentences: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -52,9 +53,9 @@ class IndexReport:
         if not self.written:
             lines.append("index is up to date; nothing written")
         emb = self.seconds.get("embed_s", 0.0)
-        rate = f" ({self.new_chunks / emb:.1f} chunks/s)" if emb > 0 else ""
+        rate = f" ({(self.new_chunks + self.new_sentences) / emb:.1f} texts/s)" if emb > 0 else ""
         lines.append(
-            f"{self.n_chunks} chunks in index; {self.new_chunks} embedded{rate}; "
+            f"{self.n_chunks} chunks in index; {self.new_chunks} chunks + {self.new_sentences} sentences embedded{rate}; "
             + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
         )
         lines.extend(f"warning: {w}" for w in self.warnings)
@@ -104,22 +105,27 @@ def build_index(
         new_chunks = _chunk_all(fresh_docs, embedder, settings, report) if fresh_docs else []
         t2 = time.perf_counter()
         report.seconds["chunk_s"] = t2 - t1
+        # each new chunk, then its sentences (for max-sim scoring at query time), is embedded
+        sentences = [chunk_sentences(c) for c in new_chunks]
+        flat = [s for group in sentences for s in group]
+        total = len(new_chunks) + len(flat)
+        tick = (lambda n: progress("embed", n, total)) if progress else None
+        empty = np.zeros((0, settings.embed_dim), np.float32)
         new_vectors = (
-            embedder.embed(
-                [embedding_text(c) for c in new_chunks],
-                progress=(lambda n: progress("embed", n, len(new_chunks))) if progress else None,
-            )
-            if embedder is not None and new_chunks
-            else np.zeros((0, settings.embed_dim), np.float32)
+            embedder.embed([embedding_text(c) for c in new_chunks], progress=tick)
+            if embedder is not None and new_chunks else empty
         )
+        new_sentence_vectors = embedder.embed(flat, progress=tick) if embedder is not None and flat else empty
         t3 = time.perf_counter()
         report.seconds["embed_s"] = t3 - t2
-        data = _assemble(settings, old, kept, new_chunks, new_vectors, sources)
+        data = _assemble(settings, old, kept, new_chunks, new_vectors, sources,
+                         _split_rows(new_sentence_vectors, [len(g) for g in sentences]))
         write_generation(index_dir, data, settings.ann_threshold)
         report.seconds["write_s"] = time.perf_counter() - t3
         report.written = True
         report.n_chunks = len(data.chunks)
         report.new_chunks = len(new_chunks)
+        report.new_sentences = len(flat)
         report.seconds["total_s"] = time.perf_counter() - t0
     return report
 
@@ -220,15 +226,18 @@ def _assemble(
     new_chunks: list[Chunk],
     new_vectors: np.ndarray,
     sources: dict[str, SourceInfo],
+    new_sentences: list[np.ndarray],
 ) -> IndexData:
-    """Kept rows of the old index plus the new rows, ordered by source and ordinal."""
-    rows: list[tuple[Chunk, np.ndarray]] = []
+    """Kept rows of the old index plus the new rows, ordered by source and ordinal;
+    each row carries its chunk vector and the vectors of its sentences."""
+    rows: list[tuple[Chunk, np.ndarray, np.ndarray]] = []
     if old is not None:
-        rows += [(c, old.vectors[i]) for i, c in enumerate(old.chunks) if c.source_id in kept]
-    rows += list(zip(new_chunks, new_vectors))
+        old_sentences = _sentences_by_row(old)
+        rows += [(c, old.vectors[i], old_sentences[i]) for i, c in enumerate(old.chunks) if c.source_id in kept]
+    rows += list(zip(new_chunks, new_vectors, new_sentences))
     rows.sort(key=lambda r: (r[0].source_id, r[0].ordinal))
     counts: dict[str, int] = {}
-    for c, _ in rows:
+    for c, _, _ in rows:
         counts[c.source_id] = counts.get(c.source_id, 0) + 1
     sources = {
         sid: SourceInfo(s.source_id, s.source_file, s.original_file, s.sha256, s.meta, counts.get(sid, 0), s.kind)
@@ -241,8 +250,24 @@ def _assemble(
         "built_at": (old.manifest.get("built_at") if old else None) or now,
         "updated_at": now,
     }
-    vectors = np.stack([v for _, v in rows]).astype(np.float32) if rows else np.zeros((0, settings.embed_dim), np.float32)
-    return IndexData(manifest, [c for c, _ in rows], vectors, sources)
+    dim = settings.embed_dim
+    vectors = np.stack([v for _, v, _ in rows]).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+    blocks = [s for _, _, s in rows if len(s)]
+    sentence_vectors = np.concatenate(blocks).astype(np.float32) if blocks else np.zeros((0, dim), np.float32)
+    sentence_rows = np.repeat(np.arange(len(rows), dtype=np.int32), [len(s) for _, _, s in rows])
+    return IndexData(manifest, [c for c, _, _ in rows], vectors, sources, sentence_vectors, sentence_rows)
+
+
+def _split_rows(vectors: np.ndarray, counts: list[int]) -> list[np.ndarray]:
+    """``vectors`` cut into consecutive blocks of ``counts`` rows."""
+    ends = np.cumsum(counts)
+    return [vectors[e - n : e] for n, e in zip(counts, ends)]
+
+
+def _sentences_by_row(data: IndexData) -> list[np.ndarray]:
+    """The sentence vectors of each chunk row of ``data`` (rows are stored ascending)."""
+    counts = np.bincount(data.sentence_rows, minlength=len(data.chunks)) if len(data.sentence_rows) else np.zeros(len(data.chunks), int)
+    return _split_rows(data.sentence_vectors, [int(n) for n in counts])
 
 
 def _sha256(path: Path) -> str:

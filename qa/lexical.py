@@ -86,10 +86,14 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top ``k`` (row, score) pairs with a positive score, best first."""
-        s = self.scores(query)
-        if not len(s):
-            return []
-        k = min(k, len(s))
-        top = np.argpartition(-s, k - 1)[:k]
-        top = top[np.argsort(-s[top], kind="stable")]
-        return [(int(i), float(s[i])) for i in top if s[i] > 0]
+        return top_positive(self.scores(query), k)
+
+
+def top_positive(s: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """Top ``k`` (row, score) pairs of ``s`` with a positive score, best first."""
+    if not len(s) or k < 1:
+        return []
+    k = min(k, len(s))
+    top = np.argpartition(-s, k - 1)[:k]
+    top = top[np.argsort(-s[top], kind="stable")]
+    return [(int(i), float(s[i])) for i in top if s[i] > 0]

@@ -1,17 +1,21 @@
-"""Hybrid retrieval: dense (FAISS) + lexical (BM25), fused by weighted
-reciprocal rank, optionally filtered by source, with overlapping chunks of
-one source de-duplicated. ``fuse`` and ``dedupe`` are pure and tested alone.
+"""Hybrid retrieval: dense (FAISS + sentence max-sim) + lexical (BM25),
+fused by weighted z-scores over the candidates (or reciprocal rank), with a
+prior for sources the query names, optionally filtered by source, with
+overlapping chunks of one source de-duplicated. ``fuse``, ``zscore_fuse``,
+``source_prior``, ``named_terms`` and ``dedupe`` are pure and tested alone.
 """
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from qa.config import Settings
 from qa.embed import Embedder, get_embedder
 from qa.errors import InputError
-from qa.records import Chunk, Hit
+from qa.lexical import tokenize, top_positive
+from qa.records import Chunk, Hit, SourceMeta
 from qa.store import LoadedIndex, load_index
 
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
@@ -26,6 +30,57 @@ def fuse(
         for rank, row in enumerate(ranking, start=1):
             scores[row] = scores.get(row, 0.0) + w / (k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def zscore_fuse(
+    scores: Sequence[Mapping[int, float]], weights: Sequence[float]
+) -> dict[int, float]:
+    """Weighted sum of z-normalised scores. Each mapping scores the same
+    candidate rows (one retriever's raw scores); z-normalising over the
+    candidates makes cosines and BM25 comparable per query, and, unlike rank
+    fusion, keeps how far ahead a clear winner is."""
+    fused: dict[int, float] = {}
+    for score, w in zip(scores, weights):
+        if not score:
+            continue
+        # 1. mean and spread of this retriever's scores over the candidates
+        mean = sum(score.values()) / len(score)
+        std = math.sqrt(sum((v - mean) ** 2 for v in score.values()) / len(score))
+        # 2. a retriever that cannot tell the candidates apart adds nothing (but keeps them)
+        if std <= 1e-12:
+            for row in score:
+                fused.setdefault(row, 0.0)
+            continue
+        for row, v in score.items():
+            fused[row] = fused.get(row, 0.0) + w * (v - mean) / std
+    return fused
+
+
+def source_terms(meta: SourceMeta) -> frozenset[str]:
+    """Index terms of the names of a source: its authors and publisher (titles
+    are topical words, already in the BM25 text of every chunk)."""
+    return frozenset(tokenize(" ".join([*meta.authors, meta.publisher or ""])))
+
+
+def named_terms(query: str) -> list[str]:
+    """Index terms of the capitalised words of ``query``: names ("Arzt",
+    "Baker Institute") count, lower-case topical words ("policy") do not."""
+    return tokenize(" ".join(w for w in query.split() if w[:1].isupper()))
+
+
+def source_prior(query_terms: Sequence[str], terms: Mapping[str, frozenset[str]]) -> dict[str, float]:
+    """How strongly the query names each source, in 0..1: the summed idf
+    (over sources) of query terms in the source's metadata, divided by the
+    best source's. Terms every source shares ("security") count for nothing."""
+    n = len(terms)
+    df: dict[str, int] = {}
+    for ts in terms.values():
+        for t in ts:
+            df[t] = df.get(t, 0) + 1
+    wanted = set(query_terms)
+    raw = {sid: sum(math.log(n / df[t]) for t in wanted & ts) for sid, ts in terms.items()}
+    best = max(raw.values(), default=0.0)
+    return {sid: v / best for sid, v in raw.items()} if best > 0 else {}
 
 
 def overlap_ratio(a: Chunk, b: Chunk) -> float:
@@ -53,6 +108,11 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._source_terms = {sid: source_terms(info.meta) for sid, info in index.sources.items()}
+        # sentence vectors are stored grouped by chunk row: where each row's block starts
+        rows = index.data.sentence_rows
+        self._sentence_starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+        self._sentence_owners = rows[self._sentence_starts] if len(rows) else rows
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:
@@ -74,22 +134,48 @@ class Retriever:
         chunks = self.index.chunks
         allowed = self._allowed_rows(source_ids)
         n_cand = max(self.settings.candidates, 2 * k)
-        qvec = self.embedder.embed_query(query)
-        dense = self._dense(qvec, n_cand, allowed)
-        lexical = self._lexical(query, n_cand, allowed)
-        rankings = [[r for r, _ in dense], [r for r, _ in lexical]]
-        weights = [self.settings.dense_weight, self.settings.lexical_weight]
+        wordings = [(query, 1.0)]
         if also and also.strip() and " ".join(also.split()) != query:
-            also = check_query(also)
-            rankings += [[r for r, _ in self._dense(self.embedder.embed_query(also), n_cand, allowed)],
-                         [r for r, _ in self._lexical(also, n_cand, allowed)]]
-            weights += [self.settings.also_weight * w for w in weights]
-        fused = fuse(rankings, weights, self.settings.rrf_k)
+            wordings.append((check_query(also), self.settings.also_weight))
+        qvec = self.embedder.embed_query(query)
+        # 1. per wording: dense candidates (chunk vectors and best sentences), lexical candidates
+        scored = []
+        for n, (text, w) in enumerate(wordings):
+            vec = qvec if n == 0 else self.embedder.embed_query(text)
+            best_sentence = self._sentence_max(vec, allowed)
+            dense_found = self._dense(vec, n_cand, allowed, best_sentence)
+            lex_scores = self.index.lexical.scores(text)
+            scored.append((vec, best_sentence, dense_found, self._lexical(lex_scores, n_cand, allowed), w, lex_scores))
+        # 2. fuse: z-scores over the union of candidates (default) or reciprocal ranks
+        if self.settings.fusion == "zscore":
+            fused_scores: dict[int, float] = {}
+            for vec, best_sentence, dense_found, lex_found, w, lex_scores in scored:
+                cand = sorted({r for r, _ in dense_found} | {r for r, _ in lex_found})
+                part = zscore_fuse(
+                    [self._dense_rows(vec, cand, best_sentence), {r: float(lex_scores[r]) for r in cand}],
+                    [w * self.settings.dense_weight, w * self.settings.lexical_weight],
+                )
+                for r, v in part.items():
+                    fused_scores[r] = fused_scores.get(r, 0.0) + v
+        else:
+            rankings, weights = [], []
+            for _, _, dense_found, lex_found, w, _ in scored:
+                rankings += [[r for r, _ in dense_found], [r for r, _ in lex_found]]
+                weights += [w * self.settings.dense_weight, w * self.settings.lexical_weight]
+            fused_scores = dict(fuse(rankings, weights, self.settings.rrf_k))
+        # 3. a prior for the sources the question names (capitalised author or publisher words)
+        if self.settings.source_weight > 0:
+            prior = source_prior(named_terms(query), self._source_terms)
+            scale = self.settings.source_weight * (1.0 if self.settings.fusion == "zscore" else 1.0 / self.settings.rrf_k)
+            for r in fused_scores:
+                fused_scores[r] += scale * prior.get(chunks[r].source_id, 0.0)
+        fused = sorted(fused_scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        dense, lexical = scored[0][2], scored[0][3]
         dense_rank = {r: i for i, (r, _) in enumerate(dense, 1)}
         lex_rank = {r: i for i, (r, _) in enumerate(lexical, 1)}
-        dense_score = dict(dense)
         rows = [r for r, _ in fused]
-        keep = dedupe([chunks[r] for r in rows])
+        # 4. drop chunks overlapping a better one of the same source
+        keep = dedupe([chunks[r] for r in rows[: max(5 * k, 50)]])
         hits = []
         for pos in keep[:k]:
             row, score = fused[pos]
@@ -97,7 +183,7 @@ class Retriever:
                 rank=len(hits) + 1, score=score, chunk=chunks[row],
                 source=self.index.sources[chunks[row].source_id],
                 dense_rank=dense_rank.get(row), lexical_rank=lex_rank.get(row),
-                dense_score=dense_score.get(row, float(self.index.data.vectors[row] @ qvec)),
+                dense_score=float(self.index.data.vectors[row] @ qvec),
             ))
         return hits
 
@@ -113,18 +199,58 @@ class Retriever:
         wanted = set(source_ids)
         return {i for i, c in enumerate(self.index.chunks) if c.source_id in wanted}
 
-    def _lexical(self, query: str, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
-        found = self.index.lexical.search(query, n if allowed is None else len(self.index.chunks))
-        return [(r, s) for r, s in found if allowed is None or r in allowed][:n]
+    def _lexical(self, scores: np.ndarray, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
+        """Top ``n`` allowed rows with a positive BM25 score, best first."""
+        if allowed is not None:
+            scores = scores.copy()
+            scores[[i for i in range(len(scores)) if i not in allowed]] = 0.0
+        return top_positive(scores, n)
 
-    def _dense(self, qvec: np.ndarray, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
+    def _sentence_max(self, qvec: np.ndarray, allowed: set[int] | None) -> np.ndarray | None:
+        """Per chunk row, the cosine of its best-matching sentence (NaN: no sentence)."""
+        sv = self.index.data.sentence_vectors
+        if self.settings.sentence_weight <= 0 or not len(sv):
+            return None
+        scores = sv @ qvec
+        best = np.full(len(self.index.chunks), np.nan, dtype=np.float32)
+        best[self._sentence_owners] = np.maximum.reduceat(scores, self._sentence_starts)
+        if allowed is not None:
+            mask = np.ones(len(best), dtype=bool)
+            mask[list(allowed)] = False
+            best[mask] = np.nan
+        return best
+
+    def _dense_rows(self, qvec: np.ndarray, rows: Sequence[int], best_sentence: np.ndarray | None) -> dict[int, float]:
+        """Dense score of ``rows``: chunk cosine blended with its best sentence's cosine."""
+        if not len(rows):
+            return {}
+        idx = np.asarray(rows, dtype=np.int64)
+        cos = self.index.data.vectors[idx] @ qvec
+        if best_sentence is not None:
+            a = self.settings.sentence_weight
+            sent = best_sentence[idx]
+            cos = (1 - a) * cos + a * np.where(np.isnan(sent), cos, sent)
+        return {int(r): float(v) for r, v in zip(idx, cos)}
+
+    def _dense(
+        self, qvec: np.ndarray, n: int, allowed: set[int] | None, best_sentence: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Top ``n`` rows by dense score: candidates from the chunk vectors and
+        the chunks holding the best sentences, rescored with ``_dense_rows``."""
         if allowed is None:
-            return self.index.dense.search(qvec, n)
-        # filtered: exact scores over the allowed rows only
-        rows = np.fromiter(sorted(allowed), dtype=np.int64)
-        scores = self.index.data.vectors[rows] @ qvec
-        order = np.argsort(-scores, kind="stable")[:n]
-        return [(int(rows[i]), float(scores[i])) for i in order]
+            found = self.index.dense.search(qvec, n)
+        else:
+            # filtered: exact scores over the allowed rows only
+            rows = np.fromiter(sorted(allowed), dtype=np.int64)
+            scores = self.index.data.vectors[rows] @ qvec
+            order = np.argsort(-scores, kind="stable")[:n]
+            found = [(int(rows[i]), float(scores[i])) for i in order]
+        if best_sentence is None:
+            return found
+        by_sentence = np.argsort(-np.nan_to_num(best_sentence, nan=-np.inf), kind="stable")[:n]
+        cand = {r for r, _ in found} | {int(r) for r in by_sentence if not np.isnan(best_sentence[r])}
+        rescored = self._dense_rows(qvec, sorted(cand), best_sentence)
+        return sorted(rescored.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
 def check_query(query: str, max_chars: int = MAX_QUERY_CHARS) -> str:

@@ -9,6 +9,8 @@ Layout of ``index/``::
         manifest.json       format version, settings fingerprint, sources + sha256
         chunks.jsonl        one Chunk per line, in vector row order
         vectors.npy         float32 (n, dim), L2-normalised
+        sentences.npy       float32 (m, dim): the sentences of every chunk, for max-sim scoring
+        sentence_rows.npy   int32 (m,): the chunk row of each sentence vector (ascending)
         dense.faiss         FAISS index over vectors
         bm25/               lexical index over chunk clean_text
 
@@ -54,6 +56,8 @@ class IndexData:
     chunks: list[Chunk]
     vectors: np.ndarray
     sources: dict[str, SourceInfo] = field(default_factory=dict)
+    sentence_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    sentence_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
 
 @dataclass
@@ -96,6 +100,11 @@ def read_data(index_dir: Path) -> IndexData | None:
         manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
         chunks = [Chunk.from_dict(json.loads(line)) for line in _lines(gen / "chunks.jsonl")]
         vectors = np.load(gen / "vectors.npy")
+        if manifest.get("format_version") == INDEX_FORMAT_VERSION:
+            sentence_vectors = np.load(gen / "sentences.npy")
+            sentence_rows = np.load(gen / "sentence_rows.npy")
+        else:  # an older format: check_fingerprint names the rebuild
+            sentence_vectors, sentence_rows = np.zeros((0, vectors.shape[-1]), np.float32), np.zeros(0, np.int32)
         sources = {k: SourceInfo.from_dict(v) for k, v in manifest["sources"].items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(
@@ -108,7 +117,15 @@ def read_data(index_dir: Path) -> IndexData | None:
             f"{len(vectors)} vectors, manifest says {manifest.get('n_chunks')}",
             rebuild_hint(index_dir),
         )
-    return IndexData(manifest, chunks, vectors, sources)
+    if len(sentence_rows) != len(sentence_vectors) or (
+        len(sentence_rows) and (sentence_rows.min() < 0 or sentence_rows.max() >= len(chunks))
+    ):
+        raise IndexCorruptError(
+            f"the index at {index_dir} is inconsistent: {len(sentence_vectors)} sentence vectors, "
+            f"{len(sentence_rows)} sentence rows for {len(chunks)} chunks",
+            rebuild_hint(index_dir),
+        )
+    return IndexData(manifest, chunks, vectors, sources, sentence_vectors, sentence_rows)
 
 
 def check_fingerprint(manifest: dict[str, Any], settings: Settings, index_dir: Path) -> None:
@@ -168,6 +185,8 @@ def write_generation(index_dir: Path, data: IndexData, ann_threshold: int) -> Pa
             for c in data.chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
         np.save(tmp / "vectors.npy", np.ascontiguousarray(data.vectors, dtype=np.float32))
+        np.save(tmp / "sentences.npy", np.ascontiguousarray(data.sentence_vectors, dtype=np.float32))
+        np.save(tmp / "sentence_rows.npy", np.asarray(data.sentence_rows, dtype=np.int32))
         dense = VectorIndex.build(data.vectors, ann_threshold)
         dense.save(tmp / "dense.faiss")
         LexicalIndex.build([lexical_text(c, data.sources) for c in data.chunks]).save(tmp / "bm25")

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.chunking import chunk_document, make_chunk_id
-from qa.records import Chunk, Document
-from qa.retrieve import dedupe, fuse
+from qa.chunking import chunk_document, chunk_sentences, make_chunk_id
+from qa.lexical import tokenize
+from qa.records import Chunk, Document, SourceMeta
+from qa.retrieve import dedupe, fuse, named_terms, source_prior, source_terms, zscore_fuse
 
 
 @dataclass
@@ -100,3 +101,56 @@ def _chunk(start: int, end: int, source: str = "s") -> Chunk:
 def test_dedupe_drops_overlapping_lower_ranked():
     chunks = [_chunk(0, 100), _chunk(60, 160), _chunk(10, 90), _chunk(0, 100, "other")]
     assert dedupe(chunks) == [0, 1, 3]
+
+
+def test_zscore_fuse_is_scale_free_and_keeps_margins():
+    # BM25 in the tens, cosines below one: each retriever counts by its z-score, not its units
+    dense = {1: 0.80, 2: 0.40, 3: 0.30}
+    lexical = {1: 0.0, 2: 30.0, 3: 10.0}
+    fused = zscore_fuse([dense, lexical], [1.0, 1.0])
+    assert set(fused) == {1, 2, 3}
+    assert fused[2] > fused[1] > fused[3]
+    scaled = zscore_fuse([dense, {r: 10 * v for r, v in lexical.items()}], [1.0, 1.0])
+    assert all(abs(fused[r] - scaled[r]) < 1e-9 for r in fused)
+    # the weight decides which retriever wins a disagreement
+    assert max(zscore_fuse([dense, lexical], [1.0, 0.1]).items(), key=lambda kv: kv[1])[0] == 1
+
+
+def test_zscore_fuse_keeps_candidates_of_a_flat_retriever():
+    fused = zscore_fuse([{7: 0.5}, {7: 0.0}], [1.0, 1.0])
+    assert fused == {7: 0.0}
+    fused = zscore_fuse([{1: 1.0, 2: 1.0}, {1: 2.0, 2: 0.0}], [1.0, 1.0])
+    assert fused[1] > fused[2]
+
+
+def _meta(title: str, *authors: str, publisher: str | None = None) -> SourceMeta:
+    return SourceMeta(title=title, authors=tuple(authors), publisher=publisher)
+
+
+def test_source_prior_for_named_authors_and_publishers():
+    terms = {
+        "a": source_terms(_meta("Security Ahead", "Sigrid Arzt", publisher="Wilson Center for Public Policy")),
+        "b": source_terms(_meta("Security in 2012", "Pamela K. Starr", publisher="Foreign Affairs")),
+        "c": source_terms(_meta("Defense Relations", "Richard Downie", publisher="Baker Institute for Public Policy")),
+    }
+    assert source_prior(named_terms("What does Arzt say about the police?"), terms) == {"a": 1.0, "b": 0.0, "c": 0.0}
+    both = source_prior(named_terms("Compare Arzt and Starr's accounts"), terms)
+    assert both["a"] == both["b"] == 1.0 and both["c"] == 0.0
+    assert source_prior(named_terms("the Foreign Affairs article"), terms)["b"] == 1.0
+    # titles are not names; lower-case topical words and unknown names name no source
+    assert source_prior(named_terms("security in 2012"), terms) == {}
+    assert source_prior(named_terms("which public policy changed?"), terms) == {}
+    assert source_prior(named_terms("What did Obama say?"), terms) == {}
+    # a name word two of three sources share counts less than one only this source has
+    shared = source_prior(named_terms("Downie at the Public Policy school"), terms)
+    assert shared["c"] == 1.0 and 0.0 < shared["a"] < 1.0 and shared["b"] == 0.0
+
+
+def test_named_terms_keeps_capitalised_words():
+    assert named_terms("what did Payan and Montes de Oca recommend on policy?") == ["payan", "monte", "oca"]
+
+
+def test_chunk_sentences_skip_fragments():
+    text = "Overview. The army led the fight against the cartels. It was costly for everyone."
+    c = Chunk("s#1", "s", 0, 0, len(text), text, text)
+    assert chunk_sentences(c) == ["The army led the fight against the cartels.", "It was costly for everyone."]

@@ -7,10 +7,12 @@ import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa import store
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, SourceError
+from qa.chunking import chunk_sentences
 from qa.indexer import build_index
 from qa.retrieve import Retriever
 from qa.store import load_index, read_data
@@ -57,10 +59,23 @@ def test_incremental_add_change_delete_no_duplicates(small, fake_embedder):
     assert len(ids) == len(set(ids))
     assert not alpha_ids & set(ids)
     assert {c.source_id for c in after.chunks} == {"beta", "gamma"}
-    # only the new and changed files were embedded
-    new_rows = sum(1 for c in after.chunks if c.source_id in ("beta", "gamma"))
-    assert fake_embedder.embedded - calls == new_rows
+    # only the new and changed files were embedded (each chunk and its sentences)
+    new = [c for c in after.chunks if c.source_id in ("beta", "gamma")]
+    assert fake_embedder.embedded - calls == len(new) + sum(len(chunk_sentences(c)) for c in new)
     assert after.manifest["n_chunks"] == len(after.chunks) == len(after.vectors)
+    assert len(after.sentence_rows) == len(after.sentence_vectors) == sum(len(chunk_sentences(c)) for c in after.chunks)
+
+
+def test_sentence_vectors_follow_their_chunks_through_updates(small, fake_embedder):
+    settings, src = small
+    build_index(settings, embedder=fake_embedder)
+    write(src, "gamma.txt", "border crossings fell")  # sorts after alpha/beta: kept rows keep their order
+    write(src, "aaa.txt", "cartel arrests rose")  # sorts first: every kept row moves down
+    build_index(settings, embedder=fake_embedder)
+    data = read_data(Path(settings.index_dir))
+    fresh = fake_embedder.embed([s for c in data.chunks for s in chunk_sentences(c)])
+    assert list(data.sentence_rows) == [i for i, c in enumerate(data.chunks) for _ in chunk_sentences(c)]
+    assert np.allclose(data.sentence_vectors, fresh)
 
 
 def test_unchanged_chunk_ids_stable_across_rebuild(small, fake_embedder):
@@ -225,3 +240,39 @@ def test_followup_joined_to_previous_question_finds_its_topic(small, fake_embedd
     joined = r.search("And in which year did officials meet?", k=2, also=also)
     assert joined[0].source.source_id == "beta"
     assert [h.chunk.chunk_id for h in alone] != [h.chunk.chunk_id for h in joined]
+
+
+def test_sentence_max_sim_is_each_chunks_best_sentence(small, fake_embedder):
+    settings, _ = small
+    build_index(settings, embedder=fake_embedder)
+    r = Retriever.from_settings(settings, embedder=fake_embedder)
+    data = r.index.data
+    q = fake_embedder.embed_query("fentanyl seizures doubled")
+    best = r._sentence_max(q, None)
+    for row in range(len(data.chunks)):
+        mine = data.sentence_vectors[data.sentence_rows == row] @ q
+        assert (np.isnan(best[row]) and not len(mine)) or abs(best[row] - mine.max()) < 1e-6
+    alpha = {i for i, c in enumerate(data.chunks) if c.source_id == "alpha"}
+    filtered = r._sentence_max(q, alpha)
+    assert all(np.isnan(filtered[i]) for i in range(len(data.chunks)) if i not in alpha)
+    # the blend: chunk cosine alone at sentence_weight 0, best sentence alone at 1
+    rows = list(range(len(data.chunks)))
+    chunk_only = Retriever(r.index, fake_embedder, settings.replace(sentence_weight=0.0))
+    assert chunk_only._sentence_max(q, None) is None
+    sent_only = Retriever(r.index, fake_embedder, settings.replace(sentence_weight=1.0))
+    scores = sent_only._dense_rows(q, rows, sent_only._sentence_max(q, None))
+    assert all(abs(scores[i] - best[i]) < 1e-6 for i in rows if not np.isnan(best[i]))
+
+
+def test_rrf_fusion_and_source_prior(small, fake_embedder):
+    settings, src = small
+    (src / "metadata.json").write_text(json.dumps({"alpha.txt": {"title": "Alpha", "authors": ["Zelda Quixote"]}}))
+    build_index(settings, embedder=fake_embedder)
+    for fusion in ("zscore", "rrf"):
+        # two candidates only are maximally far apart in z-scores: a strong prior to show it acts
+        r = Retriever.from_settings(settings.replace(fusion=fusion, source_weight=4.0), embedder=fake_embedder)
+        assert r.search("fentanyl seizures", k=2)[0].source.source_id == "beta"
+        # naming the author lifts her source above the better match
+        assert r.search("fentanyl seizures, says Quixote", k=2)[0].source.source_id == "alpha"
+        off = Retriever.from_settings(settings.replace(fusion=fusion, source_weight=0.0), embedder=fake_embedder)
+        assert off.search("fentanyl seizures, says Quixote", k=2)[0].source.source_id == "beta"

@@ -36,7 +36,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from qa.verify import LexicalJudge, LLMJudge
 
     fingerprint = {**settings.index_fingerprint(), "top_k": settings.top_k, "context_passages": settings.context_passages,
-                   "passage_words": settings.passage_words, "lexical_weight": settings.lexical_weight,
+                   "passage_words": settings.passage_words, "fusion": settings.fusion, "lexical_weight": settings.lexical_weight,
+                   "sentence_weight": settings.sentence_weight, "source_weight": settings.source_weight,
                    "backend": settings.backend, "verify_judge": settings.judge}
     if args.retrieval_only:
         from qa.retrieve import Retriever, followup_query
