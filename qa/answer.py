@@ -88,7 +88,7 @@ class QA:
             yield StreamEvent("final", answer=self._refusal(question, standalone, hits, timings, notices))
             return
 
-        # generation, constrained to {answer_found, sentences: [{passages, text}]}
+        # generation, constrained to {sentences: [{passages, text}]} (an empty list declines)
         t2 = time.perf_counter()
         raw = ""
         draft = ""
@@ -140,7 +140,8 @@ class QA:
         best = max(h.dense_score or 0.0 for h in hits)
         if best < self.settings.min_relevance and not any(h.lexical_rank for h in hits[:3]):
             return []
-        return prompts.order_passages(hits[: self.settings.context_passages])
+        shown = prompts.close_to_best(hits[: self.settings.context_passages], self.settings.passage_min_share)
+        return prompts.order_passages(shown)
 
     def _checked(
         self, question: str, standalone: str, raw: str, passages: list[Hit], hits: Sequence[Hit], notices: list[str]

@@ -236,3 +236,43 @@ def test_claim_naming_someone_the_passage_does_not_is_not_accepted():
     assert a.refused and a.removed_sentences
     assert LexicalJudge().supports(DOC, "The Mérida Initiative was launched in 2008.")
     assert not LexicalJudge().supports(DOC, "Under Sheinbaum, the Mérida Initiative was launched in 2008.")
+
+
+def scored(rank: int, score: float) -> Hit:
+    h = hit(rank, f"Passage {rank} text.", f"s{rank}")
+    return Hit(rank, score, h.chunk, h.source, 1, 1, dense_score=0.6)
+
+
+@pytest.mark.parametrize("scores, share, kept", [
+    ([8.7, 1.8, 1.6], 0.5, 1),      # a clear winner comes alone
+    ([4.2, 4.1, 2.8], 0.5, 3),      # close scores: all shown
+    ([4.2, 2.2, 2.0], 0.5, 2),      # cut between 2.2 and 2.0
+    ([8.7, 1.8, 1.6], 0.0, 3),      # share 0: off
+    ([-0.5, -1.0, -2.0], 0.5, 3),   # no positive best: nothing to compare, all shown
+    ([0.049, 0.048, 0.047], 0.5, 3),  # rank-fusion scores are compressed: all shown
+])
+def test_only_passages_close_to_the_best_are_shown(scores, share, kept):
+    from qa.prompts import close_to_best
+
+    hits = [scored(i, s) for i, s in enumerate(scores, start=1)]
+    assert [h.rank for h in close_to_best(hits, share)] == list(range(1, kept + 1))
+
+
+def test_weak_passages_never_reach_the_model():
+    strong, weak = scored(1, 9.0), scored(2, 1.0)
+    gen = ScriptedGenerator([answer_json(([1], "Passage 1 text."))])
+    s = Settings.load({"context_passages": 3, "judge": "lexical"}, env={})
+    QA(s, FixedRetriever([strong, weak]), gen, judge=LexicalJudge()).ask("What does passage 1 say?")
+    prompt = gen.seen[0][-1]["content"]
+    assert "Passage 1 text." in prompt and "Passage 2 text." not in prompt
+
+
+def test_schema_has_no_up_front_flag_and_allows_declining():
+    from qa.prompts import answer_schema
+
+    schema = answer_schema(3)
+    assert schema["required"] == ["sentences"] and "answer_found" not in schema["properties"]
+    assert "minItems" not in schema["properties"]["sentences"]  # an empty list declines
+    qa, _, _ = make_qa(['{"sentences": []}'])
+    a = qa.ask("How much did the bridge cost?")
+    assert a.refused and "the model found no answer in the passages" in a.notices
