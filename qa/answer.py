@@ -93,8 +93,10 @@ class QA:
         raw = ""
         draft = ""
         first_token = None
-        messages = prompts.answer_messages(standalone, passages, self.settings.passage_words, self.settings.few_shot)
-        schema = prompts.answer_schema(len(passages))
+        may_decline = self.settings.model_may_decline
+        messages = prompts.answer_messages(standalone, passages, self.settings.passage_words, self.settings.few_shot,
+                                           may_decline)
+        schema = prompts.answer_schema(len(passages), may_decline=may_decline)
         for piece in self.generator.stream(messages, max_tokens=self.settings.max_new_tokens, json_schema=schema):
             if first_token is None:
                 first_token = time.perf_counter() - t0

@@ -78,6 +78,7 @@ class Settings:
     min_relevance: float = 0.0  # cosine below which no passage counts as relevant
     verify: bool = True
     judge: str = "llm"  # "llm" (model yes/no on lexical survivors) or "lexical"
+    model_may_decline: bool = False  # off: the model must draft; refusals come from verification and the answer check
     answer_check: bool = True  # with the llm judge: refuse a supported draft that does not answer the question
 
     def __post_init__(self) -> None:

@@ -24,6 +24,11 @@ SYSTEM = (
     'each sentence lists in "passages" the numbers of the passages that state it, then its "text", '
     "which restates what those passages say, keeping their names and numbers exact."
 )
+# without the choice to decline: the system's checks decide whether the draft answers
+SYSTEM_MUST_DRAFT = SYSTEM.replace(
+    'If the passages do not contain the answer, give an empty "sentences" list. Otherwise write',
+    "Write",
+)
 
 _EXAMPLE_USER = (
     "Passages:\n[1] (Example report, 2010)\nThe bridge opened in 1998 and carries 40,000 vehicles a day.\n\n"
@@ -40,8 +45,9 @@ _EXAMPLE_USER_2 = (
 _EXAMPLE_ANSWER_2: dict[str, Any] = {"sentences": []}
 
 
-def answer_schema(n_passages: int, max_sentences: int = 3) -> dict[str, Any]:
-    """JSON schema forcing {sentences: [{passages: [1..n], text}]}; an empty list declines.
+def answer_schema(n_passages: int, max_sentences: int = 3, may_decline: bool = True) -> dict[str, Any]:
+    """JSON schema forcing {sentences: [{passages: [1..n], text}]}; an empty
+    list declines, unless ``may_decline`` is off (then at least one sentence).
 
     No up-front ``answer_found`` flag: asked to decide yes/no as its first
     token, before writing any evidence, the 1.5B model declined answerable
@@ -52,6 +58,7 @@ def answer_schema(n_passages: int, max_sentences: int = 3) -> dict[str, Any]:
         "properties": {
             "sentences": {
                 "type": "array",
+                "minItems": 0 if may_decline else 1,
                 "maxItems": max_sentences,
                 "items": {
                     "type": "object",
@@ -124,7 +131,7 @@ def focus(text: str, question: str, max_words: int) -> str:
 
 
 def answer_messages(
-    question: str, passages: Sequence[Hit], max_words: int = 0, few_shot: bool = True
+    question: str, passages: Sequence[Hit], max_words: int = 0, few_shot: bool = True, may_decline: bool = True
 ) -> list[dict[str, str]]:
     """Chat messages for an answer; passage i (1-based) is ``passages[i-1]``.
     ``few_shot`` adds two worked examples (one answered, one not): about 200
@@ -140,7 +147,10 @@ def answer_messages(
         {"role": "user", "content": _EXAMPLE_USER_2},
         {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER_2)},
     ] if few_shot else []
-    return [{"role": "system", "content": SYSTEM}, *examples, {"role": "user", "content": user}]
+    if not may_decline:
+        examples = examples[:2]
+    system = SYSTEM if may_decline else SYSTEM_MUST_DRAFT
+    return [{"role": "system", "content": system}, *examples, {"role": "user", "content": user}]
 
 
 def rewrite_messages(question: str, history: Sequence[dict[str, str]]) -> list[dict[str, str]]:

@@ -272,7 +272,19 @@ def test_schema_has_no_up_front_flag_and_allows_declining():
 
     schema = answer_schema(3)
     assert schema["required"] == ["sentences"] and "answer_found" not in schema["properties"]
-    assert "minItems" not in schema["properties"]["sentences"]  # an empty list declines
+    assert schema["properties"]["sentences"]["minItems"] == 0  # an empty list declines
+    assert answer_schema(3, may_decline=False)["properties"]["sentences"]["minItems"] == 1
     qa, _, _ = make_qa(['{"sentences": []}'])
     a = qa.ask("How much did the bridge cost?")
     assert a.refused and "the model found no answer in the passages" in a.notices
+
+
+def test_model_that_must_draft_is_not_told_it_may_decline():
+    from qa.prompts import answer_schema
+
+    qa, gen, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], model_may_decline=False)
+    qa.ask("When did Mérida start?")
+    assert "empty" not in gen.seen[0][0]["content"] and "Write 1 to 3 short sentences" in gen.seen[0][0]["content"]
+    shown = " ".join(m["content"] for m in answer_messages("q", HITS, few_shot=True, may_decline=False))
+    assert '"sentences": []' not in shown  # no worked example of declining either
+    assert '"sentences": []' in " ".join(m["content"] for m in answer_messages("q", HITS, few_shot=True))
