@@ -69,9 +69,10 @@ def _unique(keys: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def validate(keys: tuple[int, ...], n_passages: int) -> tuple[tuple[int, ...], int]:
-    """Keys that point at a passage (1..n), and how many did not."""
+    """Keys that point at a passage (1..n), each once, and how many pointed
+    nowhere (a repeated valid key is not counted: it points somewhere)."""
     good = tuple(k for k in _unique(keys) if 1 <= k <= n_passages)
-    return good, len(keys) - len(good)
+    return good, sum(1 for k in keys if not 1 <= k <= n_passages)
 
 
 def renumber(sentence_keys: list[tuple[int, ...]]) -> tuple[list[tuple[int, ...]], dict[int, int]]:

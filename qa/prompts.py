@@ -67,7 +67,7 @@ def answer_schema(n_passages: int, max_sentences: int = 3, may_decline: bool = T
                             "type": "array",
                             "items": {"type": "integer", "enum": list(range(1, n_passages + 1))},
                             "minItems": 1,
-                            "maxItems": 2,
+                            "maxItems": min(2, n_passages),  # one passage: [1, 1] is no second citation
                         },
                         "text": {"type": "string"},
                     },

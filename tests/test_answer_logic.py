@@ -274,6 +274,8 @@ def test_schema_has_no_up_front_flag_and_allows_declining():
     assert schema["required"] == ["sentences"] and "answer_found" not in schema["properties"]
     assert schema["properties"]["sentences"]["minItems"] == 0  # an empty list declines
     assert answer_schema(3, may_decline=False)["properties"]["sentences"]["minItems"] == 1
+    passages = lambda n: answer_schema(n)["properties"]["sentences"]["items"]["properties"]["passages"]  # noqa: E731
+    assert passages(1)["maxItems"] == 1 and passages(3)["maxItems"] == 2
     qa, _, _ = make_qa(['{"sentences": []}'])
     a = qa.ask("How much did the bridge cost?")
     assert a.refused and "the model found no answer in the passages" in a.notices

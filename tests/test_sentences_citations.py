@@ -43,7 +43,8 @@ def test_split_cited(raw, expected):
 
 def test_parse_keys_and_validate():
     assert parse_keys("1, 2 and 3") == [1, 2, 3]
-    assert validate((1, 7, 2, 2, 0), 4) == ((1, 2), 3)
+    assert validate((1, 7, 2, 2, 0), 4) == ((1, 2), 2)  # 7 and 0 point nowhere; the second 2 is a repeat
+    assert validate((1, 1), 1) == ((1,), 0)
 
 
 def test_renumber_by_first_use():
