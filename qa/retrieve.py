@@ -202,8 +202,9 @@ class Retriever:
     def _lexical(self, scores: np.ndarray, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
         """Top ``n`` allowed rows with a positive BM25 score, best first."""
         if allowed is not None:
-            scores = scores.copy()
-            scores[[i for i in range(len(scores)) if i not in allowed]] = 0.0
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[list(allowed)] = True
+            scores = np.where(mask, scores, 0.0)
         return top_positive(scores, n)
 
     def _sentence_max(self, qvec: np.ndarray, allowed: set[int] | None) -> np.ndarray | None:
