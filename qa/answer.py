@@ -128,7 +128,7 @@ class QA:
         return question, notices
 
     def _rewrite(self, question: str, history: History) -> str:
-        out = self.generator.generate(prompts.rewrite_messages(question, history), max_tokens=60)
+        out = self.generator.for_role("rewrite").generate(prompts.rewrite_messages(question, history), max_tokens=60)
         out = out.strip().strip('"').splitlines()[0].strip() if out.strip() else ""
         # a rewrite that lost the question or ran away is not used
         if not out or len(out) > 4 * len(question) + 200:

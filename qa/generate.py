@@ -61,6 +61,13 @@ class Generator(ABC):
         """What produced an answer, stored with every answer record."""
         return {"backend": self.name}
 
+    def for_role(self, role: str) -> Generator:
+        """The generator to use for one kind of call ("answer", "judge", "check",
+        "rewrite"). Backends whose speed depends on a cached prompt prefix keep
+        one model state per role, so the fixed system prompt of each kind of call
+        is processed once, not again after every call of another kind."""
+        return self
+
 
 # ---------------------------------------------------------------- shared helpers
 
@@ -76,6 +83,13 @@ class _Loaded:
 
 _LOADED: dict[tuple, _Loaded] = {}
 _LOADED_LOCK = threading.Lock()
+_MODEL_LOCKS: dict[str, threading.Lock] = {}  # one per model file: its states share the CPU
+_MODEL_LOCKS_LOCK = threading.Lock()  # not _LOADED_LOCK: loading (which holds that) asks for a model lock
+
+
+def _model_lock(name: str) -> threading.Lock:
+    with _MODEL_LOCKS_LOCK:
+        return _MODEL_LOCKS.setdefault(name, threading.Lock())
 
 
 def _load_once(key: tuple, load: Callable[[], _Loaded]) -> _Loaded:
@@ -130,18 +144,26 @@ class LlamaCppGenerator(Generator):
 
     The timeout is checked between tokens: prompt processing itself cannot be
     interrupted (it runs at roughly 20-60 tokens/s on 2 CPU cores).
+
+    Each role (see ``Generator.for_role``) has its own llama.cpp context over
+    the same memory-mapped weights (about 0.2 GB more per role), and llama.cpp
+    skips the part of a prompt that matches the context's previous one: the
+    system prompt of a role is evaluated once, not on every call. One lock per
+    model file serialises all its contexts (two at once would share 2 cores).
     """
 
     name = "llama_cpp"
 
-    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+    def __init__(self, settings: Settings, progress: Progress | None = None, role: str = "answer") -> None:
         self.settings = settings
+        self.role = role
+        self._roles: dict[str, LlamaCppGenerator] = {role: self}
         self.path = ensure_model(settings, progress)
         if self.path.is_dir():
             raise ModelError(f"{self.path} is a folder; llama.cpp needs a GGUF file",
                              "set QA_MODEL_PATH to a .gguf file, or use --backend transformers for a model folder")
         key = ("llama_cpp", str(self.path.resolve()), settings.n_ctx, _threads(settings), settings.seed,
-               settings.prompt_cache_mb)
+               settings.prompt_cache_mb, role)
         t = time.perf_counter()
         self._shared = _load_once(key, self._load)
         self.load_s = time.perf_counter() - t
@@ -160,7 +182,14 @@ class LlamaCppGenerator(Generator):
                              "check QA_MODEL_PATH is a GGUF model, or delete the cached file to re-assemble it") from exc
         if self.settings.prompt_cache_mb > 0:  # reuses the state of a shared prompt prefix
             llm.set_cache(LlamaRAMCache(capacity_bytes=self.settings.prompt_cache_mb << 20))
-        return _Loaded(llm)
+        return _Loaded(llm, lock=_model_lock(str(self.path.resolve())))
+
+    def for_role(self, role: str) -> Generator:
+        if role not in self._roles:
+            other = LlamaCppGenerator(self.settings, role=role)
+            other._roles = self._roles
+            self._roles[role] = other
+        return self._roles[role]
 
     def stream(self, messages, *, max_tokens=None, stop=None, json_schema=None) -> Iterator[str]:
         kw: dict[str, Any] = {

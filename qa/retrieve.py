@@ -7,6 +7,7 @@ overlapping chunks of one source de-duplicated. ``fuse``, ``zscore_fuse``,
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -101,6 +102,18 @@ def dedupe(chunks: Sequence[Chunk], max_overlap: float = 0.5) -> list[int]:
     return kept
 
 
+@dataclass(frozen=True)
+class _Candidates:
+    """One wording of the query and what each retriever found for it."""
+
+    vec: np.ndarray  # the query embedding
+    weight: float  # of this wording in the fusion
+    best_sentence: np.ndarray | None  # per chunk row, its best sentence's cosine
+    dense: list[tuple[int, float]]  # (row, dense score), best first
+    lexical: list[tuple[int, float]]  # (row, BM25 score), best first
+    lex_scores: np.ndarray  # BM25 score of every row
+
+
 class Retriever:
     """Searches one loaded index."""
 
@@ -131,51 +144,63 @@ class Retriever:
         ``followup_query``): its rankings join the fusion at ``also_weight``."""
         query = check_query(query)
         k = k or self.settings.top_k
-        chunks = self.index.chunks
         allowed = self._allowed_rows(source_ids)
         n_cand = max(self.settings.candidates, 2 * k)
         wordings = [(query, 1.0)]
         if also and also.strip() and " ".join(also.split()) != query:
             wordings.append((check_query(also), self.settings.also_weight))
-        qvec = self.embedder.embed_query(query)
         # 1. per wording: dense candidates (chunk vectors and best sentences), lexical candidates
-        scored = []
-        for n, (text, w) in enumerate(wordings):
-            vec = qvec if n == 0 else self.embedder.embed_query(text)
-            best_sentence = self._sentence_max(vec, allowed)
-            dense_found = self._dense(vec, n_cand, allowed, best_sentence)
-            lex_scores = self.index.lexical.scores(text)
-            scored.append((vec, best_sentence, dense_found, self._lexical(lex_scores, n_cand, allowed), w, lex_scores))
-        # 2. fuse: z-scores over the union of candidates (default) or reciprocal ranks
-        if self.settings.fusion == "zscore":
-            fused_scores: dict[int, float] = {}
-            for vec, best_sentence, dense_found, lex_found, w, lex_scores in scored:
-                cand = sorted({r for r, _ in dense_found} | {r for r, _ in lex_found})
-                part = zscore_fuse(
-                    [self._dense_rows(vec, cand, best_sentence), {r: float(lex_scores[r]) for r in cand}],
-                    [w * self.settings.dense_weight, w * self.settings.lexical_weight],
-                )
-                for r, v in part.items():
-                    fused_scores[r] = fused_scores.get(r, 0.0) + v
-        else:
-            rankings, weights = [], []
-            for _, _, dense_found, lex_found, w, _ in scored:
-                rankings += [[r for r, _ in dense_found], [r for r, _ in lex_found]]
-                weights += [w * self.settings.dense_weight, w * self.settings.lexical_weight]
-            fused_scores = dict(fuse(rankings, weights, self.settings.rrf_k))
-        # 3. a prior for the sources the question names (capitalised author or publisher words)
-        if self.settings.source_weight > 0:
-            prior = source_prior(named_terms(query), self._source_terms)
-            scale = self.settings.source_weight * (1.0 if self.settings.fusion == "zscore" else 1.0 / self.settings.rrf_k)
-            for r in fused_scores:
-                fused_scores[r] += scale * prior.get(chunks[r].source_id, 0.0)
-        fused = sorted(fused_scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        dense, lexical = scored[0][2], scored[0][3]
-        dense_rank = {r: i for i, (r, _) in enumerate(dense, 1)}
-        lex_rank = {r: i for i, (r, _) in enumerate(lexical, 1)}
-        rows = [r for r, _ in fused]
+        scored = [self._candidates(text, w, n_cand, allowed) for text, w in wordings]
+        # 2. fuse them; 3. a prior for the sources the question names
+        fused = self._fuse(scored)
+        self._add_source_prior(fused, query)
         # 4. drop chunks overlapping a better one of the same source
-        keep = dedupe([chunks[r] for r in rows[: max(5 * k, 50)]])
+        return self._hits(sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])), scored[0], k)
+
+    def _candidates(self, text: str, weight: float, n: int, allowed: set[int] | None) -> _Candidates:
+        vec = self.embedder.embed_query(text)
+        best_sentence = self._sentence_max(vec, allowed)
+        lex_scores = self.index.lexical.scores(text)
+        return _Candidates(vec, weight, best_sentence, self._dense(vec, n, allowed, best_sentence),
+                           self._lexical(lex_scores, n, allowed), lex_scores)
+
+    def _fuse(self, scored: Sequence[_Candidates]) -> dict[int, float]:
+        """Fused score per candidate row: z-scores over the union of each
+        wording's candidates (default), or reciprocal ranks."""
+        dw, lw = self.settings.dense_weight, self.settings.lexical_weight
+        if self.settings.fusion != "zscore":
+            rankings, weights = [], []
+            for c in scored:
+                rankings += [[r for r, _ in c.dense], [r for r, _ in c.lexical]]
+                weights += [c.weight * dw, c.weight * lw]
+            return dict(fuse(rankings, weights, self.settings.rrf_k))
+        fused: dict[int, float] = {}
+        for c in scored:
+            cand = sorted({r for r, _ in c.dense} | {r for r, _ in c.lexical})
+            part = zscore_fuse(
+                [self._dense_rows(c.vec, cand, c.best_sentence), {r: float(c.lex_scores[r]) for r in cand}],
+                [c.weight * dw, c.weight * lw],
+            )
+            for r, v in part.items():
+                fused[r] = fused.get(r, 0.0) + v
+        return fused
+
+    def _add_source_prior(self, fused: dict[int, float], query: str) -> None:
+        """Boost, in place, chunks of the sources the query names (capitalised author or publisher words)."""
+        if self.settings.source_weight <= 0:
+            return
+        prior = source_prior(named_terms(query), self._source_terms)
+        scale = self.settings.source_weight * (1.0 if self.settings.fusion == "zscore" else 1.0 / self.settings.rrf_k)
+        chunks = self.index.chunks
+        for r in fused:
+            fused[r] += scale * prior.get(chunks[r].source_id, 0.0)
+
+    def _hits(self, fused: list[tuple[int, float]], first: _Candidates, k: int) -> list[Hit]:
+        """The top ``k`` of ``fused`` (best first) after de-duplication, as ``Hit`` records."""
+        chunks = self.index.chunks
+        dense_rank = {r: i for i, (r, _) in enumerate(first.dense, 1)}
+        lex_rank = {r: i for i, (r, _) in enumerate(first.lexical, 1)}
+        keep = dedupe([chunks[r] for r, _ in fused[: max(5 * k, 50)]])
         hits = []
         for pos in keep[:k]:
             row, score = fused[pos]
@@ -183,7 +208,7 @@ class Retriever:
                 rank=len(hits) + 1, score=score, chunk=chunks[row],
                 source=self.index.sources[chunks[row].source_id],
                 dense_rank=dense_rank.get(row), lexical_rank=lex_rank.get(row),
-                dense_score=float(self.index.data.vectors[row] @ qvec),
+                dense_score=float(self.index.data.vectors[row] @ first.vec),
             ))
         return hits
 

@@ -51,13 +51,17 @@ class LLMJudge:
         info = getattr(generator, "info", lambda: {})()
         self.name = f"llm-yes-no:{info.get('model', getattr(generator, 'name', 'model'))}"
 
+    def _role(self, role: str) -> object:
+        for_role = getattr(self.generator, "for_role", None)
+        return for_role(role) if for_role else self.generator
+
     def supports(self, premise: str, claim: str) -> bool:
-        out = self.generator.generate(judge_messages(claim, premise), max_tokens=3)  # type: ignore[attr-defined]
+        out = self._role("judge").generate(judge_messages(claim, premise), max_tokens=3)  # type: ignore[attr-defined]
         return out.strip().lower().startswith("yes")
 
     def answers(self, question: str, answer: str) -> bool:
         """Does ``answer`` give what ``question`` asks for (not only related background)?"""
-        out = self.generator.generate(answers_question_messages(question, answer), max_tokens=3)  # type: ignore[attr-defined]
+        out = self._role("check").generate(answers_question_messages(question, answer), max_tokens=3)  # type: ignore[attr-defined]
         return out.strip().lower().startswith("yes")
 
 

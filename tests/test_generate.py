@@ -172,6 +172,19 @@ def test_llama_cpp_is_shared_and_safe_across_threads(llama):
 
 
 @pytest.mark.model
+def test_llama_cpp_roles_keep_their_own_state_and_share_one_lock(llama):
+    judge = llama.for_role("judge")
+    assert judge is llama.for_role("judge") and judge.for_role("answer") is llama
+    assert judge._shared.model is not llama._shared.model  # its own context: its prompt prefix stays cached
+    assert judge._shared.lock is llama._shared.lock  # but never two generations on the CPU at once
+    first = llama.generate(HELLO, max_tokens=16)
+    assert judge.generate(CITY, max_tokens=40, json_schema=SCHEMA)
+    assert llama.generate(HELLO, max_tokens=16) == first  # the other role's call did not disturb it
+    cached = llama._shared.model.n_tokens
+    assert cached > llama.count_tokens(HELLO[-1]["content"])  # the whole chat is still in this context
+
+
+@pytest.mark.model
 def test_llama_cpp_timeout_is_a_backend_error(llama):
     hurried = make_generator(settings(backend="llama_cpp", timeout_s=0.001))
     with pytest.raises(BackendError) as err:
