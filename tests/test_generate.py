@@ -172,16 +172,42 @@ def test_llama_cpp_is_shared_and_safe_across_threads(llama):
 
 
 @pytest.mark.model
-def test_llama_cpp_roles_keep_their_own_state_and_share_one_lock(llama):
+def test_llama_cpp_roles_keep_their_own_state_in_one_model(llama):
     judge = llama.for_role("judge")
     assert judge is llama.for_role("judge") and judge.for_role("answer") is llama
-    assert judge._shared.model is not llama._shared.model  # its own context: its prompt prefix stays cached
-    assert judge._shared.lock is llama._shared.lock  # but never two generations on the CPU at once
+    assert judge._shared is llama._shared  # one copy of the weights, one lock
     first = llama.generate(HELLO, max_tokens=16)
+    held = llama._shared.model.n_tokens
+    assert held > llama.count_tokens(HELLO[-1]["content"])  # the whole chat is in the KV cache
     assert judge.generate(CITY, max_tokens=40, json_schema=SCHEMA)
-    assert llama.generate(HELLO, max_tokens=16) == first  # the other role's call did not disturb it
-    cached = llama._shared.model.n_tokens
-    assert cached > llama.count_tokens(HELLO[-1]["content"])  # the whole chat is still in this context
+    assert llama._shared.active_role == "judge" and "answer" in llama._shared.saved  # set aside, not lost
+    with llama._shared.lock:
+        model = llama._take_model()
+        assert model.n_tokens == held and "judge" in llama._shared.saved  # copied back, the judge's set aside
+    # the restored KV cache is the real one: the same prompt continues to the same reply
+    assert llama.generate(HELLO, max_tokens=16) == first
+
+
+@pytest.mark.model
+def test_llama_cpp_top_token_first_grammar_picks_the_same_tokens(llama):
+    from qa.generate import _greedy_grammar_first_pick
+    from qa.prompts import answer_schema
+
+    model = llama._shared.model
+    passages = ("Passages:\n[1] The Merida Initiative was announced in October 2007.\n"
+                "[2] Congress appropriated $1.6 billion for it over three years.\n\n"
+                "Question: when was the Merida Initiative announced, and how much was appropriated?")
+    asks = [CITY, [{"role": "user", "content": passages}]]
+    schemas = [SCHEMA, answer_schema(2, may_decline=False)]
+    fast = [llama.generate(m, max_tokens=100, json_schema=s) for m, s in zip(asks, schemas)]
+    try:
+        model._init_sampler = type(model)._init_sampler.__get__(model)  # llama-cpp-python's own chain
+        plain = [llama.generate(m, max_tokens=100, json_schema=s) for m, s in zip(asks, schemas)]
+    finally:
+        del model._init_sampler
+        _greedy_grammar_first_pick(model)  # the shared model gets the fast pick back
+    assert fast == plain
+    assert json.loads(fast[0])["year"] == 1542 and json.loads(fast[1])["sentences"]
 
 
 @pytest.mark.model
