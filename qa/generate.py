@@ -16,6 +16,7 @@ the backend that needs them. Nothing is ever downloaded.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -216,7 +217,7 @@ class LlamaCppGenerator(Generator):
             "max_tokens": max_tokens or self.settings.max_new_tokens, "stop": stop or [], "seed": self.settings.seed,
         }
         if json_schema is not None:
-            kw["response_format"] = {"type": "json_object", "schema": json_schema}
+            kw["grammar"] = _compact_json_grammar(json.dumps(json_schema, sort_keys=True))
         _acquire(self._shared.lock, self.settings)
         try:
             deadline = time.monotonic() + self.settings.timeout_s
@@ -285,6 +286,20 @@ def _restore_kv(llm: Any, saved: _SavedKV) -> bool:
     llm.n_tokens = n
     llm._requires_eval = True  # the logits are not restored: the next call re-evaluates at least one token
     return True
+
+
+@functools.lru_cache(maxsize=32)
+def _compact_json_grammar(schema: str) -> Any:
+    """The llama.cpp grammar of a JSON schema, without optional whitespace.
+
+    Every decoded token costs about 0.1 s here; the spaces llama-cpp-python's
+    grammar allows around each bracket, colon and comma add some 15 tokens to
+    a two-sentence answer (18 tokens open the first sentence, 11 compact)."""
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+    gbnf = json_schema_to_gbnf(schema)
+    lines = [("space ::= \"\"" if line.startswith("space ::=") else line) for line in gbnf.splitlines()]
+    return LlamaGrammar.from_string("\n".join(lines), verbose=False)
 
 
 def _greedy_grammar_first_pick(llm: Any) -> None:

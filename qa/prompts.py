@@ -143,9 +143,9 @@ def answer_messages(
     user = f"Passages:\n{body}\n\nQuestion: {question}"
     examples = [
         {"role": "user", "content": _EXAMPLE_USER},
-        {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER)},
+        {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER, separators=(",", ":"))},
         {"role": "user", "content": _EXAMPLE_USER_2},
-        {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER_2)},
+        {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER_2, separators=(",", ":"))},
     ] if few_shot else []
     if not may_decline:
         examples = examples[:2]

@@ -208,6 +208,7 @@ def test_llama_cpp_top_token_first_grammar_picks_the_same_tokens(llama):
         _greedy_grammar_first_pick(model)  # the shared model gets the fast pick back
     assert fast == plain
     assert json.loads(fast[0])["year"] == 1542 and json.loads(fast[1])["sentences"]
+    assert fast[0].startswith('{"city":') and fast[1].startswith('{"sentences":[{"passages":[')  # compact JSON
 
 
 @pytest.mark.model
