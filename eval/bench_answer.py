@@ -5,7 +5,8 @@
 For a fixed set of questions (the first N of the dataset, answerable and not,
 in file order) with the default settings: time to retrieved passages, time to
 first token, total answer time p50/p95, generation tokens/second, peak RSS,
-the share of draft sentences that survived verification, and refusals.
+the share of draft sentences that survived verification, refusals, and how
+often greedy grammar decoding could keep the model's top token.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa.answer import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
+from qa.generate import GRAMMAR_PICKS  # noqa: E402
 
 
 def pct(xs, p):
@@ -69,6 +71,7 @@ def main() -> None:
         "gen_tokens_per_s_p50": pct(tps, 50),
         "sentences_verified_share": round(kept / drafted, 3) if drafted else None,
         "refused": refused,
+        "grammar_picks": dict(GRAMMAR_PICKS),  # llama.cpp: top token allowed vs whole vocabulary filtered
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }, indent=1))
 

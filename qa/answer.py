@@ -143,7 +143,7 @@ class QA:
         if best < self.settings.min_relevance and not any(h.lexical_rank for h in hits[:3]):
             return []
         shown = prompts.close_to_best(hits[: self.settings.context_passages], self.settings.passage_min_share)
-        return prompts.order_passages(shown)
+        return shown if self.settings.best_passage_first else prompts.order_passages(shown)
 
     def _checked(
         self, question: str, standalone: str, raw: str, passages: list[Hit], hits: Sequence[Hit], notices: list[str]

@@ -71,6 +71,7 @@ class Settings:
     timeout_s: float = 180.0
     context_passages: int = 3
     passage_min_share: float = 0.5  # of those, only passages scoring at least this share of the best one (0: all)
+    best_passage_first: bool = False  # best passage as [1]; off: last, nearest the question (first 40 questions: key facts 0.545 last vs 0.515 first)
     few_shot: bool = False  # two worked examples in the answer prompt: +200 tokens, ~2x first-token time, no gain measured
     passage_words: int = 90  # each passage is cut to its most relevant sentences (0: whole chunk)
     prompt_cache_mb: int = 0  # llama.cpp RAM cache of prompt states; off: each state also copies ~300 MB of logits

@@ -16,6 +16,7 @@ the backend that needs them. Nothing is ever downloaded.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import os
@@ -302,6 +303,9 @@ def _compact_json_grammar(schema: str) -> Any:
     return LlamaGrammar.from_string("\n".join(lines), verbose=False)
 
 
+GRAMMAR_PICKS: collections.Counter[str] = collections.Counter()  # how greedy grammar picks went (benchmarks print it)
+
+
 def _greedy_grammar_first_pick(llm: Any) -> None:
     """Make greedy JSON-schema decoding check the model's top token first.
 
@@ -342,6 +346,9 @@ def _greedy_grammar_first_pick(llm: Any) -> None:
             if one.logit != float("-inf"):
                 arr.data[0] = one
                 arr.size = 1  # the grammar and the greedy pick then see only the top token
+                GRAMMAR_PICKS["top token"] += 1
+            else:
+                GRAMMAR_PICKS["vocabulary filtered"] += 1
 
         sampler.add_custom(top_token_first)
         sampler.add_grammar(llm._model, kw["grammar"])
