@@ -17,6 +17,7 @@ the backend that needs them. Nothing is ever downloaded.
 from __future__ import annotations
 
 import collections
+import copy
 import functools
 import json
 import os
@@ -82,7 +83,7 @@ class _Loaded:
     tokenizer: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     active_role: str | None = None  # whose prompt the model's KV cache holds now
-    saved: dict[str, Any] = field(default_factory=dict)  # role -> _SavedKV of the other roles
+    saved: dict[str, _SavedKV | None] = field(default_factory=dict)  # the other roles' prompt states
 
 
 _LOADED: dict[tuple, _Loaded] = {}
@@ -162,10 +163,10 @@ class LlamaCppGenerator(Generator):
 
     name = "llama_cpp"
 
-    def __init__(self, settings: Settings, progress: Progress | None = None, role: str = "answer") -> None:
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
         self.settings = settings
-        self.role = role
-        self._roles: dict[str, LlamaCppGenerator] = {role: self}
+        self.role = "answer"
+        self._roles: dict[str, LlamaCppGenerator] = {self.role: self}
         self.path = ensure_model(settings, progress)
         if self.path.is_dir():
             raise ModelError(f"{self.path} is a folder; llama.cpp needs a GGUF file",
@@ -195,8 +196,8 @@ class LlamaCppGenerator(Generator):
 
     def for_role(self, role: str) -> Generator:
         if role not in self._roles:
-            other = LlamaCppGenerator(self.settings, role=role)
-            other._roles = self._roles
+            other = copy.copy(self)  # the same settings, loaded model and role registry
+            other.role = role
             self._roles[role] = other
         return self._roles[role]
 
