@@ -67,6 +67,7 @@ def is_heading(paragraph: str) -> bool:
 class _Line:
     start: int  # offset of the first kept character in the stored text
     text: str  # stripped content (Markdown '#' marks removed)
+    marked: bool = False  # a Markdown '#' heading
 
 
 def clean(text: str) -> Cleaned:
@@ -102,7 +103,7 @@ def _lines(text: str) -> list[_Line | None]:
         if m:
             lead += m.end()
             stripped = stripped[m.end():]
-        result.append(_Line(start + lead, stripped))
+        result.append(_Line(start + lead, stripped, marked=bool(m)))
     return result
 
 
@@ -137,12 +138,13 @@ def _paragraphs(lines: list[_Line | None], wrapped: bool) -> list[list[_Line]]:
             paras.append(current)
         current = []
 
-    for ln in lines:
+    for i, ln in enumerate(lines):
         if ln is None:
             flush()
             continue
         # headings and list items stand alone / start a paragraph
-        if is_heading(ln.text) and (not current or current[-1].text[-1:] in _TERMINAL or not wrapped):
+        if ln.marked or (is_heading(ln.text) and (not current or current[-1].text[-1:] in _TERMINAL or not wrapped)
+                         and not (wrapped and _wraps_on(ln, lines[i + 1] if i + 1 < len(lines) else None, width))):
             flush()
             paras.append([ln])
             continue
@@ -154,6 +156,16 @@ def _paragraphs(lines: list[_Line | None], wrapped: bool) -> list[list[_Line]]:
             flush()
     flush()
     return paras
+
+
+def _wraps_on(line: _Line, following: _Line | None, width: int) -> bool:
+    """In hard-wrapped text: ``line`` is the first line of a paragraph that
+    goes on, not a heading ("This country and this people seem to have been
+    made for each" / "other, and it ..."): the next line continues it in lower
+    case, or the line itself runs to the wrap width."""
+    if following is None:
+        return False
+    return following.text[:1].islower() or len(line.text) >= 0.8 * width
 
 
 def _emit(para: list[_Line], out: list[str], offsets: list[int]) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from qa.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INDEX_FORMAT_VERSION = 4  # 3: possessives folded in BM25 terms; 4: sentence vectors stored
+INDEX_FORMAT_VERSION = 5  # 3: possessives folded in BM25 terms; 4: sentence vectors stored; 5: wrapped paragraphs no longer split at heading-like first lines
 BACKENDS = ("llama_cpp", "transformers", "openai")
 FUSIONS = ("zscore", "rrf")
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"

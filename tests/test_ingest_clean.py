@@ -89,6 +89,25 @@ def test_clean_rules(raw, expected):
     assert clean(raw).text.endswith(expected)
 
 
+def test_wrapped_paragraph_not_split_at_a_heading_like_first_line():
+    # Project Gutenberg style: a real heading, then paragraphs whose first
+    # line is short, capitalised and unpunctuated (it looked like a heading)
+    raw = (WRAPPED + "\nFEDERALIST No. 2\n\n"
+           "This country and this people seem to have been made for each\n"
+           "other, and it appears as if it was the design of Providence.\n\n"
+           "Similar sentiments have hitherto prevailed among all orders and\n"
+           "denominations of men among us.\n")
+    paragraphs = clean(raw).text.split("\n\n")
+    assert "FEDERALIST No. 2" in paragraphs
+    assert ("This country and this people seem to have been made for each other, "
+            "and it appears as if it was the design of Providence.") in paragraphs
+    assert "Similar sentiments have hitherto prevailed among all orders and denominations of men among us." in paragraphs
+
+
+def test_markdown_heading_kept_in_wrapped_text():
+    assert "Committee Hearings" in clean(WRAPPED + "\n## Committee Hearings\nbody text goes on here.\n").text.split("\n\n")
+
+
 def test_is_heading():
     assert is_heading("Executive Summary") and is_heading("2. Historical Context")
     assert not is_heading("This is a full sentence.") and not is_heading("12")
