@@ -162,7 +162,7 @@ class QA:
                 supports = [_unchecked(k, passages[k - 1]) for k in good]
                 verdicts = [s.verdict for s in supports]
             else:
-                supports, verdicts = check_sentence(text, good, passages, self.judge)
+                supports, verdicts = check_sentence(text, good, passages, self.judge, around=self.settings.judge_context)
             if supports:
                 kept.append((text, supports, verdicts))
             else:

@@ -79,6 +79,7 @@ class Settings:
     min_relevance: float = 0.0  # cosine below which no passage counts as relevant
     verify: bool = True
     judge: str = "llm"  # "llm" (model yes/no on lexical survivors) or "lexical"
+    judge_context: int = 1  # sentences either side of the supporting span that the llm judge also reads
     model_may_decline: bool = False  # off: the model must draft; refusals come from verification and the answer check
     answer_check: bool = True  # with the llm judge: refuse a supported draft that does not answer the question
 
@@ -102,8 +103,8 @@ class Settings:
         for name in ("top_k", "candidates", "context_passages", "n_ctx", "max_new_tokens"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.chunk_overlap_sentences < 0 or self.n_threads < 0:
-            raise ConfigError("chunk_overlap_sentences and n_threads must not be negative")
+        if self.chunk_overlap_sentences < 0 or self.n_threads < 0 or self.judge_context < 0:
+            raise ConfigError("chunk_overlap_sentences, n_threads and judge_context must not be negative")
         if self.timeout_s <= 0 or self.max_file_mb <= 0:
             raise ConfigError("timeout_s and max_file_mb must be positive")
 

@@ -75,13 +75,13 @@ class Support:
     verdict: Verdict
 
 
-def evidence_window(text: str, start: int, end: int) -> str:
-    """The supporting span plus one sentence either side, for the judge."""
+def evidence_window(text: str, start: int, end: int, around: int = 1) -> str:
+    """The supporting span plus ``around`` sentences either side, for the judge."""
     spans = sentence_spans(text)
     idx = [i for i, (s, e) in enumerate(spans) if e > start and s < end]
     if not idx:
         return text[start:end]
-    lo, hi = max(0, idx[0] - 1), min(len(spans) - 1, idx[-1] + 1)
+    lo, hi = max(0, idx[0] - around), min(len(spans) - 1, idx[-1] + around)
     return " ".join(text[spans[lo][0] : spans[hi][1]].split())
 
 
@@ -92,13 +92,14 @@ def check_sentence(
     judge: SupportJudge | None,
     *,
     recite: bool = True,
+    around: int = 1,
 ) -> tuple[list[Support], list[Verdict]]:
     """Supports for ``claim`` among its cited passages (else, if ``recite``, any
     other passage), and every verdict reached on the way."""
     verdicts: list[Verdict] = []
     supports: list[Support] = []
     for key in cited:
-        found = _check(claim, key, passages[key - 1], judge)
+        found = _check(claim, key, passages[key - 1], judge, around)
         verdicts.append(found.verdict)
         if found.verdict.supported:
             supports.append(found)
@@ -110,7 +111,7 @@ def check_sentence(
         key=lambda k: -best_span(claim, passages[k - 1].chunk.text, context=source_context(passages[k - 1]))[2],
     )
     for key in others[:2]:
-        found = _check(claim, key, passages[key - 1], judge)
+        found = _check(claim, key, passages[key - 1], judge, around)
         if found.verdict.score is not None and found.verdict.score < LEXICAL_FLOOR:
             break
         verdicts.append(found.verdict)
@@ -125,7 +126,7 @@ def source_context(hit: Hit) -> str:
     return " ".join(x for x in (m.title, " ".join(m.authors), m.publisher or "", m.date or "", hit.chunk.section or "") if x)
 
 
-def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None) -> Support:
+def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None, around: int = 1) -> Support:
     s, e, score = best_span(claim, hit.chunk.text, context=source_context(hit))
     # clear overlap is enough, unless the claim names someone or something the passage does not
     if score >= LEXICAL_ACCEPT and not missing_names(claim, hit.chunk.text, source_context(hit)):
@@ -133,6 +134,6 @@ def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None) -> Suppor
     if score < LEXICAL_FLOOR or judge is None:
         ok = judge is None and score >= LexicalJudge().threshold
         return Support(key, s, e, Verdict(key, ok, LexicalJudge.name, round(score, 3)))
-    premise = f"({source_context(hit)}) {evidence_window(hit.chunk.text, s, e)}"
+    premise = f"({source_context(hit)}) {evidence_window(hit.chunk.text, s, e, around)}"
     ok = judge.supports(premise, claim)
     return Support(key, s, e, Verdict(key, ok, judge.name, round(score, 3)))
