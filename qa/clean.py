@@ -143,8 +143,8 @@ def _paragraphs(lines: list[_Line | None], wrapped: bool) -> list[list[_Line]]:
             flush()
             continue
         # headings and list items stand alone / start a paragraph
-        if ln.marked or (is_heading(ln.text) and (not current or current[-1].text[-1:] in _TERMINAL or not wrapped)
-                         and not (wrapped and _wraps_on(ln, lines[i + 1] if i + 1 < len(lines) else None, width))):
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if _stands_as_heading(ln, current[-1] if current else None, following, wrapped, width):
             flush()
             paras.append([ln])
             continue
@@ -156,6 +156,21 @@ def _paragraphs(lines: list[_Line | None], wrapped: bool) -> list[list[_Line]]:
             flush()
     flush()
     return paras
+
+
+def _stands_as_heading(
+    line: _Line, previous: _Line | None, following: _Line | None, wrapped: bool, width: int
+) -> bool:
+    """A Markdown heading, or a heading-like line that neither continues the
+    previous line's sentence nor (in hard-wrapped text) starts a paragraph
+    that wraps on."""
+    if line.marked:
+        return True
+    if not is_heading(line.text):
+        return False
+    if not wrapped:
+        return True
+    return (previous is None or previous.text[-1:] in _TERMINAL) and not _wraps_on(line, following, width)
 
 
 def _wraps_on(line: _Line, following: _Line | None, width: int) -> bool:

@@ -127,13 +127,14 @@ def source_context(hit: Hit) -> str:
 
 
 def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None, around: int = 1) -> Support:
-    s, e, score = best_span(claim, hit.chunk.text, context=source_context(hit))
+    context = source_context(hit)
+    s, e, score = best_span(claim, hit.chunk.text, context=context)
     # clear overlap is enough, unless the claim names someone or something the passage does not
-    if score >= LEXICAL_ACCEPT and not missing_names(claim, hit.chunk.text, source_context(hit)):
+    if score >= LEXICAL_ACCEPT and not missing_names(claim, hit.chunk.text, context):
         return Support(key, s, e, Verdict(key, True, LexicalJudge.name, round(score, 3)))
     if score < LEXICAL_FLOOR or judge is None:
         ok = judge is None and score >= LexicalJudge().threshold
         return Support(key, s, e, Verdict(key, ok, LexicalJudge.name, round(score, 3)))
-    premise = f"({source_context(hit)}) {evidence_window(hit.chunk.text, s, e, around)}"
+    premise = f"({context}) {evidence_window(hit.chunk.text, s, e, around)}"
     ok = judge.supports(premise, claim)
     return Support(key, s, e, Verdict(key, ok, judge.name, round(score, 3)))
