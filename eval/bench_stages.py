@@ -8,6 +8,9 @@ judge, check, rewrite): calls, prompt tokens llama.cpp had to evaluate (after
 the cached prefix), prompt tokens/second, decoded tokens and decode
 tokens/second; then the mean and median total answer time. It times
 ``llama_cpp.Llama.eval``, so it measures the real runtime, not a model of it.
+With drafted decoding (QA_DRAFT_TOKENS > 0, the default) ``Llama.eval`` only
+sees the prompts; the decoding steps are counted by ``qa.speculative.STATS``
+(model calls, guesses drafted and accepted, seconds).
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import llama_cpp  # noqa: E402
 
 import qa.generate as generate  # noqa: E402
+import qa.speculative as speculative  # noqa: E402
 from qa.answer import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
 
@@ -80,6 +84,11 @@ def main() -> None:
               f"({s.prompt_tokens / max(s.calls, 1):.0f}/call, {s.prompt_tokens / max(s.prompt_s, 1e-9):.0f} t/s, "
               f"{s.prompt_s:.1f} s) decoded={s.decode_tokens:5d} "
               f"({s.decode_tokens / max(s.decode_s, 1e-9):.1f} t/s, {s.decode_s:.1f} s)")
+    spec = speculative.STATS
+    if spec["steps"]:
+        made = spec["steps"] + spec["accepted"]
+        print(f"drafted decoding: {spec['steps']} model calls, {spec['accepted']}/{spec['drafted']} guesses accepted, "
+              f"~{made} tokens in {spec['decode_s']:.1f} s ({made / max(spec['decode_s'], 1e-9):.1f} t/s)")
     print(json.dumps({"questions": len(totals), "total_mean_s": round(statistics.mean(totals), 2),
                       "total_p50_s": round(statistics.median(totals), 2)}))
 

@@ -74,6 +74,7 @@ class Settings:
     best_passage_first: bool = False  # best passage as [1]; off: last, nearest the question (first 40 questions: key facts 0.545 last vs 0.515 first)
     few_shot: bool = False  # two worked examples in the answer prompt: +200 tokens, ~2x first-token time, no gain measured
     passage_words: int = 90  # each passage is cut to its most relevant sentences (0: whole chunk)
+    draft_tokens: int = 3  # llama.cpp, greedy: prompt-lookup guesses checked per model call (same output, sooner; 0: off); 3 = batches of 4, the cheapest here
     prompt_cache_mb: int = 0  # llama.cpp RAM cache of prompt states; off: each state also copies ~300 MB of logits
     max_question_chars: int = 2000
     min_relevance: float = 0.0  # cosine below which no passage counts as relevant
@@ -103,8 +104,8 @@ class Settings:
         for name in ("top_k", "candidates", "context_passages", "n_ctx", "max_new_tokens"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.chunk_overlap_sentences < 0 or self.n_threads < 0 or self.judge_context < 0:
-            raise ConfigError("chunk_overlap_sentences, n_threads and judge_context must not be negative")
+        if min(self.chunk_overlap_sentences, self.n_threads, self.judge_context, self.draft_tokens) < 0:
+            raise ConfigError("chunk_overlap_sentences, n_threads, judge_context and draft_tokens must not be negative")
         if self.timeout_s <= 0 or self.max_file_mb <= 0:
             raise ConfigError("timeout_s and max_file_mb must be positive")
 

@@ -1,7 +1,8 @@
 """Text generation behind one small interface, with three backends:
 
 - ``LlamaCppGenerator``: llama-cpp-python on the packaged GGUF (the CPU
-  default); JSON-schema constrained decoding through llama.cpp grammars.
+  default); JSON-schema constrained decoding through llama.cpp grammars;
+  greedy decoding with prompt-lookup drafts (``qa.speculative``).
 - ``TransformersGenerator``: Hugging Face transformers on the same GGUF
   (dequantised) or on any local model folder, e.g. a bigger model on a GPU.
   The JSON schema is NOT enforced there; the answer parser falls back to [n]
@@ -84,6 +85,7 @@ class _Loaded:
     lock: threading.Lock = field(default_factory=threading.Lock)
     active_role: str | None = None  # whose prompt the model's KV cache holds now
     saved: dict[str, _SavedKV | None] = field(default_factory=dict)  # the other roles' prompt states
+    formatter: Any = None  # llama.cpp: the chat template for drafted decoding (False: none in the file)
 
 
 _LOADED: dict[tuple, _Loaded] = {}
@@ -159,6 +161,11 @@ class LlamaCppGenerator(Generator):
     llama.cpp context per role would do the same without the copies but costs
     a full copy of the (repacked) weights each: 1.8 GB per role, measured.
     One lock per model serialises all roles (two at once would share 2 cores).
+
+    At temperature 0 the GGUF's chat template is applied here and decoding
+    runs in ``qa.speculative.greedy_tokens`` (same tokens as llama-cpp-python's
+    loop, several per model call when the guesses copied from the prompt are
+    right); ``draft_tokens=0`` uses ``create_chat_completion``.
     """
 
     name = "llama_cpp"
@@ -223,7 +230,12 @@ class LlamaCppGenerator(Generator):
         _acquire(self._shared.lock, self.settings)
         try:
             deadline = time.monotonic() + self.settings.timeout_s
-            chunks = self._take_model().create_chat_completion(**kw)
+            llm = self._take_model()
+            formatter = self._formatter(llm)
+            if formatter is not None:
+                yield from self._drafted(llm, formatter, kw, json_schema, deadline)
+                return
+            chunks = llm.create_chat_completion(**kw)
             try:
                 for chunk in chunks:
                     if time.monotonic() > deadline:
@@ -239,6 +251,64 @@ class LlamaCppGenerator(Generator):
             raise BackendError(f"llama.cpp refused the request: {exc}", fix) from exc
         finally:
             self._shared.lock.release()  # a plain Lock: the UI may close this stream from another thread
+
+    def _formatter(self, llm: Any) -> Any:
+        """The GGUF's own chat template, when greedy decoding with drafts
+        applies (temperature 0, ``draft_tokens`` > 0, a template in the file);
+        None: llama-cpp-python's own completion loop."""
+        if self.settings.temperature != 0 or self.settings.draft_tokens <= 0:
+            return None
+        if self._shared.formatter is None:
+            template = llm.metadata.get("tokenizer.chat_template")
+            if not template or llm.chat_format != "chat_template.default":
+                self._shared.formatter = False
+            else:
+                from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+                eos, bos = llm.token_eos(), llm.token_bos()
+                self._shared.formatter = Jinja2ChatFormatter(
+                    template=template, eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                    bos_token=llm._model.token_get_text(bos) if bos != -1 else "", stop_token_ids=[eos])
+        return self._shared.formatter or None
+
+    def _drafted(self, llm: Any, formatter: Any, kw: dict[str, Any], json_schema: dict | None,
+                 deadline: float) -> Iterator[str]:
+        """The same greedy output as ``create_chat_completion``, decoded with
+        prompt-lookup drafts (see ``qa.speculative``): same prompt tokens,
+        same grammar, same stop strings."""
+        import codecs
+
+        from qa.speculative import greedy_tokens, schema_example
+
+        chat = formatter(messages=kw["messages"])
+        prompt = llm.tokenize(chat.prompt.encode("utf-8"), add_bos=not chat.added_special, special=True)
+        hint = []
+        if json_schema is not None:
+            example = json.dumps(schema_example(json_schema), separators=(",", ":"))
+            hint = llm.tokenize(example.encode("utf-8"), add_bos=False)
+        stop = list(kw["stop"]) + ([chat.stop] if isinstance(chat.stop, str) else list(chat.stop or []))
+
+        def check() -> None:
+            if time.monotonic() > deadline:
+                raise _timeout_error(self.settings)
+
+        tokens = greedy_tokens(llm, prompt, max_tokens=kw["max_tokens"], grammar=kw.get("grammar"), hint=hint,
+                               draft=self.settings.draft_tokens, check=check)
+
+        def pieces() -> Iterator[str]:
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a character may span tokens
+            for t in tokens:
+                text = decoder.decode(llm.detokenize([t]))
+                if text:
+                    yield text
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield tail
+
+        try:
+            yield from cut_at_stop(pieces(), [s for s in stop if s])
+        finally:
+            tokens.close()
 
     def count_tokens(self, text: str) -> int:
         return len(self._shared.model.tokenize(text.encode("utf-8"), add_bos=False))

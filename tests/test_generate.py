@@ -199,16 +199,43 @@ def test_llama_cpp_top_token_first_grammar_picks_the_same_tokens(llama):
                 "Question: when was the Merida Initiative announced, and how much was appropriated?")
     asks = [CITY, [{"role": "user", "content": passages}]]
     schemas = [SCHEMA, answer_schema(2, may_decline=False)]
-    fast = [llama.generate(m, max_tokens=100, json_schema=s) for m, s in zip(asks, schemas)]
+    own_loop = make_generator(settings(backend="llama_cpp", draft_tokens=0))  # llama-cpp-python's loop, same model
+    assert own_loop._shared is llama._shared
+    fast = [own_loop.generate(m, max_tokens=100, json_schema=s) for m, s in zip(asks, schemas)]
     try:
         model._init_sampler = type(model)._init_sampler.__get__(model)  # llama-cpp-python's own chain
-        plain = [llama.generate(m, max_tokens=100, json_schema=s) for m, s in zip(asks, schemas)]
+        plain = [own_loop.generate(m, max_tokens=100, json_schema=s) for m, s in zip(asks, schemas)]
     finally:
         del model._init_sampler
         _greedy_grammar_first_pick(model)  # the shared model gets the fast pick back
     assert fast == plain
     assert json.loads(fast[0])["year"] == 1542 and json.loads(fast[1])["sentences"]
     assert fast[0].startswith('{"city":') and fast[1].startswith('{"sentences":[{"passages":[')  # compact JSON
+
+
+@pytest.mark.model
+def test_llama_cpp_drafted_decoding_gives_the_greedy_output(llama):
+    """Prompt-lookup drafts change the speed, not the tokens: the same text as
+    llama-cpp-python's own greedy loop, with and without a grammar, and the
+    KV cache stays right for the next call."""
+    from qa import speculative
+    from qa.prompts import answer_schema
+
+    own_loop = make_generator(settings(backend="llama_cpp", draft_tokens=0))
+    passages = ("Passages:\n[1] The Merida Initiative was announced in October 2007 by Presidents Bush and "
+                "Calderon.\n[2] Congress appropriated $1.6 billion for the Merida Initiative over three years.\n\n"
+                "Question: when was the Merida Initiative announced, and how much did Congress appropriate?")
+    copy_ask = [{"role": "user", "content": "Repeat exactly: the quick brown fox jumps over the lazy dog "
+                                            "near the river bank at noon."}]
+    cases = [([{"role": "user", "content": passages}], answer_schema(2, may_decline=False)), (copy_ask, None)]
+    before = dict(speculative.STATS)
+    drafted = [llama.generate(m, max_tokens=80, json_schema=s) for m, s in cases]
+    accepted = speculative.STATS["accepted"] - before.get("accepted", 0)
+    plain = [own_loop.generate(m, max_tokens=80, json_schema=s) for m, s in cases]
+    assert drafted == plain
+    assert accepted >= 10  # the copied words and the JSON skeleton came as accepted guesses
+    assert "1.6 billion" in json.loads(drafted[0])["sentences"][0]["text"] + drafted[0]
+    assert [llama.generate(m, max_tokens=80, json_schema=s) for m, s in cases] == drafted  # cached prefix reused
 
 
 @pytest.mark.model
