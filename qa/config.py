@@ -131,6 +131,13 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
+    def answer_fingerprint(self) -> dict[str, Any]:
+        """Every setting that can change an answer (not where files live, not secrets):
+        stored with a benchmark run, compared when a run is resumed."""
+        skip = {"sources_dir", "index_dir", "cache_dir", "openai_api_key", "timeout_s", "n_threads"}
+        return {"format_version": INDEX_FORMAT_VERSION,
+                **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}}
+
     def index_fingerprint(self) -> dict[str, Any]:
         """The settings that shape an index: a mismatch on load means rebuild."""
         return {

@@ -3,6 +3,7 @@ scores on hand-made answers, a run writes its files, compare and ALCE export wor
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -170,3 +171,96 @@ def test_lexical_judge_sees_the_cited_source_header():
     assert alce_scores(ok, LexicalJudge())["citation_recall"] == 1.0
     wrong = {**answer([said], [cite(1, "c2", 125, 140)]), "retrieved": [{**hits[0], "authors": ["Bob Jones"]}]}
     assert alce_scores(wrong, LexicalJudge())["citation_recall"] == 0.0
+
+
+class CountingAsk:
+    """A fake assistant that records the questions it was asked and can be told to fail at call N."""
+
+    def __init__(self, interrupt_at: int | None = None, fail: set[str] = frozenset()) -> None:
+        self.asked: list[str] = []
+        self.interrupt_at, self.fail = interrupt_at, fail
+
+    def __call__(self, question, history):
+        self.asked.append(question)
+        if self.interrupt_at is not None and len(self.asked) == self.interrupt_at:
+            raise KeyboardInterrupt
+        if question in self.fail:
+            raise RuntimeError("backend down")
+        return answer([{"text": "It was signed in 2008.", "citations": [1]}], [cite(1, "c2", 125, 140)])
+
+
+def _lines(path):
+    return [json.loads(x) for x in (path / "answers.jsonl").read_text().splitlines()]
+
+
+def test_an_earlier_run_is_kept_unless_told(tmp_path):
+    from qa.evaluation.runner import check_out
+
+    out = tmp_path / "r"
+    run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=2, progress=False)
+    before = (out / "answers.jsonl").read_bytes()
+    with pytest.raises(InputError) as err:
+        run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False)
+    assert "already holds a run (2 answers)" in err.value.message and "--resume" in err.value.fix
+    with pytest.raises(InputError):
+        check_out(out)  # the CLI's check, before any model is loaded
+    assert (out / "answers.jsonl").read_bytes() == before
+    m = run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False, overwrite=True)
+    assert m["overall"]["questions"] == 3 and m["resumed_answers"] == 0
+
+
+def test_an_interrupted_run_resumes_with_only_the_rest_asked(tmp_path):
+    from qa.evaluation.runner import RunInterrupted
+
+    items = load_dataset(DATASET)[:5]
+    out = tmp_path / "r"
+    first = CountingAsk(interrupt_at=3, fail={items[1].question})
+    with pytest.raises(RunInterrupted) as err:
+        run(DATASET, out, ask=first, judge=SetJudge(), limit=5, progress=False)
+    assert "2 of 5 answers are kept" in err.value.message and "--resume" in err.value.fix
+    time.sleep(0.3)
+    assert len(first.asked) == 3  # the questions not yet started were cancelled
+    assert [r["id"] for r in _lines(out)] == [items[0].id, items[1].id] and "error" in _lines(out)[1]
+    with open(out / "answers.jsonl", "a") as f:
+        f.write('{"id": "' + items[2].id + '", "scores": {"recall@1"')  # a line cut off by a hard kill
+    again = CountingAsk()
+    m = run(DATASET, out, ask=again, judge=SetJudge(), limit=5, progress=False, resume=True)
+    # the failed question and the cut-off one are asked again; the good one is not
+    assert again.asked == [i.question for i in items[1:]]
+    assert m["resumed_answers"] == 1 and m["overall"]["questions"] == 5 and m["overall"]["errors"] == 0
+    assert [r["id"] for r in _lines(out)] == [i.id for i in items]
+    straight = run(DATASET, tmp_path / "s", ask=CountingAsk(), judge=SetJudge(), limit=5, progress=False, workers=3)
+    assert [r["id"] for r in _lines(tmp_path / "s")] == [i.id for i in items]
+    assert m["overall"] == straight["overall"]
+    assert "resumed: 1 answers" in (out / "report.md").read_text()
+
+
+def test_resume_refuses_a_run_made_otherwise(tmp_path):
+    out = tmp_path / "r"
+    run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=2, progress=False,
+        settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}}, model_info={"sha256": "x", "model_path": "/a"})
+    # the same model file elsewhere on disk is the same model
+    m = run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False, resume=True,
+            settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}}, model_info={"sha256": "x", "model_path": "/b"})
+    assert m["resumed_answers"] == 2
+    with pytest.raises(InputError) as err:
+        run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False, resume=True,
+            settings_fingerprint={"context_passages": 4, "sources": {"a.txt": "2"}}, model_info={"sha256": "x"})
+    assert "settings.context_passages: 3 → 4" in err.value.message and "settings.sources.a.txt" in err.value.message
+    with pytest.raises(InputError) as err:
+        run(DATASET, tmp_path / "r", search=lambda q, k, h: HITS, judge=SetJudge(), limit=3, progress=False, resume=True,
+            settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}}, model_info={"sha256": "x"})
+    assert "mode: 'answers' → 'retrieval-only'" in err.value.message
+    (out / "run.json").write_text("{broken")
+    with pytest.raises(InputError) as err:
+        run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False, resume=True)
+    assert "--overwrite" in err.value.fix
+
+
+def test_compare_names_what_differs_between_runs(tmp_path):
+    for name, passages in (("a", 3), ("b", 4)):
+        run(DATASET, tmp_path / name, ask=CountingAsk(), judge=SetJudge(), limit=2, progress=False,
+            settings_fingerprint={"context_passages": passages})
+    diff = compare(tmp_path / "a", tmp_path / "b")
+    assert "settings.context_passages: 3 → 4" in diff
+    assert "nothing recorded" in compare(tmp_path / "a", tmp_path / "a")

@@ -18,6 +18,10 @@ def register(sub: Any) -> None:
     r.add_argument("--judge", choices=("lexical", "llm"), default="lexical", help="support judge for ALCE metrics")
     r.add_argument("--retrieval-only", action="store_true", help="measure retrieval only (no model)")
     r.add_argument("--index")
+    again = r.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="finish an interrupted run in --out: keep its answers, ask the rest (same settings required)")
+    again.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     r.set_defaults(func=cmd_run)
     c = esub.add_parser("compare", help="metric deltas and changed questions between two runs")
     c.add_argument("run_a")
@@ -32,27 +36,29 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.evaluation.runner import run
+    from qa.evaluation.runner import check_out, run
     from qa.verify import LexicalJudge, LLMJudge
 
-    fingerprint = {**settings.index_fingerprint(), "top_k": settings.top_k, "context_passages": settings.context_passages,
-                   "passage_words": settings.passage_words, "fusion": settings.fusion, "lexical_weight": settings.lexical_weight,
-                   "sentence_weight": settings.sentence_weight, "source_weight": settings.source_weight,
-                   "backend": settings.backend, "verify_judge": settings.judge}
+    check_out(args.out, resume=args.resume, overwrite=args.overwrite)
+
+    fingerprint = settings.answer_fingerprint()
+    again = {"resume": args.resume, "overwrite": args.overwrite}
     if args.retrieval_only:
         from qa.retrieve import Retriever, followup_query
 
         retriever = Retriever.from_settings(settings)
         metrics = run(args.dataset, args.out, search=lambda q, k, history: [h.to_json() for h in retriever.search(q, k=k, also=followup_query(q, history))],
-                      judge=LexicalJudge(), limit=args.limit, workers=args.workers, settings_fingerprint=fingerprint)
+                      judge=LexicalJudge(), limit=args.limit, workers=args.workers,
+                      settings_fingerprint={**fingerprint, "sources": _sources(retriever)}, **again)
     else:
         from qa.answer import QA
 
         qa = QA.from_settings(settings)
         judge = LLMJudge(qa.generator) if args.judge == "llm" else LexicalJudge()
         metrics = run(args.dataset, args.out, ask=lambda q, h: qa.ask(q, history=h).to_json(), judge=judge,
-                      limit=args.limit, workers=args.workers, settings_fingerprint=fingerprint,
-                      model_info={**qa.generator.info(), "embed_model": settings.embed_model})
+                      limit=args.limit, workers=args.workers,
+                      settings_fingerprint={**fingerprint, "sources": _sources(qa.retriever)},
+                      model_info={**qa.generator.info(), "embed_model": settings.embed_model}, **again)
     o = metrics["overall"]
     print(f"{o['questions']} questions, {o['errors']} errors; report: {args.out}/report.md")
     from qa.evaluation.report import flat
@@ -60,6 +66,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     for k, v in flat(o):
         print(f"  {k:40s} {v if v is not None else '–'}")
     return 0
+
+
+def _sources(retriever: Any) -> dict[str, str]:
+    """The indexed files and their sha256: a run is only comparable on the same sources."""
+    return {s.original_file: s.sha256 for s in sorted(retriever.index.sources.values(), key=lambda s: s.original_file)}
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from qa.errors import InputError
 from qa.evaluation.report import flat
+from qa.evaluation.runner import comparable_model, differences
 
 
 def load_run(folder: str | Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -29,6 +30,12 @@ def _outcome(r: dict[str, Any]) -> dict[str, Any]:
             "citation_recall": s.get("citation_recall"), "first_gold_rank": s.get("first_gold_rank"), "error": r.get("error")}
 
 
+def _setup(m: dict[str, Any]) -> dict[str, Any]:
+    """What a run was made with, as far as its metrics.json says."""
+    return {"dataset_sha256": m.get("dataset_sha256"), "mode": m.get("mode"), "judge": m.get("judge"),
+            "settings": m.get("settings") or {}, "model": comparable_model(m.get("model") or {})}
+
+
 def compare(run_a: str | Path, run_b: str | Path) -> str:
     """A Markdown report of B against A."""
     ma, ra = load_run(run_a)
@@ -39,10 +46,12 @@ def compare(run_a: str | Path, run_b: str | Path) -> str:
         va, vb = a.get(k), b.get(k)
         delta = f"{vb - va:+.3f}" if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else "–"
         lines.append(f"| {k} | {va if va is not None else '–'} | {vb if vb is not None else '–'} | {delta} |")
-    for side, m in (("A", ma), ("B", mb)):
-        if m.get("judge") != mb.get("judge"):
-            lines.append(f"\nwarning: the runs used different judges ({ma.get('judge')} vs {mb.get('judge')})")
-            break
+    if ma.get("judge") != mb.get("judge"):
+        lines.append(f"\nwarning: the runs used different judges ({ma.get('judge')} vs {mb.get('judge')}): "
+                     "the citation metrics are not comparable")
+    lines += ["", "## What differs between the runs", ""]
+    setup = differences(_setup(ma), _setup(mb))
+    lines += [f"- {d}" for d in setup] or ["nothing recorded (same dataset, settings, sources, model and judge)"]
     lines += ["", "## Questions whose outcome changed", ""]
     changed = 0
     for qid in sorted(set(ra) & set(rb)):

@@ -29,12 +29,18 @@ def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str,
     lines = [
         "# Evaluation report", "",
         f"- dataset: `{metrics['dataset']}` (sha256 `{metrics['dataset_sha256'][:16]}…`), {overall['questions']} questions, {overall['errors']} errors",
-        f"- mode: {metrics['mode']}; started {metrics['started_at']}; wall time {metrics['wall_s']} s; peak RSS {metrics['peak_rss_mb']} MB",
+        f"- mode: {metrics['mode']}; started {metrics['started_at']}; wall time {metrics['wall_s']} s; peak RSS {metrics['peak_rss_mb']} MB"
+        + (f" (resumed: {metrics['resumed_answers']} answers from an earlier invocation, whose time is included; "
+           "peak RSS is this invocation's)" if metrics.get("resumed_answers") else ""),
         f"- support judge: **{metrics['judge']['name']}** v{metrics['judge']['version']}",
         f"- model: `{metrics.get('model', {})}`",
-        f"- settings: `{metrics.get('settings', {})}`", "",
-        "## Overall", "", _table(flat(overall)), "",
     ]
+    settings = dict(metrics.get("settings", {}))
+    sources = settings.pop("sources", None)
+    lines.append(f"- settings: `{settings}`")
+    if sources:
+        lines.append(f"- sources ({len(sources)}): " + ", ".join(f"`{f}` ({sha[:12]}…)" for f, sha in sources.items()))
+    lines += ["", "## Overall", "", _table(flat(overall)), ""]
     if overall.get("latency"):
         lines += ["## Latency (seconds)", "", "| stage | p50 | p95 | mean |", "|---|---|---|---|"]
         lines += [f"| {k} | {v['p50']} | {v['p95']} | {v['mean']} |" for k, v in overall["latency"].items()]
