@@ -243,6 +243,8 @@ def test_resume_refuses_a_run_made_otherwise(tmp_path):
     m = run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False, resume=True,
             settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}}, model_info={"sha256": "x", "model_path": "/b"})
     assert m["resumed_answers"] == 2
+    report = (out / "report.md").read_text()
+    assert "| context_passages | `3` |" in report and "| `a.txt` | `1` |" in report
     with pytest.raises(InputError) as err:
         run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False, resume=True,
             settings_fingerprint={"context_passages": 4, "sources": {"a.txt": "2"}}, model_info={"sha256": "x"})

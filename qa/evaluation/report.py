@@ -36,10 +36,8 @@ def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str,
         f"- model: `{metrics.get('model', {})}`",
     ]
     settings = dict(metrics.get("settings", {}))
-    sources = settings.pop("sources", None)
-    lines.append(f"- settings: `{settings}`")
-    if sources:
-        lines.append(f"- sources ({len(sources)}): " + ", ".join(f"`{f}` ({sha[:12]}…)" for f, sha in sources.items()))
+    sources = settings.pop("sources", None) or {}
+    lines.append(f"- settings: {len(settings)} recorded, listed at the end; {len(sources)} sources")
     lines += ["", "## Overall", "", _table(flat(overall)), ""]
     if overall.get("latency"):
         lines += ["## Latency (seconds)", "", "| stage | p50 | p95 | mean |", "|---|---|---|---|"]
@@ -58,6 +56,9 @@ def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str,
                      f"key facts {_fmt(s.get('key_facts_pass'))}, refused {bool(s.get('refused'))}"
                      + (f", error {r['error']}" if r.get("error") else ""))
     lines += ["", *[f"![{p.stem}]({p.name})" for p in plots], ""]
+    lines += ["## Settings", "", "| setting | value |", "|---|---|", *[f"| {k} | `{v!r}` |" for k, v in settings.items()], ""]
+    if sources:
+        lines += ["## Sources", "", "| file | sha256 |", "|---|---|", *[f"| `{f}` | `{sha}` |" for f, sha in sources.items()], ""]
     (out / "report.md").write_text("\n".join(lines), "utf-8")
 
 
