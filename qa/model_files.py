@@ -23,6 +23,7 @@ from typing import Callable, Sequence
 
 from qa.config import MODEL_FILENAME, MODEL_PARTS, MODEL_SHA256, Settings
 from qa.errors import ModelError
+from qa.fileio import atomic_write
 
 Progress = Callable[[float], None]
 PART_VERSION = "0.2.0"
@@ -157,9 +158,7 @@ def _write_sidecar(target: Path, sha: str, n_parts: int | None) -> None:
     versions = part_versions() if n_parts in (None, MODEL_PARTS) else []
     info = {"sha256": sha, "size": target.stat().st_size, "file": target.name,
             "parts": n_parts or MODEL_PARTS, "part_versions": versions}
-    tmp = sidecar_path(target).with_suffix(".tmp")
-    tmp.write_text(json.dumps(info, indent=1), "utf-8")
-    os.replace(tmp, sidecar_path(target))
+    atomic_write(sidecar_path(target), json.dumps(info, indent=1))
 
 
 def _remove_stale_temps(target: Path) -> None:

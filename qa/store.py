@@ -37,6 +37,7 @@ from qa.errors import (
     IndexMismatchError,
     IndexMissingError,
 )
+from qa.fileio import atomic_write
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, SourceInfo
 from qa.vectors import VectorIndex
@@ -196,7 +197,7 @@ def write_generation(index_dir: Path, data: IndexData, ann_threshold: int) -> Pa
         (tmp / MANIFEST).write_text(json.dumps(data.manifest, indent=2, ensure_ascii=False), "utf-8")
         _fsync_tree(tmp)
         os.replace(tmp, index_dir / name)
-        _atomic_write(index_dir / "CURRENT", name + "\n")
+        atomic_write(index_dir / "CURRENT", name + "\n")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -234,18 +235,10 @@ def write_extracted(index_dir: Path, source_id: str, sha256: str, text: str) -> 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{source_id.replace('/', '__')}-{sha256[:12]}.txt"
     if not path.exists():
-        _atomic_write(path, text)
+        atomic_write(path, text)
     return path
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}.tmp")
-    # newline="" so the file reads back (in text mode) exactly as ``text``
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _fsync_tree(folder: Path) -> None:

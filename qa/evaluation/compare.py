@@ -7,7 +7,7 @@ from typing import Any
 
 from qa.errors import InputError
 from qa.evaluation.report import flat
-from qa.evaluation.runner import comparable_model, differences
+from qa.evaluation.runner import differences, run_identity
 
 
 def load_run(folder: str | Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -30,12 +30,6 @@ def _outcome(r: dict[str, Any]) -> dict[str, Any]:
             "citation_recall": s.get("citation_recall"), "first_gold_rank": s.get("first_gold_rank"), "error": r.get("error")}
 
 
-def _setup(m: dict[str, Any]) -> dict[str, Any]:
-    """What a run was made with, as far as its metrics.json says."""
-    return {"dataset_sha256": m.get("dataset_sha256"), "mode": m.get("mode"), "judge": m.get("judge"),
-            "settings": m.get("settings") or {}, "model": comparable_model(m.get("model") or {})}
-
-
 def compare(run_a: str | Path, run_b: str | Path) -> str:
     """A Markdown report of B against A."""
     ma, ra = load_run(run_a)
@@ -50,7 +44,7 @@ def compare(run_a: str | Path, run_b: str | Path) -> str:
         lines.append(f"\nwarning: the runs used different judges ({ma.get('judge')} vs {mb.get('judge')}): "
                      "the citation metrics are not comparable")
     lines += ["", "## What differs between the runs", ""]
-    setup = differences(_setup(ma), _setup(mb))
+    setup = differences(run_identity(ma), run_identity(mb))
     lines += [f"- {d}" for d in setup] or ["nothing recorded (same dataset, settings, sources, model and judge)"]
     lines += ["", "## Questions whose outcome changed", ""]
     changed = 0

@@ -3,7 +3,6 @@ answers.jsonl, metrics.json, report.md and plots to an output folder."""
 from __future__ import annotations
 
 import json
-import os
 import resource
 import time
 from collections import deque
@@ -15,6 +14,7 @@ from typing import Any, Callable, Iterator, Sequence
 from qa.errors import InputError, QAError
 from qa.evaluation.dataset import Item, file_sha256, load_dataset
 from qa.evaluation.metrics import SupportJudge, aggregate, by_type, score_answer
+from qa.fileio import atomic_write
 
 AskFn = Callable[[str, list[dict[str, str]] | None], dict[str, Any]]
 SearchFn = Callable[[str, int, list[dict[str, str]] | None], list[dict[str, Any]]]
@@ -54,11 +54,11 @@ def run(
     dataset_sha = file_sha256(dataset)  # of the file as it was read
     items = load_dataset(dataset)[: limit or None]
     out = Path(out_dir)
-    identity = json.loads(json.dumps({  # as it reads back from run.json
+    identity = run_identity({
         "dataset_sha256": dataset_sha, "mode": "answers" if ask else "retrieval-only",
         "judge": {"name": judge.name, "version": judge.version},
-        "settings": settings_fingerprint or {}, "model": comparable_model(model_info or {}),
-    }))
+        "settings": settings_fingerprint or {}, "model": model_info or {},
+    })
     earlier, elapsed_before = _earlier(out, identity, items, resume=resume, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -66,14 +66,14 @@ def run(
     manifest = {"dataset": str(dataset), **identity, "model": model_info or {}, "started_at": started}
 
     def save_manifest() -> None:
-        _write_atomic(out / MANIFEST, json.dumps(
+        atomic_write(out / MANIFEST, json.dumps(
             {**manifest, "elapsed_s": round(elapsed_before + time.perf_counter() - t0, 1)}, indent=2, ensure_ascii=False))
 
     def one(item: Item) -> dict[str, Any]:
         return _one(item, ask, search, judge)
 
     # the kept answers first, in dataset order; new ones are appended as they come
-    _write_atomic(out / "answers.jsonl", "".join(json.dumps(earlier[i.id], ensure_ascii=False) + "\n"
+    atomic_write(out / "answers.jsonl", "".join(json.dumps(earlier[i.id], ensure_ascii=False) + "\n"
                                                  for i in items if i.id in earlier))
     save_manifest()
     todo = [i for i in items if i.id not in earlier]
@@ -102,7 +102,7 @@ def run(
     if bar is not None:
         bar.close()
     records = [earlier.get(i.id) or new[i.id] for i in items]
-    _write_atomic(out / "answers.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    atomic_write(out / "answers.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     wall = round(elapsed_before + time.perf_counter() - t0, 1)
     metrics = {
         "dataset": str(dataset), "dataset_sha256": dataset_sha, "started_at": started,
@@ -111,7 +111,7 @@ def run(
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "overall": aggregate(records), "by_type": by_type(records),
     }
-    _write_atomic(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
+    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
     from qa.evaluation.report import write_report
 
     write_report(out, metrics, records)
@@ -133,9 +133,8 @@ def _in_order(pool: ThreadPoolExecutor, fn: Callable[[Item], dict[str, Any]], it
 def check_out(out_dir: str | Path, *, resume: bool = False, overwrite: bool = False) -> None:
     """Refuse, before any model is loaded, to write over a run without being told to."""
     out = Path(out_dir)
-    answers = out / "answers.jsonl"
-    held = (answers.exists() and answers.stat().st_size) or (out / MANIFEST).exists()
-    if held and not (resume or overwrite):
+    if _holds_run(out) and not (resume or overwrite):
+        answers = out / "answers.jsonl"
         n = len(answers.read_bytes().splitlines()) if answers.exists() else 0
         raise InputError(
             f"{out} already holds a run ({n} answers)",
@@ -143,13 +142,18 @@ def check_out(out_dir: str | Path, *, resume: bool = False, overwrite: bool = Fa
         )
 
 
+def _holds_run(out: Path) -> bool:
+    answers = out / "answers.jsonl"
+    return bool(answers.exists() and answers.stat().st_size) or (out / MANIFEST).exists()
+
+
 def _earlier(
     out: Path, identity: dict[str, Any], items: Sequence[Item], *, resume: bool, overwrite: bool
 ) -> tuple[dict[str, dict[str, Any]], float]:
     """The scored answers of an earlier run in ``out`` that may be kept, and its time so far."""
-    answers, manifest = out / "answers.jsonl", out / MANIFEST
-    if not ((answers.exists() and answers.stat().st_size) or manifest.exists()):
+    if not _holds_run(out):
         return {}, 0.0
+    answers, manifest = out / "answers.jsonl", out / MANIFEST
     if overwrite:
         for name in (MANIFEST, "answers.jsonl", "metrics.json", "report.md", "scores.png", "latency.png"):
             (out / name).unlink(missing_ok=True)
@@ -165,7 +169,7 @@ def _earlier(
             f"cannot resume {out}: its {MANIFEST} is missing or unreadable ({exc}), so its settings are unknown",
             "use --overwrite to start over, or choose another --out",
         ) from None
-    changed = differences({k: before.get(k) for k in identity} | {"model": comparable_model(before.get("model") or {})}, identity)
+    changed = differences(run_identity(before), identity)
     if changed:
         raise InputError(
             f"cannot resume {out}: it was run otherwise: " + "; ".join(changed[:6])
@@ -184,9 +188,13 @@ def _earlier(
     return kept, float(before.get("elapsed_s") or 0.0)
 
 
-def comparable_model(model_info: dict[str, Any]) -> dict[str, Any]:
-    """Model identity without where the file lies (the sha256 says which file it is)."""
-    return {k: v for k, v in model_info.items() if k != "model_path"}
+def run_identity(m: dict[str, Any]) -> dict[str, Any]:
+    """What makes two runs the same run, from run.json, metrics.json or the arguments
+    of ``run``, as it reads back from JSON. The model counts by its sha256, not by
+    where its file lies."""
+    model = {k: v for k, v in (m.get("model") or {}).items() if k != "model_path"}
+    return json.loads(json.dumps({"dataset_sha256": m.get("dataset_sha256"), "mode": m.get("mode"),
+                                  "judge": m.get("judge"), "settings": m.get("settings") or {}, "model": model}))
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
@@ -197,12 +205,6 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
             out += differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
         return out
     return [] if a == b else [f"{path}: {a!r} → {b!r}"]
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _one(item: Item, ask: AskFn | None, search: SearchFn | None, judge: SupportJudge) -> dict[str, Any]:
