@@ -4,7 +4,7 @@
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
 PIP       := $(PY) -m pip
-STAMP     := $(VENV)/.setup-$(shell cat pyproject.toml Makefile | sha256sum | cut -c1-12)
+STAMP     := $(VENV)/.setup-$(shell cat pyproject.toml Makefile constraints.txt | sha256sum | cut -c1-12)
 # llama.cpp is compiled from source once per CPU type, for the vector extensions
 # this CPU lists (AVX2/FMA always; AVX-512 and VNNI when /proc/cpuinfo has them:
 # about 1.3x the prompt speed of the AVX2 build on this machine, see README),
@@ -23,11 +23,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 PYTEST_ARGS ?=
 
-.PHONY: setup run test index bench clean-venv
+.PHONY: setup run test lint format lock index bench clean-venv
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	# torch first, pinned: the CPU wheel; a bare `torch` would pull several GB of CUDA
@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml Makefile
 	  CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(PIP) wheel --quiet --no-deps --no-cache-dir --no-binary llama-cpp-python \
 	    llama-cpp-python==$(LLAMA_CPP_VERSION) -w $(WHEELHOUSE)
 	$(PIP) install --quiet --no-deps --force-reinstall $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
-	$(PIP) install --quiet --find-links $(WHEELHOUSE) -e '.[dev]'
+	$(PIP) install --quiet --find-links $(WHEELHOUSE) -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.setup-*
 	touch $@
 
@@ -48,6 +48,25 @@ index: setup
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (lint + format check) and mypy; .ci/run calls this before the tests
+lint: setup
+	$(VENV)/bin/ruff check qa tests eval ui.py
+	$(VENV)/bin/ruff format --check qa tests eval ui.py
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff check --fix qa tests eval ui.py
+	$(VENV)/bin/ruff format qa tests eval ui.py
+
+# constraints.txt pins every tested version. `make lock` upgrades the project's
+# direct dependencies to the newest releases pyproject allows and writes the
+# result; run `make test` after it and commit both.
+# torch and llama-cpp-python are pinned by the install steps above, not here.
+lock: setup
+	$(PIP) install --quiet --upgrade --find-links $(WHEELHOUSE) -e '.[dev]'
+	{ echo '# Tested versions, used by `make setup` (pip -c). Refresh: make lock'; \
+	  $(PIP) freeze --exclude-editable | grep -viE '^(torch|llama[-_]cpp[-_]python|pip|setuptools|wheel)( |=|@)'; } > constraints.txt
 
 bench: setup
 	$(PY) eval/bench_index.py
