@@ -89,8 +89,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     qa = QA.from_settings(settings)
     if args.json:
-        answer = qa.ask(args.question, history=history)
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        print(json.dumps(qa.ask(args.question, history=history).to_json(), ensure_ascii=False))
         return 0
     answer = None
     for event in qa.stream(args.question, history=history):

@@ -11,7 +11,7 @@ model to finish loading; failures are Gradio errors, never an answer.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
 import gradio as gr
 

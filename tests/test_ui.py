@@ -92,7 +92,8 @@ def test_upload_names_are_safe():
 
 BRIDGE = ("The Zorblax Bridge in Quentin City was opened in 1987 by mayor Hilda Varga.\n\n"
           "It spans the Merrow River and carries two tram lines.\n")
-ANSWER = json.dumps({"sentences": [{"passages": [1], "text": "The Zorblax Bridge was opened in 1987 by mayor Hilda Varga."}]})
+ANSWER = json.dumps({"sentences": [{"passages": [1],
+                                    "text": "The Zorblax Bridge was opened in 1987 by mayor Hilda Varga."}]})
 
 
 class OneAnswerGenerator(Generator):
