@@ -17,8 +17,8 @@ from typing import Any, Iterator, Sequence
 from qa import prompts
 from qa.citations import renumber, split_cited, validate
 from qa.config import Settings
-from qa.errors import InputError
 from qa.generate import Generator, make_generator
+from qa.inputs import check_question
 from qa.records import Answer, Citation, Hit, Sentence, StreamEvent, Verdict
 from qa.retrieve import Retriever, followup_query
 from qa.verify import LLMJudge, LexicalJudge, Support, SupportJudge, check_sentence
@@ -117,15 +117,7 @@ class QA:
     # -- steps ---------------------------------------------------------------
 
     def _check_question(self, question: str) -> tuple[str, list[str]]:
-        if not isinstance(question, str) or not question.strip():
-            raise InputError("the question is empty", "type a question about the sources")
-        notices: list[str] = []
-        question = " ".join(question.split())
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            notices.append(f"the question was {len(question):,} characters; only the first {limit:,} were used")
-            question = question[:limit].rsplit(" ", 1)[0]
-        return question, notices
+        return check_question(question, self.settings.max_question_chars)
 
     def _rewrite(self, question: str, history: History) -> str:
         out = self.generator.for_role("rewrite").generate(prompts.rewrite_messages(question, history), max_tokens=60)

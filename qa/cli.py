@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from qa.config import PROJECT_ROOT, Settings
+from qa.config import Settings
 from qa.errors import QAError
 
 
@@ -79,13 +80,16 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.inputs import check_question, read_history
+
+    # every input is checked before any model is loaded
+    check_question(args.question, settings.max_question_chars)
+    history = read_history(Path(args.history)) if args.history else None
     from qa.answer import QA
 
     qa = QA.from_settings(settings)
-    history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else None
     if args.json:
-        answer = qa.ask(args.question, history=history)
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        print(json.dumps(qa.ask(args.question, history=history).to_json(), ensure_ascii=False))
         return 0
     answer = None
     for event in qa.stream(args.question, history=history):
@@ -120,10 +124,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     report = build_index(settings)
     print(report.summary())
-    sys.path.insert(0, str(PROJECT_ROOT))
-    import ui  # the Gradio app at the project root
+    from qa.web import serve
 
-    ui.main(["--index", settings.index_dir] + (args.ui_args or []))
+    serve(settings, host=args.host, port=args.port, share=args.share, maintainer_password=args.maintainer_password)
     return 0
 
 
@@ -144,6 +147,40 @@ class _ProgressBar:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of 1 or more (``-k 0`` is an error, not ten hits)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 1..65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 1..65535, got {text!r}")
+    return value
+
+
+def _add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of `qa serve` (and `python ui.py`) besides --index and the model ones."""
+    p.add_argument("--sources", help="sources folder, indexed first and used by maintainer uploads (default: sources/)")
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                   help="address to listen on (default: 127.0.0.1 or GRADIO_SERVER_NAME)")
+    p.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"),
+                   help="port (default: 7860 or GRADIO_SERVER_PORT)")
+    p.add_argument("--share", action="store_true", help="ask Gradio for a public share link (off by default)")
+    p.add_argument("--maintainer-password", default=os.environ.get("QA_MAINTAINER_PASSWORD"),
+                   help="enables the page's add-a-document panel (default: QA_MAINTAINER_PASSWORD)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", parents=[common], help="retrieve passages for a query")
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=10)
+    p.add_argument("-k", type=positive_int, default=10, help="how many passages (default: 10)")
     p.add_argument("--source", action="append", help="only this source id (repeatable)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
@@ -180,8 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("serve", parents=[common, model], help="update the index, then serve the chat page")
-    p.add_argument("--sources", help="sources folder (default: sources/)")
-    p.add_argument("ui_args", nargs=argparse.REMAINDER, help="arguments for ui.py (--host, --port, ...)")
+    _add_serve_arguments(p)
     p.set_defaults(func=cmd_serve)
 
     try:
@@ -200,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return func(args, _settings(args))
     except QAError as err:
-        print(f"error: {err.user_message()}", file=sys.stderr)
+        print(f"error: {err.one_line()}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -19,6 +19,10 @@ class QAError(Exception):
     def user_message(self) -> str:
         return f"{self.message}\n  -> {self.fix}" if self.fix else self.message
 
+    def one_line(self) -> str:
+        """``message -> fix`` on one line, as the CLI and the page's API report it."""
+        return f"{self.message} -> {self.fix}" if self.fix else self.message
+
 
 class ConfigError(QAError):
     """An invalid setting (flag, environment variable or default)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -19,17 +20,26 @@ from qa.records import Document
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 _SKIP_NAMES = {"metadata.json"}
+_log = logging.getLogger(__name__)
 
 
 def list_source_files(folder: Path) -> list[Path]:
-    """Supported files below ``folder``, sorted; hidden files skipped."""
+    """Supported files below ``folder``, sorted; hidden files skipped, and
+    symlinks that lead outside ``folder`` skipped with a warning (a link to
+    /etc/passwd must not become searchable)."""
     files = []
+    root = folder.resolve()
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts) or not p.is_file() or p.name in _SKIP_NAMES:
             continue
-        if p.suffix.lower() in SUPPORTED_SUFFIXES:
-            files.append(p)
+        if p.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        target = p.resolve()
+        if not target.is_relative_to(root):
+            _log.warning("warning: skipped %s: a symlink to %s, outside the sources folder %s", p, target, folder)
+            continue
+        files.append(p)
     return files
 
 

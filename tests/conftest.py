@@ -1,10 +1,15 @@
 """Shared fixtures: a deterministic fake embedder for logic tests, the real
-MiniLM embedder (loaded once) for integration tests, and small source folders."""
+MiniLM embedder (loaded once) for integration tests, small source folders,
+and a real llama_cpp.server on the packaged model (for the OpenAI backend)."""
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -78,3 +83,50 @@ def corpus_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "sources"
     shutil.copytree(SOURCES, dst)
     return dst
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A real ``llama_cpp.server`` on the packaged GGUF, on a loopback port; yields its /v1 URL."""
+    import httpx
+
+    from qa.model_files import ensure_model
+
+    # one thread: two llama.cpp threads on 2 shared cores stall each other when another process is busy
+    model = ensure_model(Settings.load({"n_threads": 1}, env={}))
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"  # a file: a full pipe would block the server
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", "1024", "--seed", "0", "--n_threads", "1"],
+            stdout=subprocess.DEVNULL, stderr=err,
+        )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(url + "/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("llama_cpp.server did not answer /v1/models within 120 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from typing import Iterator
@@ -18,7 +16,6 @@ import pytest
 from qa.config import MODEL_SHA256, Settings
 from qa.errors import BackendError
 from qa.generate import Generator, OpenAIGenerator, cut_at_stop, make_generator
-from qa.model_files import ensure_model
 
 HELLO = [{"role": "user", "content": "Count from 1 to 5, separated by commas. Nothing else."}]
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "year": {"type": "integer"}},
@@ -256,41 +253,7 @@ def test_llama_cpp_prompt_over_the_context_is_a_backend_error():
 
 
 # ---------------------------------------------------------------- OpenAI client against a real llama_cpp.server
-
-
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory):
-    model = ensure_model(settings())
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"  # a file: a full pipe would block the server
-    with open(log, "w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "1024", "--seed", "0", "--n_threads", "1"],
-            stdout=subprocess.DEVNULL, stderr=err,
-        )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(url + "/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("llama_cpp.server did not answer /v1/models within 120 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+# (the llama_server fixture is in tests/conftest.py, shared with the chat page's end-to-end test)
 
 
 @pytest.mark.model

@@ -1,6 +1,9 @@
-"""The chat page: rendering (fast, hand-made records), then the real app on
-loopback with the real model — the gradio_client API, 8 concurrent questions,
-and a real headless Chromium driven by Playwright."""
+"""The chat page: rendering (fast, hand-made records); the /ask API and the
+maintainer panel with a fake slow-loading assistant (real QA, retriever and
+index over a hash embedder, scripted generator); then the real app on loopback
+with the real model — the gradio_client API, 8 concurrent questions, a real
+headless Chromium driven by Playwright, and `qa serve` with the OpenAI backend
+against a real llama_cpp.server."""
 from __future__ import annotations
 
 import html
@@ -8,12 +11,21 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
+from conftest import HashEmbedder
 
+from qa.assistant import Assistant
+from qa.config import Settings
+from qa.errors import InputError, ModelError
+from qa.generate import Generator
 from qa.records import Answer, Chunk, Citation, Hit, Sentence, SourceInfo, SourceMeta
 from qa.render import answer_html, answer_markdown, export_markdown, highlighted_paragraph, paragraph_around
 
@@ -67,12 +79,159 @@ def test_export_markdown_has_references():
 
 
 def test_upload_names_are_safe():
-    from ui import safe_upload_name
+    from qa.web_maintainer import safe_upload_name
 
     assert safe_upload_name("../../etc/passwd.txt") == "passwd.txt"
     assert safe_upload_name("My Report (final).pdf") == "My_Report_final.pdf"
-    with pytest.raises(ValueError):
+    assert safe_upload_name("notes.MARKDOWN") == "notes.markdown"  # the indexer's suffixes, not a copy
+    with pytest.raises(InputError, match="only .txt, .md"):
         safe_upload_name("script.sh")
+
+
+# -- the page's logic with a fake slow-loading assistant ------------------------------------------
+
+BRIDGE = ("The Zorblax Bridge in Quentin City was opened in 1987 by mayor Hilda Varga.\n\n"
+          "It spans the Merrow River and carries two tram lines.\n")
+ANSWER = json.dumps({"sentences": [{"passages": [1],
+                                    "text": "The Zorblax Bridge was opened in 1987 by mayor Hilda Varga."}]})
+
+
+class OneAnswerGenerator(Generator):
+    """Always drafts the same JSON answer."""
+
+    name = "scripted"
+
+    def stream(self, messages: list, *, max_tokens: int | None = None, stop: Any = None,
+               json_schema: Any = None) -> Iterator[str]:
+        yield from (ANSWER[i:i + 9] for i in range(0, len(ANSWER), 9))
+
+
+class SlowAssistant(Assistant):
+    """A real QA (real index and retriever over a hash embedder) that finishes
+    loading only when ``gate`` is set; ``waiting`` is set once a caller waits."""
+
+    def __init__(self, settings: Settings, load_timeout_s: float = 600.0, fail: Exception | None = None) -> None:
+        self.gate = threading.Event()
+        self.waiting = threading.Event()
+        self.fail = fail
+        super().__init__(settings, load_timeout_s)
+
+    def build(self) -> Any:
+        from qa.answer import QA
+        from qa.retrieve import Retriever
+
+        self.gate.wait()
+        if self.fail is not None:
+            raise self.fail
+        return QA(self.settings, Retriever.from_settings(self.settings, embedder=HashEmbedder()), OneAnswerGenerator())
+
+    def wait(self, timeout: float | None = None) -> Any:
+        self.waiting.set()
+        return super().wait(timeout)
+
+
+@pytest.fixture
+def bridge_settings(settings_for, tmp_path) -> Settings:
+    from qa.indexer import build_index
+
+    sources = tmp_path / "docs"
+    sources.mkdir()
+    (sources / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
+    settings = settings_for(sources, judge="lexical")
+    build_index(settings, embedder=HashEmbedder())
+    return settings
+
+
+def test_ask_api_waits_for_the_model_instead_of_returning_the_status(bridge_settings):
+    from qa.web import api_answer
+
+    assistant = SlowAssistant(bridge_settings)
+    assert assistant.status().startswith("Loading the answer model")
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(api_answer, assistant, "Who opened the Zorblax Bridge?")
+        assistant.waiting.wait(30)
+        assert not future.done()  # it cannot be: the model is still loading
+        assistant.gate.set()
+        obj = future.result(60)
+    assert not obj["refused"] and "Hilda Varga" in obj["answer"]
+    assert obj["citations"][0]["source_file"].endswith("docs/bridge.txt") and obj["model"]["backend"] == "scripted"
+    assert assistant.status().startswith("Ready — 1 sources")
+
+
+@pytest.mark.parametrize("fail, timeout, in_message", [
+    (None, 0.01, "the answer model is still loading after 0.01 s -> try again in a minute"),
+    (ModelError("model file is corrupt", "run: qa index"), 600, "model file is corrupt -> run: qa index"),
+    (RuntimeError("boom"), 600, "the assistant could not start: RuntimeError: boom -> read the server log"),
+])
+def test_ask_api_errors_when_loading_fails_or_runs_out(bridge_settings, fail, timeout, in_message):
+    import gradio as gr
+
+    from qa.web import api_answer, respond
+
+    assistant = SlowAssistant(bridge_settings, load_timeout_s=timeout, fail=fail)
+    if fail is not None:
+        assistant.gate.set()
+    with pytest.raises(gr.Error) as err:
+        api_answer(assistant, "Who opened the Zorblax Bridge?")
+    assert in_message in err.value.message
+    chat = list(respond(assistant, "Who opened the Zorblax Bridge?", [], []))[-1][0]
+    assert chat[-1]["content"].startswith("Problem: ") and in_message.split(" -> ")[0] in chat[-1]["content"]
+    assistant.gate.set()
+
+
+def test_ask_api_through_gradio_client_waits_for_loading(bridge_settings):
+    from gradio_client import Client
+
+    from qa.web import build_app
+
+    assistant = SlowAssistant(bridge_settings)
+    app, same = build_app(bridge_settings, assistant=assistant)
+    assert same is assistant
+    port = _free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        job = client.submit("Who opened the Zorblax Bridge?", api_name="/ask")
+        assistant.waiting.wait(60)
+        assert not job.done()
+        assistant.gate.set()
+        obj = job.result(timeout=120)
+        assert "Hilda Varga" in obj["answer"] and obj["citations"]
+        with pytest.raises(Exception, match="the question is empty"):
+            client.predict("  ", api_name="/ask")
+    finally:
+        app.close()
+
+
+def test_maintainer_upload_goes_to_the_settings_sources_folder(bridge_settings, tmp_path):
+    from qa.web import sources_view
+    from qa.web_maintainer import add_and_reindex
+
+    assistant = SlowAssistant(bridge_settings)
+    assistant.gate.set()
+    assistant.wait(60)
+    upload = tmp_path / "upload" / "Tram Lines (2020).md"
+    upload.parent.mkdir()
+    upload.write_text("The Quentin City tram network opened a third line in 2020.\n", encoding="utf-8")
+    message = add_and_reindex(bridge_settings, assistant, upload)
+    sources = Path(bridge_settings.sources_dir)
+    assert "added Tram_Lines_2020.md" in message and (sources / "Tram_Lines_2020.md").is_file()
+    rows, info = sources_view(bridge_settings)
+    assert sorted(r[0] for r in rows) == ["Tram_Lines_2020", "bridge"] and info.startswith("2 documents")
+    assert assistant.status().startswith("Ready — 2 sources")  # the live assistant searches the new index
+
+
+def test_maintainer_upload_limits_come_from_settings(bridge_settings, tmp_path):
+    from qa.web_maintainer import add_document
+
+    upload = tmp_path / "big.txt"
+    upload.write_text("x" * 2000, encoding="utf-8")
+    with pytest.raises(InputError, match="larger than 0.001 MB"):
+        add_document(bridge_settings.replace(max_file_mb=0.001), upload)
+    (Path(bridge_settings.sources_dir) / "big.txt").symlink_to(tmp_path / "elsewhere.txt")
+    with pytest.raises(InputError, match="is a symlink"):
+        add_document(bridge_settings, upload)
+    assert not (tmp_path / "elsewhere.txt").exists()
 
 
 # -- the real app -------------------------------------------------------------
@@ -86,9 +245,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    from qa.config import Settings
     from qa.indexer import build_index
-    from ui import CSS, build_app
+    from qa.web import CSS, build_app
 
     index = tmp_path_factory.mktemp("ui") / "index"
     settings = Settings.load({"index_dir": str(index)})
@@ -200,3 +358,62 @@ def test_real_browser_question_citation_and_refusal(app_url):
     (ARTIFACTS / "ui-timings.json").write_text(json.dumps({"enter_to_sources_s": round(t_sources, 2),
                                                            "enter_to_final_s": round(t_final, 2)}))
     print(f"Enter -> sources shown: {t_sources:.1f}s; Enter -> final answer: {t_final:.1f}s")
+
+
+# -- `qa serve` with its own flags, end to end ---------------------------------------------------
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_qa_serve_passes_backend_base_url_and_sources_to_the_page(llama_server, tmp_path):
+    """`qa serve --backend openai --base-url URL --sources DIR` (once dropped by a second Settings):
+    the page answers through the real llama_cpp.server, from DIR's file."""
+    from gradio_client import Client
+
+    sources = tmp_path / "docs"
+    sources.mkdir()
+    (sources / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "QA_N_THREADS": "1"}
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qa", "serve", "--backend", "openai", "--base-url", llama_server,
+             "--sources", str(sources), "--index", str(tmp_path / "index"), "--host", "127.0.0.1",
+             "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for_page(proc, url, log)
+        obj = Client(url, verbose=False).predict("Who opened the Zorblax Bridge?", api_name="/ask")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    assert obj["model"]["backend"] == "openai" and obj["model"]["base_url"] == llama_server
+    assert {Path(h["source_file"]).resolve() for h in obj["retrieved"]} == {(sources / "bridge.txt").resolve()}
+    assert not obj["refused"] and obj["citations"], obj["answer"]
+    for c in obj["citations"]:
+        assert Path(c["source_file"]).resolve() == (sources / "bridge.txt").resolve()
+        assert BRIDGE[c["start"]:c["end"]] == c["quote"]
+    assert "Varga" in obj["answer"]
+
+
+def _wait_for_page(proc: subprocess.Popen, url: str, log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 300  # indexing loads the real embedder first
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"qa serve exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"qa serve did not answer within 300 s: {log.read_text()[-2000:]}")
+        time.sleep(1)
