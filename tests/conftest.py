@@ -18,6 +18,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The suite runs on the defaults whatever the caller's shell sets: a QA_*
+# variable (QA_BACKEND=openai, QA_INDEX_DIR=…) would otherwise reach the
+# end-to-end tests and the subprocesses they start. QA_CACHE_DIR stays: it
+# only says where the assembled model file is kept.
+for _name in [n for n in os.environ if n.startswith("QA_") and n != "QA_CACHE_DIR"]:
+    del os.environ[_name]
 
 from qa.config import Settings  # noqa: E402
 from qa.embed import Embedder  # noqa: E402
