@@ -10,7 +10,7 @@ sentence of a draft and returns what was kept and removed (``Checked``).
 """
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from qa.citations import best_span, missing_names, support_score, validate
 from qa.prompts import answers_question_messages, judge_messages
@@ -50,7 +50,7 @@ class LLMJudge:
 
     def __init__(self, generator: object) -> None:
         self.generator = generator
-        info = getattr(generator, "info", lambda: {})()
+        info: dict[str, Any] = getattr(generator, "info", lambda: {})()
         self.name = f"llm-yes-no:{info.get('model', getattr(generator, 'name', 'model'))}"
 
     def _role(self, role: str) -> object:

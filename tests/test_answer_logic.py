@@ -290,8 +290,6 @@ def test_schema_has_no_up_front_flag_and_allows_declining():
 
 
 def test_model_that_must_draft_is_not_told_it_may_decline():
-    from qa.prompts import answer_schema
-
     qa, gen, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], model_may_decline=False)
     qa.ask("When did Mérida start?")
     assert "empty" not in gen.seen[0][0]["content"] and "Write 1 to 3 short sentences" in gen.seen[0][0]["content"]

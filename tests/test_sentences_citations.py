@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import qa
-
 from qa.citations import best_span, missing_names, parse_keys, renumber, split_cited, support_score, validate
 from qa.sentences import split_sentences
 

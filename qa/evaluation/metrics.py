@@ -52,9 +52,12 @@ def retrieval_scores(hits: Sequence[dict[str, Any]], gold: Sequence[GoldSpan]) -
     }
 
 
+_PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "}))
+    text = text.translate(_PLAIN)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     return " ".join(text.split())
 
