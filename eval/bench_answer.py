@@ -17,18 +17,17 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.answer import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
+from qa.evaluation.metrics import percentile  # noqa: E402
 from qa.generate import GRAMMAR_PICKS  # noqa: E402
 
 
 def pct(xs, p):
-    return round(float(np.percentile(np.asarray(xs), p)), 2) if xs else None
+    return round(percentile(xs, p), 2) if xs else None
 
 
 def main() -> None:

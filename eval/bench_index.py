@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa.config import Settings  # noqa: E402
 from qa.embed import get_embedder  # noqa: E402
+from qa.evaluation.metrics import percentile  # noqa: E402
 from qa.indexer import build_index  # noqa: E402
 from qa.lexical import LexicalIndex  # noqa: E402
 from qa.retrieve import Retriever  # noqa: E402
@@ -36,7 +37,7 @@ from qa.vectors import VectorIndex  # noqa: E402
 
 
 def pct(xs: list[float], p: float) -> float:
-    return float(np.percentile(np.asarray(xs), p)) if xs else float("nan")
+    return percentile(xs, p) if xs else float("nan")
 
 
 def questions() -> list[str]:

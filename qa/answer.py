@@ -1,5 +1,6 @@
 """Answering: question -> (standalone question) -> passages -> constrained
-generation -> citation keys checked -> each sentence verified -> Answer.
+generation -> Draft (``qa.parse``) -> citation keys checked and each sentence
+verified -> Checked (``qa.verify``) -> citations numbered -> Answer.
 
 Citations and refusals are built by the system, not trusted to the model:
 the model must attach passage numbers to every sentence (JSON schema), keys
@@ -9,19 +10,19 @@ with nothing supported becomes the fixed refusal plus the closest passages.
 """
 from __future__ import annotations
 
-import json
-import re
 import time
+from dataclasses import replace
 from typing import Any, Iterator, Sequence
 
 from qa import prompts
-from qa.citations import renumber, split_cited, validate
+from qa.citations import number_citations
 from qa.config import Settings
 from qa.generate import Generator, make_generator
 from qa.inputs import check_question
-from qa.records import Answer, Citation, Hit, Sentence, StreamEvent, Verdict
+from qa.parse import draft_from_partial, parse_model_output
+from qa.records import Answer, Checked, Draft, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
-from qa.verify import LLMJudge, LexicalJudge, Support, SupportJudge, check_sentence
+from qa.verify import LLMJudge, LexicalJudge, SupportJudge, check_draft
 
 History = Sequence[dict[str, str]]
 
@@ -85,7 +86,7 @@ class QA:
         if not passages:
             timings["total_s"] = time.perf_counter() - t0
             notices.append("no retrieved passage was relevant enough; the model was not asked")
-            yield StreamEvent("final", answer=self._refusal(question, standalone, hits, timings, notices))
+            yield StreamEvent("final", answer=self._refusal(question, standalone, hits, notices, timings=timings))
             return
 
         # generation, constrained to {sentences: [{passages, text}]} (an empty list declines)
@@ -109,10 +110,10 @@ class QA:
         timings["first_token_s"] = first_token if first_token is not None else timings["generate_s"]
 
         t3 = time.perf_counter()
-        answer = self._checked(question, standalone, raw, passages, hits, notices)
+        answer = self._checked(question, standalone, parse_model_output(raw), passages, hits, notices)
         timings["verify_s"] = time.perf_counter() - t3
         timings["total_s"] = time.perf_counter() - t0
-        yield StreamEvent("final", answer=_with(answer, timings=timings, model=self._model_info(raw)))
+        yield StreamEvent("final", answer=replace(answer, timings=timings, model=self._model_info(raw)))
 
     # -- steps ---------------------------------------------------------------
 
@@ -138,43 +139,28 @@ class QA:
         return shown if self.settings.best_passage_first else prompts.order_passages(shown)
 
     def _checked(
-        self, question: str, standalone: str, raw: str, passages: list[Hit], hits: Sequence[Hit], notices: list[str]
+        self, question: str, standalone: str, draft: Draft, passages: list[Hit], hits: Sequence[Hit], notices: list[str]
     ) -> Answer:
-        found, parsed = parse_model_output(raw)
-        if not found or not parsed:
+        """The draft verified and cited, or the refusal when nothing of it stands."""
+        if not draft.sentences:
             notices.append("the model found no answer in the passages")
-            return self._refusal(question, standalone, hits, {}, notices, raw=raw)
-        invalid = 0
-        kept: list[tuple[str, list[Support], list[Verdict]]] = []
-        removed: list[str] = []
-        for text, keys in parsed:
-            good, bad = validate(keys, len(passages))
-            invalid += bad
-            if self.judge is None and self.settings.verify is False:
-                supports = [_unchecked(k, passages[k - 1]) for k in good]
-                verdicts = [s.verdict for s in supports]
-            else:
-                supports, verdicts = check_sentence(text, good, passages, self.judge, around=self.settings.judge_context)
-            if supports:
-                kept.append((text, supports, verdicts))
-            else:
-                removed.append(text)
-        if not kept:
+            return self._refusal(question, standalone, hits, notices, raw=draft.raw)
+        checked = check_draft(draft, passages, self.judge, verify=self.judge is not None or self.settings.verify,
+                              around=self.settings.judge_context)
+        if not checked.kept:
             notices.append("no sentence of the draft answer was supported by the passages")
-            return self._refusal(question, standalone, hits, {}, notices, raw=raw, removed=removed, invalid=invalid)
-        draft = " ".join(text for text, _s, _v in kept)
-        if self.settings.answer_check and not self._answers(standalone, draft):
+            return self._refusal(question, standalone, hits, notices, raw=draft.raw, checked=checked)
+        if self.settings.answer_check and not self._answers(standalone, " ".join(s.text for s in checked.kept)):
             notices.append("the supported sentences do not give what the question asks for")
-            return self._refusal(question, standalone, hits, {}, notices, raw=raw,
-                                 removed=removed, invalid=invalid)
-        sentences, citations = _number(kept, passages)
-        if removed:
-            notices.append(f"{len(removed)} sentence(s) removed: not supported by the cited passages")
+            return self._refusal(question, standalone, hits, notices, raw=draft.raw, checked=checked)
+        sentences, citations = number_citations(checked.kept, passages)
+        if checked.removed:
+            notices.append(f"{len(checked.removed)} sentence(s) removed: not supported by the cited passages")
         text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
         return Answer(
             question=question, standalone_question=standalone, answer=text.strip(), refused=False,
-            sentences=tuple(sentences), citations=tuple(citations), retrieved=tuple(hits),
-            notices=tuple(notices), removed_sentences=tuple(removed), invalid_citations=invalid, raw_answer=raw,
+            sentences=tuple(sentences), citations=tuple(citations), retrieved=tuple(hits), notices=tuple(notices),
+            removed_sentences=checked.removed, invalid_citations=checked.invalid_citations, raw_answer=draft.raw,
         )
 
     def _answers(self, question: str, draft: str) -> bool:
@@ -183,13 +169,15 @@ class QA:
         return True if check is None else bool(check(question, draft))
 
     def _refusal(
-        self, question: str, standalone: str, hits: Sequence[Hit], timings: dict[str, float],
-        notices: list[str], raw: str = "", removed: Sequence[str] = (), invalid: int = 0,
+        self, question: str, standalone: str, hits: Sequence[Hit], notices: list[str], *,
+        timings: dict[str, float] | None = None, raw: str = "", checked: Checked | None = None,
     ) -> Answer:
+        """The fixed refusal, with the closest passages and whatever the check removed."""
         return Answer(
             question=question, standalone_question=standalone, answer=prompts.REFUSAL, refused=True,
-            sentences=(), citations=(), retrieved=tuple(hits), timings=timings, model=self._model_info(raw),
-            notices=tuple(notices), removed_sentences=tuple(removed), invalid_citations=invalid, raw_answer=raw,
+            sentences=(), citations=(), retrieved=tuple(hits), timings=timings or {}, model=self._model_info(raw),
+            notices=tuple(notices), removed_sentences=checked.removed if checked else (),
+            invalid_citations=checked.invalid_citations if checked else 0, raw_answer=raw,
         )
 
     def _model_info(self, raw: str) -> dict[str, Any]:
@@ -202,97 +190,3 @@ class QA:
             except Exception:  # token counts are informative only
                 pass
         return info
-
-
-def parse_model_output(raw: str) -> tuple[bool, list[tuple[str, tuple[int, ...]]]]:
-    """(answer_found, [(sentence, keys)]) from the model's JSON, or from free
-    text with [n] markers when a backend could not enforce the schema."""
-    text = raw.strip()
-    m = re.search(r"\{.*\}", text, re.S)
-    if m:
-        try:
-            obj = json.loads(m.group(0))
-            found = bool(obj.get("answer_found", True))
-            out = []
-            for s in obj.get("sentences") or []:
-                t = " ".join(str(s.get("text", "")).split())
-                keys = tuple(int(k) for k in (s.get("passages") or []) if str(k).lstrip("-").isdigit())
-                # markers the model also wrote inside the text count too
-                for ps in split_cited(t) or []:
-                    keys += ps.keys
-                cleaned = " ".join(p.text for p in split_cited(t)) or t
-                if cleaned:
-                    out.append((cleaned, keys))
-            return found, out
-        except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
-            pass
-    if text.startswith("{"):
-        # broken JSON: keep only the sentence texts, never the syntax
-        parts = [(json.loads('"' + m.group(2).rstrip("\\") + '"') if _valid_json_string(m.group(2)) else m.group(2),
-                  tuple(int(k) for k in re.findall(r"\d+", m.group(1))))
-                 for m in _PARTIAL.finditer(text) if m.group(2)]
-        return bool(parts), [(" ".join(t.split()), keys) for t, keys in parts if t.strip()]
-    if not text or prompts.REFUSAL.lower().rstrip(".") in text.lower():
-        return False, []
-    return True, [(p.text, p.keys) for p in split_cited(text)]
-
-
-_PARTIAL = re.compile(r'"passages"\s*:\s*\[([\d,\s]*)\]?\s*,?\s*(?:"text"\s*:\s*"((?:[^"\\]|\\.)*)("?))?')
-
-
-def _valid_json_string(body: str) -> bool:
-    try:
-        json.loads('"' + body.rstrip("\\") + '"')
-        return True
-    except json.JSONDecodeError:
-        return False
-
-
-def draft_from_partial(buf: str) -> str:
-    """The readable draft inside a partial JSON answer, for streaming."""
-    parts = []
-    for m in _PARTIAL.finditer(buf):
-        if m.group(2) is None:
-            break
-        try:
-            text = json.loads('"' + m.group(2).rstrip("\\") + '"')
-        except json.JSONDecodeError:
-            text = m.group(2)
-        keys = [k for k in re.findall(r"\d+", m.group(1))]
-        closed = bool(m.group(3))
-        parts.append(text + ((" " + "".join(f"[{k}]" for k in keys)) if closed else ""))
-    return " ".join(parts)
-
-
-def _unchecked(key: int, hit: Hit) -> Support:
-    return Support(key, 0, len(hit.chunk.text), Verdict(key, True, "none"))
-
-
-def _number(
-    kept: list[tuple[str, list[Support], list[Verdict]]], passages: list[Hit]
-) -> tuple[list[Sentence], list[Citation]]:
-    """Citation numbers by first use of each distinct supporting span."""
-    span_keys = [tuple((s.key, s.start, s.end) for s in supports) for _, supports, _ in kept]
-    renumbered, mapping = renumber(span_keys)  # type: ignore[arg-type]
-    citations = []
-    for (key, start, end), n in sorted(mapping.items(), key=lambda kv: kv[1]):  # type: ignore[misc]
-        hit = passages[key - 1]
-        a, b = hit.chunk.start + start, hit.chunk.start + end
-        citations.append(Citation(
-            n=n, chunk_id=hit.chunk.chunk_id, source_id=hit.source.source_id, source_file=hit.source.source_file,
-            title=hit.source.meta.title, start=a, end=b, quote=hit.chunk.text[start:end],
-        ))
-    key_to_n = {}
-    for (key, _s, _e), n in mapping.items():  # type: ignore[misc]
-        key_to_n.setdefault(key, n)
-    sentences = []
-    for (text, _supports, verdicts), ns in zip(kept, renumbered):
-        vs = tuple(Verdict(key_to_n.get(v.n, 0), v.supported, v.judge, v.score) for v in verdicts)
-        sentences.append(Sentence(text=text, citations=tuple(ns), supported=True, verdicts=vs))
-    return sentences, citations
-
-
-def _with(answer: Answer, **changes: Any) -> Answer:
-    from dataclasses import replace
-
-    return replace(answer, **changes)

@@ -3,27 +3,23 @@
 - ``parse_keys`` finds citation markers in free text ([1], [1, 2], [1][2],
   【1】, [1-3]) and strips them from the sentence text;
 - ``renumber`` maps passage numbers to citation numbers by first use;
+- ``number_citations`` turns verified sentences into numbered ``Sentence``
+  and ``Citation`` records, one citation per distinct supporting span;
 - ``support_score`` / ``best_span`` find the sentence(s) of a passage that
   best support a claim, as a character span of the passage text.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Hashable, Sequence, TypeVar
 
-from qa.lexical import tokenize
+from qa.records import CheckedSentence, Citation, DraftSentence, Hit, Sentence, Verdict
 from qa.sentences import sentence_spans
+from qa.text import content_terms, names, numbers
+
+K = TypeVar("K", bound=Hashable)
 
 _MARK = re.compile(r"\s*(?:\[|【|\(\s*(?=(?:passage\s*)?\d))\s*(?:passage\s*|source\s*)?(\d{1,2}(?:\s*(?:[,;–-]|and)\s*\d{1,2})*)\s*(?:\]|】|\))")
-_NUM = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-@dataclass(frozen=True)
-class ParsedSentence:
-    """A sentence with its citation keys as written (not yet validated)."""
-
-    text: str
-    keys: tuple[int, ...]
 
 
 def parse_keys(marker_text: str) -> list[int]:
@@ -39,10 +35,10 @@ def parse_keys(marker_text: str) -> list[int]:
     return keys
 
 
-def split_cited(text: str) -> list[ParsedSentence]:
+def split_cited(text: str) -> list[DraftSentence]:
     """Sentences of a free-text answer with their keys; a marker at a sentence
     start belongs to that sentence, one after its end to the sentence before."""
-    out: list[ParsedSentence] = []
+    out: list[DraftSentence] = []
     for s, e in sentence_spans(text):
         sentence = text[s:e]
         keys: list[int] = []
@@ -54,9 +50,9 @@ def split_cited(text: str) -> list[ParsedSentence]:
             # a sentence made only of markers: its keys go to the previous sentence
             if out and keys:
                 prev = out[-1]
-                out[-1] = ParsedSentence(prev.text, _unique(prev.keys + tuple(keys)))
+                out[-1] = DraftSentence(prev.text, _unique(prev.keys + tuple(keys)))
             continue
-        out.append(ParsedSentence(clean, _unique(tuple(keys))))
+        out.append(DraftSentence(clean, _unique(tuple(keys))))
     return out
 
 
@@ -75,42 +71,47 @@ def validate(keys: tuple[int, ...], n_passages: int) -> tuple[tuple[int, ...], i
     return good, sum(1 for k in keys if not 1 <= k <= n_passages)
 
 
-def renumber(sentence_keys: list[tuple[int, ...]]) -> tuple[list[tuple[int, ...]], dict[int, int]]:
-    """Citation numbers by first use: passage key -> 1, 2, ... in reading order."""
-    mapping: dict[int, int] = {}
+def renumber(sentence_keys: Sequence[tuple[K, ...]]) -> tuple[list[tuple[int, ...]], dict[K, int]]:
+    """Citation numbers by first use: key (a passage, or a span) -> 1, 2, ... in reading order."""
+    mapping: dict[K, int] = {}
     for keys in sentence_keys:
         for k in keys:
             mapping.setdefault(k, len(mapping) + 1)
     return [tuple(mapping[k] for k in keys) for keys in sentence_keys], mapping
 
 
-def content_terms(text: str) -> list[str]:
-    """The words that carry a claim (stop words dropped, accents/plurals folded)."""
-    return tokenize(text)
+def number_citations(
+    kept: Sequence[CheckedSentence], passages: Sequence[Hit]
+) -> tuple[list[Sentence], list[Citation]]:
+    """Citation numbers by first use of each distinct supporting span; each
+    verdict takes the number of its passage's first span (0: never cited)."""
+    span_keys = [tuple((s.key, s.start, s.end) for s in c.supports) for c in kept]
+    renumbered, mapping = renumber(span_keys)
+    citations = [_citation(n, passages[key - 1], start, end)
+                 for (key, start, end), n in sorted(mapping.items(), key=lambda kv: kv[1])]
+    key_to_n: dict[int, int] = {}
+    for (key, _s, _e), n in mapping.items():
+        key_to_n.setdefault(key, n)
+    sentences = [
+        Sentence(text=c.text, citations=ns, supported=True,
+                 verdicts=tuple(Verdict(key_to_n.get(v.n, 0), v.supported, v.judge, v.score) for v in c.verdicts))
+        for c, ns in zip(kept, renumbered)
+    ]
+    return sentences, citations
 
 
-def numbers(text: str) -> set[str]:
-    """Numbers written in ``text``, thousands separators removed."""
-    return {n.replace(",", "") for n in _NUM.findall(text)}
-
-
-_WORD = re.compile(r"[^\W\d_][\w’'-]*")
-
-
-def names(text: str) -> set[str]:
-    """Index terms of the capitalised words of ``text`` not opening a sentence
-    (people, places, agencies): a claim naming one its passage lacks is never
-    accepted on word overlap alone."""
-    out: set[str] = set()
-    for s, e in sentence_spans(text):
-        for m in list(_WORD.finditer(text[s:e]))[1:]:
-            if m.group(0)[0].isupper():
-                out.update(tokenize(m.group(0)))
-    return out
+def _citation(n: int, hit: Hit, start: int, end: int) -> Citation:
+    """Citation ``n``: chars ``start:end`` of ``hit``'s chunk text, as offsets in the stored text."""
+    return Citation(
+        n=n, chunk_id=hit.chunk.chunk_id, source_id=hit.source.source_id, source_file=hit.source.source_file,
+        title=hit.source.meta.title, start=hit.chunk.start + start, end=hit.chunk.start + end,
+        quote=hit.chunk.text[start:end],
+    )
 
 
 def missing_names(claim: str, passage: str, context: str = "") -> set[str]:
-    """Names in ``claim`` found in neither ``passage`` nor ``context``."""
+    """Names in ``claim`` found in neither ``passage`` nor ``context``: a claim
+    naming one its passage lacks is never accepted on word overlap alone."""
     return names(claim) - set(content_terms(passage)) - set(content_terms(context))
 
 

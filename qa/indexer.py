@@ -7,7 +7,6 @@ re-embedding. A change of index-shaping settings rebuilds everything.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from qa.chunking import chunk_document, chunk_sentences
 from qa.config import Settings, relpath
 from qa.embed import Embedder, get_embedder
 from qa.errors import IndexCorruptError, IndexMismatchError, SourceError
+from qa.fileio import file_sha256
 from qa.ingest import list_source_files, read_document
 from qa.metadata import fallback_meta, load_sidecar
 from qa.records import Chunk, Document, SourceInfo
@@ -167,7 +167,7 @@ def _plan(
         sid = source_id_for(path, sources_dir)
         name = path.relative_to(sources_dir).as_posix()
         try:
-            sha = _sha256(path)
+            sha = file_sha256(path)
         except OSError as exc:
             report.warnings.append(f"cannot read {path}: {exc}; skipped")
             if sid in old_sources:
@@ -268,11 +268,3 @@ def _sentences_by_row(data: IndexData) -> list[np.ndarray]:
     """The sentence vectors of each chunk row of ``data`` (rows are stored ascending)."""
     counts = np.bincount(data.sentence_rows, minlength=len(data.chunks)) if len(data.sentence_rows) else np.zeros(len(data.chunks), int)
     return _split_rows(data.sentence_vectors, [int(n) for n in counts])
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

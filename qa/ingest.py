@@ -9,13 +9,13 @@ file and the fix. pypdf and BeautifulSoup are imported only where used.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
 from pathlib import Path
 
 from qa.errors import SourceError
+from qa.fileio import bytes_sha256
 from qa.records import Document
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
@@ -66,7 +66,7 @@ def read_document(path: Path, source_id: str, *, max_bytes: int) -> Document:
         raise SourceError(f"cannot read {path}: permission denied", f"fix its permissions (chmod a+r {path})") from None
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc}", "check that the file exists and is readable") from None
-    sha = hashlib.sha256(data).hexdigest()
+    sha = bytes_sha256(data)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         text, pages = _pdf_text(path, data)

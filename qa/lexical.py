@@ -1,47 +1,17 @@
 """BM25 lexical search over chunks, for names, numbers and rare terms.
 
-Tokenising is ours (lower-case words, English stop words dropped, a light
-plural stemmer); scoring and persistence are bm25s, imported only here.
+Tokenising is ours (``qa.text.tokenize``: lower-case words, English stop
+words dropped, a light plural stemmer); scoring and persistence are bm25s,
+imported only here.
 """
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from qa.sentences import words
-
-STOPWORDS = frozenset(
-    """a an and are as at be been but by can could did do does for from had has have he her
-    his how i if in into is it its may might more most of on or our she should so such than
-    that the their them then there these they this those to was we were what when where
-    which while who whom why will with would you your about after also any between both
-    each other over under up out""".split()
-)
-
-
-def tokenize(text: str) -> list[str]:
-    """Index terms of ``text``: lower-case words minus stop words, accents and plurals folded."""
-    return [_stem(_fold(w)) for w in words(text) if w not in STOPWORDS]
-
-
-def _fold(word: str) -> str:
-    if word.isascii():
-        return word
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
-def _stem(word: str) -> str:
-    word = word.rstrip("'’")
-    if word.endswith(("'s", "’s")):  # possessive: Nieto's -> nieto
-        word = word[:-2]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+from qa.text import tokenize
 
 
 class LexicalIndex:

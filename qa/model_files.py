@@ -23,11 +23,11 @@ from typing import Callable, Sequence
 
 from qa.config import MODEL_FILENAME, MODEL_PARTS, MODEL_SHA256, Settings
 from qa.errors import ModelError
-from qa.fileio import atomic_write
+from qa.fileio import atomic_write, file_sha256
 
 Progress = Callable[[float], None]
 PART_VERSION = "0.2.0"
-BLOCK = 8 << 20  # bytes read and hashed at a time
+BLOCK = 8 << 20  # bytes copied and hashed at a time while assembling
 LOCK_WAIT_S = 900.0  # another process assembling 1 GB takes seconds, not minutes
 
 
@@ -65,24 +65,10 @@ def part_versions(n_parts: int = MODEL_PARTS) -> list[str]:
     return out
 
 
-def sha256_file(path: Path, progress: Progress | None = None) -> str:
-    """Hex sha256 of a file, read in blocks; ``progress(fraction)`` after each block."""
-    h = hashlib.sha256()
-    total = max(path.stat().st_size, 1)
-    done = 0
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(BLOCK), b""):
-            h.update(block)
-            done += len(block)
-            if progress:
-                progress(done / total)
-    return h.hexdigest()
-
-
 def verify_file(path: str | Path, sha: str, progress: Progress | None = None) -> bool:
     """True if the file exists and its sha256 is ``sha``."""
     path = Path(path)
-    return path.is_file() and sha256_file(path, progress) == sha.lower()
+    return path.is_file() and file_sha256(path, progress) == sha.lower()
 
 
 def model_target(settings: Settings) -> Path:
@@ -219,4 +205,4 @@ def known_sha256(path: Path) -> str | None:
 
 @functools.lru_cache(maxsize=8)
 def _hash_once(path: str, size: int, mtime_ns: int) -> str:
-    return sha256_file(Path(path))
+    return file_sha256(path)

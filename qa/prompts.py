@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from qa.lexical import tokenize
 from qa.records import Hit
 from qa.sentences import sentence_spans
+from qa.text import tokenize
 
 REFUSAL = "The sources don't answer this."
 

@@ -1,6 +1,6 @@
 """Typed records passed between pipeline stages.
 
-Source -> Document -> Chunk -> Hit -> Answer. Every record is a frozen
+Source -> Document -> Chunk -> Hit -> Draft -> Checked -> Answer. Every record is a frozen
 dataclass; character offsets always refer to the *stored text* of a source
 (the file itself for UTF-8 text sources, the extracted text kept in the index
 for PDF/HTML or re-encoded files), so any quote can be checked with
@@ -170,6 +170,50 @@ class Verdict:
     supported: bool
     judge: str
     score: float | None = None
+
+
+@dataclass(frozen=True)
+class DraftSentence:
+    """One sentence of the model's draft and the passage keys it cites, as written (not yet validated)."""
+
+    text: str
+    keys: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The model's output parsed: its sentences (none: it declined or wrote nothing usable) and the raw text."""
+
+    sentences: tuple[DraftSentence, ...]
+    raw: str
+
+
+@dataclass(frozen=True)
+class Support:
+    """One passage found to support a sentence, with the exact span in the chunk text."""
+
+    key: int  # passage number in the prompt (1-based)
+    start: int  # offsets within hit.chunk.text
+    end: int
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class CheckedSentence:
+    """A draft sentence after verification: the passages that support it (none: removed) and every verdict reached."""
+
+    text: str
+    supports: tuple[Support, ...]
+    verdicts: tuple[Verdict, ...]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A verified draft: the sentences kept (each has a support), the texts removed, and keys that pointed nowhere."""
+
+    kept: tuple[CheckedSentence, ...]
+    removed: tuple[str, ...]
+    invalid_citations: int
 
 
 @dataclass(frozen=True)

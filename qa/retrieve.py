@@ -15,9 +15,10 @@ import numpy as np
 from qa.config import Settings
 from qa.embed import Embedder, get_embedder
 from qa.errors import InputError
-from qa.lexical import tokenize, top_positive
+from qa.lexical import top_positive
 from qa.records import Chunk, Hit, SourceMeta
 from qa.store import LoadedIndex, load_index
+from qa.text import tokenize
 
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
 

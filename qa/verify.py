@@ -5,16 +5,16 @@ must match; deterministic, no model) and ``LLMJudge`` (the answer model asked
 a strict yes/no question). ``check_sentence`` uses the lexical score as a fast
 filter (clear support accepted, clear non-support rejected) and the judge for
 the cases between; a sentence no cited passage supports may be re-cited to
-another retrieved passage that does.
+another retrieved passage that does. ``check_draft`` does this for every
+sentence of a draft and returns what was kept and removed (``Checked``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
-from qa.citations import best_span, missing_names, support_score
+from qa.citations import best_span, missing_names, support_score, validate
 from qa.prompts import answers_question_messages, judge_messages
-from qa.records import Hit, Verdict
+from qa.records import Checked, CheckedSentence, Draft, Hit, Support, Verdict
 from qa.sentences import sentence_spans
 
 LEXICAL_ACCEPT = 0.85  # content-word recall at which support is clear without a model
@@ -22,6 +22,8 @@ LEXICAL_FLOOR = 0.34  # below it the passage cannot support the claim
 
 
 class SupportJudge(Protocol):
+    """Does ``premise`` support ``claim``? Used by verification and by the benchmark's ALCE scores."""
+
     name: str
     version: str
 
@@ -48,7 +50,7 @@ class LLMJudge:
 
     def __init__(self, generator: object) -> None:
         self.generator = generator
-        info = getattr(generator, "info", lambda: {})()
+        info: dict[str, Any] = getattr(generator, "info", lambda: {})()
         self.name = f"llm-yes-no:{info.get('model', getattr(generator, 'name', 'model'))}"
 
     def _role(self, role: str) -> object:
@@ -65,16 +67,6 @@ class LLMJudge:
         return out.strip().lower().startswith("yes")
 
 
-@dataclass(frozen=True)
-class Support:
-    """One passage found to support a sentence, with the exact span in the chunk text."""
-
-    key: int  # passage number in the prompt (1-based)
-    start: int  # offsets within hit.chunk.text
-    end: int
-    verdict: Verdict
-
-
 def evidence_window(text: str, start: int, end: int, around: int = 1) -> str:
     """The supporting span plus ``around`` sentences either side, for the judge."""
     spans = sentence_spans(text)
@@ -85,17 +77,39 @@ def evidence_window(text: str, start: int, end: int, around: int = 1) -> str:
     return " ".join(text[spans[lo][0] : spans[hi][1]].split())
 
 
+def check_draft(
+    draft: Draft, passages: Sequence[Hit], judge: SupportJudge | None, *, verify: bool = True, around: int = 1
+) -> Checked:
+    """Every sentence of ``draft``: keys outside 1..n dropped and counted, then
+    checked against its passages (kept when one supports it, else removed).
+    Without ``verify`` each valid key counts as support by its whole passage."""
+    invalid = 0
+    kept: list[CheckedSentence] = []
+    removed: list[str] = []
+    for sentence in draft.sentences:
+        good, bad = validate(sentence.keys, len(passages))
+        invalid += bad
+        if verify:
+            checked = check_sentence(sentence.text, good, passages, judge, around=around)
+        else:
+            checked = _unchecked(sentence.text, good, passages)
+        if checked.supports:
+            kept.append(checked)
+        else:
+            removed.append(sentence.text)
+    return Checked(tuple(kept), tuple(removed), invalid)
+
+
+def _unchecked(claim: str, cited: Sequence[int], passages: Sequence[Hit]) -> CheckedSentence:
+    supports = tuple(Support(k, 0, len(passages[k - 1].chunk.text), Verdict(k, True, "none")) for k in cited)
+    return CheckedSentence(claim, supports, tuple(s.verdict for s in supports))
+
+
 def check_sentence(
-    claim: str,
-    cited: Sequence[int],
-    passages: Sequence[Hit],
-    judge: SupportJudge | None,
-    *,
-    recite: bool = True,
-    around: int = 1,
-) -> tuple[list[Support], list[Verdict]]:
-    """Supports for ``claim`` among its cited passages (else, if ``recite``, any
-    other passage), and every verdict reached on the way."""
+    claim: str, cited: Sequence[int], passages: Sequence[Hit], judge: SupportJudge | None, *, around: int = 1
+) -> CheckedSentence:
+    """Supports for ``claim`` among its cited passages (else among the other
+    passages: re-cited), and every verdict reached on the way."""
     verdicts: list[Verdict] = []
     supports: list[Support] = []
     for key in cited:
@@ -103,8 +117,8 @@ def check_sentence(
         verdicts.append(found.verdict)
         if found.verdict.supported:
             supports.append(found)
-    if supports or not recite:
-        return supports, verdicts
+    if supports:
+        return CheckedSentence(claim, tuple(supports), tuple(verdicts))
     # re-cite: the most promising other passages, best lexical score first
     others = sorted(
         (k for k in range(1, len(passages) + 1) if k not in cited),
@@ -116,8 +130,8 @@ def check_sentence(
             break
         verdicts.append(found.verdict)
         if found.verdict.supported:
-            return [found], verdicts
-    return [], verdicts
+            return CheckedSentence(claim, (found,), tuple(verdicts))
+    return CheckedSentence(claim, (), tuple(verdicts))
 
 
 def source_context(hit: Hit) -> str:

@@ -7,12 +7,13 @@ from typing import Iterator
 
 import pytest
 
-from qa.answer import QA, draft_from_partial, parse_model_output
+from qa.answer import QA
 from qa.config import Settings
 from qa.errors import InputError
 from qa.generate import Generator
+from qa.parse import draft_from_partial, parse_model_output
 from qa.prompts import REFUSAL, answer_messages
-from qa.records import Chunk, Hit, SourceInfo, SourceMeta
+from qa.records import Chunk, Draft, DraftSentence, Hit, SourceInfo, SourceMeta
 from qa.verify import LexicalJudge
 
 DOC = (
@@ -68,8 +69,9 @@ def make_qa(outputs: list[str], judge=None, **settings) -> tuple[QA, ScriptedGen
     return QA(s, ret, gen, judge=judge or LexicalJudge()), gen, ret
 
 
-def answer_json(*sentences, found=True) -> str:
-    return json.dumps({"answer_found": found, "sentences": [{"passages": p, "text": t} for p, t in sentences]})
+def answer_json(*sentences) -> str:
+    """The model's answer in the schema's shape; no sentences: it declined."""
+    return json.dumps({"sentences": [{"passages": p, "text": t} for p, t in sentences]})
 
 
 # passages reach the model best last: [1] = OTHER, [2] = DOC
@@ -113,7 +115,7 @@ def test_unsupported_sentence_removed_and_reported():
 
 
 def test_model_finds_nothing_is_refusal_with_passages():
-    qa, _, _ = make_qa([answer_json(found=False)])
+    qa, _, _ = make_qa([answer_json()])
     a = qa.ask("What is the capital of Australia?")
     assert a.refused and a.answer == REFUSAL and not a.citations
     assert a.retrieved  # the closest passages are still shown
@@ -142,7 +144,7 @@ def test_citations_renumbered_by_first_use():
 
 
 def test_empty_and_huge_questions():
-    qa, _, ret = make_qa([answer_json(found=False)])
+    qa, _, ret = make_qa([answer_json()])
     with pytest.raises(InputError):
         qa.ask("   ")
     a = qa.ask("Mérida? " * 20_000)
@@ -204,22 +206,28 @@ def test_stream_order_and_draft():
 
 
 def test_draft_from_partial_json():
-    assert draft_from_partial('{"answer_found": true, "sentences": [{"passages": [2], "text": "The Mér') == "The Mér"
+    assert draft_from_partial('{"sentences": [{"passages": [2], "text": "The Mér') == "The Mér"
     full = answer_json(([2], "A."), ([1, 2], "B."))
     assert draft_from_partial(full) == "A. [2] B. [1][2]"
 
 
-def test_parse_model_output_variants():
-    assert parse_model_output(answer_json(found=False)) == (False, [])
-    assert parse_model_output("") == (False, [])
-    found, sents = parse_model_output(answer_json(([1], "X happened [2].")))
-    assert found and sents == [("X happened.", (1, 2))]
+@pytest.mark.parametrize("raw, sentences", [
+    (answer_json(), ()),  # declined
+    ("", ()),
+    ("  " + REFUSAL + " [1]", ()),  # free text refusing
+    (answer_json(([1], "X happened [2].")), (DraftSentence("X happened.", (1, 2)),)),  # markers in the text count
+    (answer_json(([1, 9], "  Spaced   out. "), ([], "")), (DraftSentence("Spaced out.", (1, 9)),)),  # keys as written
+    ("The Mérida Initiative was launched in 2008 [2]. Uncited.",
+     (DraftSentence("The Mérida Initiative was launched in 2008.", (2,)), DraftSentence("Uncited.", ()))),
+    ('{"sentences": "not a list"}', ()),  # valid JSON, wrong shape: nothing usable
+])
+def test_parse_model_output_variants(raw, sentences):
+    assert parse_model_output(raw) == Draft(sentences, raw)
 
 
 def test_broken_json_never_shown_as_answer_text():
-    raw = '{"answer_found": true, "sentences": [{"passages": [2], "text": "The Mérida Initiative was launched in 2008."}, {"passages":, "te'
-    found, sents = parse_model_output(raw)
-    assert found and sents == [("The Mérida Initiative was launched in 2008.", (2,))]
+    raw = '{"sentences": [{"passages": [2], "text": "The Mérida Initiative was launched in 2008."}, {"passages":, "te'
+    assert parse_model_output(raw).sentences == (DraftSentence("The Mérida Initiative was launched in 2008.", (2,)),)
 
 
 def test_passages_are_marked_as_data():
@@ -282,8 +290,6 @@ def test_schema_has_no_up_front_flag_and_allows_declining():
 
 
 def test_model_that_must_draft_is_not_told_it_may_decline():
-    from qa.prompts import answer_schema
-
     qa, gen, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], model_may_decline=False)
     qa.ask("When did Mérida start?")
     assert "empty" not in gen.seen[0][0]["content"] and "Write 1 to 3 short sentences" in gen.seen[0][0]["content"]

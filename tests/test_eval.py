@@ -2,6 +2,7 @@
 scores on hand-made answers, a run writes its files, compare and ALCE export work."""
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
@@ -13,8 +14,9 @@ from qa.errors import InputError
 from qa.evaluation.alce import to_alce
 from qa.evaluation.compare import compare
 from qa.evaluation.dataset import GoldSpan, Item, load_dataset
-from qa.evaluation.metrics import aggregate, alce_scores, key_fact_scores, retrieval_scores, score_answer
+from qa.evaluation.metrics import aggregate, alce_scores, key_fact_scores, percentile, retrieval_scores, score_answer
 from qa.evaluation.runner import run
+from qa.fileio import bytes_sha256, file_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "eval" / "datasets" / "questions.jsonl"
@@ -266,3 +268,23 @@ def test_compare_names_what_differs_between_runs(tmp_path):
     diff = compare(tmp_path / "a", tmp_path / "b")
     assert "settings.context_passages: 3 → 4" in diff
     assert "nothing recorded" in compare(tmp_path / "a", tmp_path / "a")
+
+
+@pytest.mark.parametrize("p", [0, 5, 25, 50, 95, 100])
+def test_percentile_matches_numpy(p):
+    import numpy as np
+
+    xs = [3.0, 1.0, 4.0, 1.5, 9.0, 2.6, 5.0]
+    assert percentile(xs, p) == pytest.approx(float(np.percentile(xs, p)), abs=1e-12)
+    assert percentile([7.0], p) == 7.0
+    with pytest.raises(ValueError):
+        percentile([], p)
+
+
+def test_sha256_of_a_file_in_blocks_and_of_bytes(tmp_path):
+    data = bytes(range(256)) * 40_000  # 10.24 MB: two 8 MiB blocks
+    f = tmp_path / "blob.bin"
+    f.write_bytes(data)
+    seen: list[float] = []
+    assert file_sha256(f, seen.append) == bytes_sha256(data) == hashlib.sha256(data).hexdigest()
+    assert seen == [(8 << 20) / len(data), 1.0]

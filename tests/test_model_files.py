@@ -73,7 +73,7 @@ def test_second_call_neither_assembles_nor_hashes(tmp_path, fake_parts, monkeypa
     def no_hashing(*a, **kw):
         raise AssertionError("hashed again")
 
-    monkeypatch.setattr(model_files, "sha256_file", no_hashing)
+    monkeypatch.setattr(model_files, "file_sha256", no_hashing)
     assert ensure_model(settings(tmp_path), expected_sha=SHA) == path
     assert len(fake_parts) == 1 and path.stat().st_mtime_ns == mtime
 

@@ -1,8 +1,15 @@
-"""Table-driven tests of sentence splitting, citation parsing, renumbering and span finding."""
+"""Table-driven tests of sentence splitting, citation parsing, renumbering and
+span finding; the pure modules stay free of numpy."""
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+import qa
 from qa.citations import best_span, missing_names, parse_keys, renumber, split_cited, support_score, validate
 from qa.sentences import split_sentences
 
@@ -78,3 +85,12 @@ def test_best_span_picks_shortest_supporting_sentence():
 ])
 def test_missing_names(claim, passage, missing):
     assert missing_names(claim, passage) == missing
+
+
+def test_pure_modules_import_no_numpy():
+    pure = ["qa.text", "qa.prompts", "qa.citations", "qa.verify", "qa.parse", "qa.evaluation.metrics"]
+    code = f"import sys; import {', '.join(pure)}; print(sorted(m for m in ('numpy', 'qa.lexical') if m in sys.modules))"
+    root = str(Path(qa.__file__).resolve().parent.parent)  # this checkout, not an installed copy
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"

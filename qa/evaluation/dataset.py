@@ -2,7 +2,6 @@
 verbatim against its stored source file. Standard library only."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +86,3 @@ def load_dataset(path: str | Path, root: Path = PROJECT_ROOT) -> list[Item]:
         raise InputError(f"{len(problems)} problem(s) in {path}:\n  " + "\n  ".join(problems),
                          "fix the lines above (quotes must be copied exactly from the stored file)")
     return items
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -13,23 +13,18 @@ Definitions (see eval/README.md):
   citations of the sentence still do without it.
 - evidence match: share of citations whose span overlaps a gold span; whether
   the answer cites at least one gold source file.
-- refusals, invalid citations, latency percentiles.
+- refusals, invalid citations, latency percentiles (``percentile``: linear
+  between the closest ranks, as numpy's default).
 """
 from __future__ import annotations
 
 import re
 import statistics
 import unicodedata
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Iterable, Sequence
 
 from qa.evaluation.dataset import GoldSpan, Item
-
-
-class SupportJudge(Protocol):
-    name: str
-    version: str
-
-    def supports(self, premise: str, claim: str) -> bool: ...
+from qa.verify import SupportJudge
 
 
 def overlaps(a_file: str, a_start: int, a_end: int, g: GoldSpan) -> bool:
@@ -57,9 +52,12 @@ def retrieval_scores(hits: Sequence[dict[str, Any]], gold: Sequence[GoldSpan]) -
     }
 
 
+_PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "}))
+    text = text.translate(_PLAIN)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     return " ".join(text.split())
 
@@ -153,13 +151,14 @@ def _ratio(num: Sequence[Any], den: Sequence[Any]) -> float | None:
     return round(n / d, 4) if d else None
 
 
-def _pct(xs: list[float], p: float) -> float | None:
+def percentile(xs: Sequence[float], p: float) -> float:
+    """The ``p``-th percentile (0..100) of ``xs``, linear between the closest ranks (numpy's default)."""
     if not xs:
-        return None
-    xs = sorted(xs)
-    k = (len(xs) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
-    return round(xs[lo] + (xs[hi] - xs[lo]) * (k - lo), 3)
+        raise ValueError("percentile of no values")
+    ys = sorted(xs)
+    k = (len(ys) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ys) - 1)
+    return ys[lo] + (ys[hi] - ys[lo]) * (k - lo)
 
 
 def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -190,7 +189,8 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         xs = [r.get("timings", {}).get(stage) for r in ok]
         xs = [x for x in xs if x is not None]
         if xs:
-            lat[stage] = {"p50": _pct(xs, 50), "p95": _pct(xs, 95), "mean": round(statistics.fmean(xs), 3)}
+            lat[stage] = {"p50": round(percentile(xs, 50), 3), "p95": round(percentile(xs, 95), 3),
+                          "mean": round(statistics.fmean(xs), 3)}
     out["latency"] = lat
     toks = [r.get("model", {}).get("completion_tokens") for r in ok]
     toks = [t for t in toks if t]

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from qa.errors import InputError, QAError
-from qa.evaluation.dataset import Item, file_sha256, load_dataset
-from qa.evaluation.metrics import SupportJudge, aggregate, by_type, score_answer
-from qa.fileio import atomic_write
+from qa.evaluation.dataset import Item, load_dataset
+from qa.evaluation.metrics import aggregate, by_type, score_answer
+from qa.fileio import atomic_write, file_sha256
+from qa.verify import SupportJudge
 
 AskFn = Callable[[str, list[dict[str, str]] | None], dict[str, Any]]
 SearchFn = Callable[[str, int, list[dict[str, str]] | None], list[dict[str, Any]]]
