@@ -64,7 +64,7 @@ class Assistant:
                 self.qa = self._factory()
             else:
                 from qa.answer import QA
-                from qa.generate import make_generator
+                from qa.backends import make_generator
 
                 generator = make_generator(self.settings, progress=self._on_progress)
                 self.qa = QA.from_settings(self.settings, generator=generator)

@@ -18,7 +18,7 @@ from qa import prompts
 from qa.citations import renumber, split_cited, validate
 from qa.config import Settings
 from qa.errors import InputError
-from qa.generate import Generator, make_generator
+from qa.backends import Generator, make_generator
 from qa.records import Answer, Citation, Hit, Sentence, StreamEvent, Verdict
 from qa.retrieve import Retriever, followup_query
 from qa.verify import LLMJudge, LexicalJudge, Support, SupportJudge, check_sentence

@@ -10,7 +10,7 @@ import pytest
 from qa.answer import QA, draft_from_partial, parse_model_output
 from qa.config import Settings
 from qa.errors import InputError
-from qa.generate import Generator
+from qa.backends import Generator
 from qa.prompts import REFUSAL, answer_messages
 from qa.records import Chunk, Hit, SourceInfo, SourceMeta
 from qa.verify import LexicalJudge
