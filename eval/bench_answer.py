@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.answer import QA  # noqa: E402
+from qa.backends.llama_internals import GRAMMAR_PICKS  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evaluation.metrics import percentile  # noqa: E402
-from qa.generate import GRAMMAR_PICKS  # noqa: E402
 
 
 def pct(xs, p):

@@ -17,7 +17,7 @@ from typing import Any, Iterator, Sequence
 from qa import prompts
 from qa.citations import number_citations
 from qa.config import Settings
-from qa.generate import Generator, make_generator
+from qa.backends import Generator, make_generator
 from qa.inputs import check_question
 from qa.parse import draft_from_partial, parse_model_output
 from qa.records import Answer, Checked, Draft, Hit, StreamEvent

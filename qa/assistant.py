@@ -32,7 +32,7 @@ class Assistant:
     def build(self) -> QA:
         """The real assistant: the settings' backend, index and embedder."""
         from qa.answer import QA
-        from qa.generate import make_generator
+        from qa.backends import make_generator
 
         generator = make_generator(self.settings, progress=self._on_progress)
         return QA.from_settings(self.settings, generator=generator)

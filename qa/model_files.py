@@ -7,7 +7,7 @@ packages are anonymous: anything else is refused and deleted). A JSON sidecar
 records the verification, so later calls only stat the file and read the
 sidecar. A file lock keeps two processes from assembling at once.
 
-Not here: loading the model (``qa.generate``). Standard library + filelock.
+Not here: loading the model (``qa.backends``). Standard library + filelock.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import pytest
 from qa.answer import QA
 from qa.config import Settings
 from qa.errors import InputError
-from qa.generate import Generator
+from qa.backends import Generator
 from qa.parse import draft_from_partial, parse_model_output
 from qa.prompts import REFUSAL, answer_messages
 from qa.records import Chunk, Draft, DraftSentence, Hit, SourceInfo, SourceMeta

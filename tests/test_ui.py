@@ -25,7 +25,7 @@ from conftest import HashEmbedder
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import InputError, ModelError
-from qa.generate import Generator
+from qa.backends import Generator
 from qa.records import Answer, Chunk, Citation, Hit, Sentence, SourceInfo, SourceMeta
 from qa.render import answer_html, answer_markdown, export_markdown, highlighted_paragraph, paragraph_around
 

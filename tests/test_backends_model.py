@@ -1,21 +1,18 @@
-"""Generation backends. Fast: stop-string cutting, the OpenAI client against
-a scripted HTTP transport and a closed port. Real (marked ``model``): llama.cpp
-on the packaged GGUF, the OpenAI client against a real llama_cpp.server, and
-transformers loading the same GGUF (also ``slow``)."""
+"""Generation backends on the real model (marked ``model``): llama.cpp on the
+packaged GGUF (drafted decoding and the grammar-first pick against
+llama-cpp-python's own loop), the OpenAI client against a real
+llama_cpp.server, and transformers loading the same GGUF (also ``slow``)."""
 from __future__ import annotations
 
 import json
 import socket
 import threading
-import time
-from typing import Iterator
 
-import httpx
 import pytest
 
+from qa.backends import make_generator
 from qa.config import MODEL_SHA256, Settings
 from qa.errors import BackendError
-from qa.generate import Generator, OpenAIGenerator, cut_at_stop, make_generator
 
 HELLO = [{"role": "user", "content": "Count from 1 to 5, separated by commas. Nothing else."}]
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "year": {"type": "integer"}},
@@ -28,106 +25,10 @@ def settings(**kw) -> Settings:
     return Settings.load({"n_threads": 1, **kw}, env={})
 
 
-# ---------------------------------------------------------------- fast
-
-
-@pytest.mark.parametrize("pieces, stop, expected", [
-    (["ab", "cd"], None, "abcd"),
-    (["ab", "cd"], [], "abcd"),
-    (["hello wor", "ld<|e", "nd|> tail"], ["<|end|>"], "hello world"),
-    (["<|end|>rest"], ["<|end|>"], ""),
-    (["one\n\n", "two"], ["\n\n", "zz"], "one"),
-    (["abc"], ["x"], "abc"),
-    (["a", "b", "c"], ["bc", "abcd"], "a"),
-])
-def test_cut_at_stop(pieces, stop, expected):
-    assert "".join(cut_at_stop(iter(pieces), stop)) == expected
-
-
-def test_cut_at_stop_streams_before_the_end():
-    out = cut_at_stop(iter(["first part, ", "second part"]), ["STOP"])
-    assert next(out) == "first par"  # all but the 3 chars that could start "STOP"
-
-
-class Echo(Generator):
-    name = "echo"
-
-    def stream(self, messages, *, max_tokens=None, stop=None, json_schema=None) -> Iterator[str]:
-        yield from ("ec", "ho")
-
-
-def test_base_generator_joins_and_estimates_tokens():
-    gen = Echo()
-    assert gen.generate(HELLO) == "echo" and gen.info() == {"backend": "echo"}
-    assert gen.count_tokens("") == 0 and gen.count_tokens("abcdefgh") == 2
-
-
-def sse(*events: object) -> bytes:
-    return b"".join(f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n".encode() for e in events)
-
-
-def delta(text: str) -> dict:
-    return {"choices": [{"index": 0, "delta": {"content": text}}]}
-
-
-def scripted(handler) -> OpenAIGenerator:
-    return OpenAIGenerator(settings(backend="openai", openai_base_url="http://server.test/v1", timeout_s=5),
-                           transport=httpx.MockTransport(handler))
-
-
-def test_openai_parses_server_sent_events_and_sends_the_schema():
-    sent: list[dict] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        sent.append(json.loads(request.content))
-        assert request.url.path == "/v1/chat/completions"
-        body = b": keep-alive\n\n" + sse({"choices": [{"delta": {"role": "assistant"}}]}, delta("Hel"),
-                                         delta("lo"), "[DONE]", delta("ignored"))
-        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
-
-    gen = scripted(handler)
-    assert list(gen.stream(HELLO, max_tokens=7, stop=["\n"], json_schema=SCHEMA)) == ["Hel", "lo"]
-    assert sent[0]["stream"] is True and sent[0]["max_tokens"] == 7 and sent[0]["stop"] == ["\n"]
-    assert sent[0]["response_format"] == {"type": "json_object", "schema": SCHEMA}
-
-
-def test_openai_non_streaming_reads_the_message():
-    def handler(request: httpx.Request) -> httpx.Response:
-        assert json.loads(request.content)["stream"] is False
-        return httpx.Response(200, json={"choices": [{"message": {"role": "assistant", "content": "Hi."}}]})
-
-    assert scripted(handler).generate(HELLO) == "Hi."
-
-
-@pytest.mark.parametrize("response, in_message, in_fix", [
-    (httpx.Response(500, text="boom"), "HTTP 500: boom", "llama_cpp.server"),
-    (httpx.Response(401, text="no key"), "HTTP 401", "QA_OPENAI_API_KEY"),
-    (httpx.Response(404, text="nope"), "HTTP 404", "QA_OPENAI_BASE_URL"),
-    (httpx.Response(200, content=sse({"error": {"message": "model crashed"}})), "model crashed", "--backend llama_cpp"),
-])
-def test_openai_server_errors_become_backend_errors(response, in_message, in_fix):
-    with pytest.raises(BackendError) as err:
-        list(scripted(lambda request: response).stream(HELLO))
-    assert in_message in err.value.message and in_fix in err.value.fix
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def test_openai_closed_port_fails_fast_with_the_fix():
-    port = free_port()
-    gen = make_generator(settings(backend="openai", openai_base_url=f"http://127.0.0.1:{port}/v1", timeout_s=30))
-    t = time.monotonic()
-    for call in (gen.generate, lambda m: list(gen.stream(m))):
-        with pytest.raises(BackendError) as err:
-            call(HELLO)
-        assert f"127.0.0.1:{port}" in err.value.message
-        assert "python -m llama_cpp.server --model" in err.value.fix and f"--port {port}" in err.value.fix
-        assert "--backend llama_cpp" in err.value.fix
-    assert time.monotonic() - t < 5
 
 
 # ---------------------------------------------------------------- llama.cpp on the real model
@@ -187,7 +88,7 @@ def test_llama_cpp_roles_keep_their_own_state_in_one_model(llama):
 
 @pytest.mark.model
 def test_llama_cpp_top_token_first_grammar_picks_the_same_tokens(llama):
-    from qa.generate import _greedy_grammar_first_pick
+    from qa.backends.llama_internals import install_grammar_first_pick
     from qa.prompts import answer_schema
 
     model = llama._shared.model
@@ -204,7 +105,7 @@ def test_llama_cpp_top_token_first_grammar_picks_the_same_tokens(llama):
         plain = [own_loop.generate(m, max_tokens=100, json_schema=s) for m, s in zip(asks, schemas)]
     finally:
         del model._init_sampler
-        _greedy_grammar_first_pick(model)  # the shared model gets the fast pick back
+        install_grammar_first_pick(model)  # the shared model gets the fast pick back
     assert fast == plain
     assert json.loads(fast[0])["year"] == 1542 and json.loads(fast[1])["sentences"]
     assert fast[0].startswith('{"city":') and fast[1].startswith('{"sentences":[{"passages":[')  # compact JSON
@@ -215,7 +116,7 @@ def test_llama_cpp_drafted_decoding_gives_the_greedy_output(llama):
     """Prompt-lookup drafts change the speed, not the tokens: the same text as
     llama-cpp-python's own greedy loop, with and without a grammar, and the
     KV cache stays right for the next call."""
-    from qa import speculative
+    from qa.backends import llama_internals
     from qa.prompts import answer_schema
 
     own_loop = make_generator(settings(backend="llama_cpp", draft_tokens=0))
@@ -225,9 +126,9 @@ def test_llama_cpp_drafted_decoding_gives_the_greedy_output(llama):
     copy_ask = [{"role": "user", "content": "Repeat exactly: the quick brown fox jumps over the lazy dog "
                                             "near the river bank at noon."}]
     cases = [([{"role": "user", "content": passages}], answer_schema(2, may_decline=False)), (copy_ask, None)]
-    before = dict(speculative.STATS)
+    before = dict(llama_internals.STATS)
     drafted = [llama.generate(m, max_tokens=80, json_schema=s) for m, s in cases]
-    accepted = speculative.STATS["accepted"] - before.get("accepted", 0)
+    accepted = llama_internals.STATS["accepted"] - before.get("accepted", 0)
     plain = [own_loop.generate(m, max_tokens=80, json_schema=s) for m, s in cases]
     assert drafted == plain
     assert accepted >= 10  # the copied words and the JSON skeleton came as accepted guesses

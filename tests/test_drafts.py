@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
+from qa.backends.drafts import prompt_lookup, schema_example
 from qa.prompts import answer_schema
-from qa.speculative import prompt_lookup, schema_example
 
 
 def test_lookup_copies_what_followed_the_latest_longest_match():

@@ -1,0 +1,171 @@
+"""Generation backends, fast: the base interface, stop-string cutting, the
+lazy backend imports, the pinned llama-cpp-python version, and the OpenAI
+client against a scripted HTTP transport and a closed port. The real models
+are in test_backends_model.py."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from qa.backends import Generator, cut_at_stop, make_generator
+from qa.backends.llama_internals import SUPPORTED_VERSION, check_version
+from qa.backends.openai import OpenAIGenerator
+from qa.config import Settings
+from qa.errors import BackendError, ModelError
+
+ROOT = Path(__file__).resolve().parent.parent
+HELLO = [{"role": "user", "content": "Count from 1 to 5, separated by commas. Nothing else."}]
+SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "year": {"type": "integer"}},
+          "required": ["city", "year"]}
+
+
+def settings(**kw) -> Settings:
+    return Settings.load({"n_threads": 1, **kw}, env={})
+
+
+# ---------------------------------------------------------------- the base: one stream method, stop strings
+
+
+@pytest.mark.parametrize("pieces, stop, expected", [
+    (["ab", "cd"], None, "abcd"),
+    (["ab", "cd"], [], "abcd"),
+    (["hello wor", "ld<|e", "nd|> tail"], ["<|end|>"], "hello world"),
+    (["<|end|>rest"], ["<|end|>"], ""),
+    (["one\n\n", "two"], ["\n\n", "zz"], "one"),
+    (["abc"], ["x"], "abc"),
+    (["a", "b", "c"], ["bc", "abcd"], "a"),
+])
+def test_cut_at_stop(pieces, stop, expected):
+    assert "".join(cut_at_stop(iter(pieces), stop)) == expected
+
+
+def test_cut_at_stop_streams_before_the_end():
+    out = cut_at_stop(iter(["first part, ", "second part"]), ["STOP"])
+    assert next(out) == "first par"  # all but the 3 chars that could start "STOP"
+
+
+class Echo(Generator):
+    name = "echo"
+
+    def stream(self, messages, *, max_tokens=None, stop=None, json_schema=None) -> Iterator[str]:
+        yield from ("ec", "ho")
+
+
+def test_base_generator_joins_and_estimates_tokens():
+    gen = Echo()
+    assert gen.generate(HELLO) == "echo" and gen.info() == {"backend": "echo"}
+    assert gen.count_tokens("") == 0 and gen.count_tokens("abcdefgh") == 2
+
+
+def sse(*events: object) -> bytes:
+    return b"".join(f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n".encode() for e in events)
+
+
+def delta(text: str) -> dict:
+    return {"choices": [{"index": 0, "delta": {"content": text}}]}
+
+
+def scripted(handler) -> OpenAIGenerator:
+    return OpenAIGenerator(settings(backend="openai", openai_base_url="http://server.test/v1", timeout_s=5),
+                           transport=httpx.MockTransport(handler))
+
+
+def test_openai_parses_server_sent_events_and_sends_the_schema():
+    sent: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        assert request.url.path == "/v1/chat/completions"
+        body = b": keep-alive\n\n" + sse({"choices": [{"delta": {"role": "assistant"}}]}, delta("Hel"),
+                                         delta("lo"), "[DONE]", delta("ignored"))
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
+    gen = scripted(handler)
+    assert list(gen.stream(HELLO, max_tokens=7, stop=["\n"], json_schema=SCHEMA)) == ["Hel", "lo"]
+    assert sent[0]["stream"] is True and sent[0]["max_tokens"] == 7 and sent[0]["stop"] == ["\n"]
+    assert sent[0]["response_format"] == {"type": "json_object", "schema": SCHEMA}
+
+
+def test_openai_non_streaming_reads_the_message():
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert json.loads(request.content)["stream"] is False
+        return httpx.Response(200, json={"choices": [{"message": {"role": "assistant", "content": "Hi."}}]})
+
+    assert scripted(handler).generate(HELLO) == "Hi."
+
+
+@pytest.mark.parametrize("response, in_message, in_fix", [
+    (httpx.Response(500, text="boom"), "HTTP 500: boom", "llama_cpp.server"),
+    (httpx.Response(401, text="no key"), "HTTP 401", "QA_OPENAI_API_KEY"),
+    (httpx.Response(404, text="nope"), "HTTP 404", "QA_OPENAI_BASE_URL"),
+    (httpx.Response(200, content=sse({"error": {"message": "model crashed"}})), "model crashed", "--backend llama_cpp"),
+])
+def test_openai_server_errors_become_backend_errors(response, in_message, in_fix):
+    with pytest.raises(BackendError) as err:
+        list(scripted(lambda request: response).stream(HELLO))
+    assert in_message in err.value.message and in_fix in err.value.fix
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_openai_closed_port_fails_fast_with_the_fix():
+    port = free_port()
+    gen = make_generator(settings(backend="openai", openai_base_url=f"http://127.0.0.1:{port}/v1", timeout_s=30))
+    t = time.monotonic()
+    for call in (gen.generate, lambda m: list(gen.stream(m))):
+        with pytest.raises(BackendError) as err:
+            call(HELLO)
+        assert f"127.0.0.1:{port}" in err.value.message
+        assert "python -m llama_cpp.server --model" in err.value.fix and f"--port {port}" in err.value.fix
+        assert "--backend llama_cpp" in err.value.fix
+    assert time.monotonic() - t < 5
+
+
+
+
+# ---------------------------------------------------------------- backends are imported lazily; one llama-cpp-python
+
+
+def imported_after(code: str) -> set[str]:
+    """The heavy libraries a fresh interpreter has imported after running ``code``."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    probe = code + "\nimport sys\nprint(' '.join(m for m in ('llama_cpp', 'transformers', 'torch', 'httpx') " \
+                   "if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_importing_the_package_imports_no_backend_library():
+    assert imported_after("import qa.backends") == set()
+    code = ("from qa.backends import make_generator\nfrom qa.config import Settings\n"
+            "make_generator(Settings.load({'backend': 'openai'}, env={}))")
+    assert imported_after(code) == set()  # the OpenAI client imports httpx only when it sends
+
+
+def test_supported_llama_cpp_version_is_the_pinned_one():
+    make = re.search(r"^LLAMA_CPP_VERSION\s*:?=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)
+    pin = re.search(r'"llama-cpp-python(?:\[[^\]]*\])?==([^"\s]+)"', (ROOT / "pyproject.toml").read_text())
+    assert make and pin
+    assert SUPPORTED_VERSION == make.group(1) == pin.group(1)
+
+
+def test_another_llama_cpp_version_is_refused_with_the_fix():
+    check_version(SUPPORTED_VERSION)
+    with pytest.raises(ModelError) as err:
+        check_version("0.3.2")
+    assert "0.3.2" in err.value.message and SUPPORTED_VERSION in err.value.message
+    assert "make setup" in err.value.fix
