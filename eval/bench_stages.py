@@ -71,7 +71,8 @@ def main() -> None:
 
     settings = Settings.load({"backend": "llama_cpp"})
     qa = QA.from_settings(settings)
-    rows = [json.loads(line) for line in open(args.dataset, encoding="utf-8") if line.strip()][: args.n]
+    lines = Path(args.dataset).read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()][: args.n]
     totals = []
     for row in rows:
         t = time.perf_counter()

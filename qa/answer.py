@@ -10,19 +10,21 @@ with nothing supported becomes the fixed refusal plus the closest passages.
 """
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from qa import prompts
+from qa.backends import Generator, make_generator
 from qa.citations import number_citations
 from qa.config import Settings
-from qa.backends import Generator, make_generator
 from qa.inputs import check_question
 from qa.parse import draft_from_partial, parse_model_output
 from qa.records import Answer, Checked, Draft, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
-from qa.verify import LLMJudge, LexicalJudge, SupportJudge, check_draft
+from qa.verify import LexicalJudge, LLMJudge, SupportJudge, check_draft
 
 History = Sequence[dict[str, str]]
 
@@ -185,8 +187,6 @@ class QA:
         info["embed_model"] = self.settings.embed_model
         info["judge"] = getattr(self.judge, "name", None)
         if raw:
-            try:
+            with contextlib.suppress(Exception):  # token counts are informative only
                 info["completion_tokens"] = self.generator.count_tokens(raw)
-            except Exception:  # token counts are informative only
-                pass
         return info

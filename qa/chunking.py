@@ -10,8 +10,9 @@ in the stored text. Pure: standard library and records only.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from qa.records import Chunk, Document
 from qa.sentences import sentence_spans

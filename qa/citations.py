@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import re
-from typing import Hashable, Sequence, TypeVar
+from collections.abc import Hashable, Sequence
+from typing import TypeVar
 
 from qa.records import CheckedSentence, Citation, DraftSentence, Hit, Sentence, Verdict
 from qa.sentences import sentence_spans

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 _BLOCK = 8 << 20  # bytes read and hashed at a time
 

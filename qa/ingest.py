@@ -127,9 +127,9 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:  # pypdf raises various errors for unsupported crypto
-                ok = 0
+                ok = False
             if not ok:
                 raise SourceError(
                     f"{path} is an encrypted PDF",

@@ -17,9 +17,9 @@ import importlib
 import json
 import os
 import shutil
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Sequence
 
 from qa.config import MODEL_FILENAME, MODEL_PARTS, MODEL_SHA256, Settings
 from qa.errors import ModelError

@@ -8,7 +8,8 @@ so it picks its evidence first and cannot write an uncited sentence.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from qa.records import Hit
 from qa.sentences import sentence_spans

@@ -5,8 +5,8 @@ document text is HTML-escaped (sources are data, never markup).
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from qa.config import PROJECT_ROOT
 from qa.records import Answer, Citation, Hit, SourceInfo

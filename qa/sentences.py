@@ -75,9 +75,7 @@ def _is_boundary(text: str, punct_at: int, stop: int, end: int) -> bool:
     token = text[i:punct_at].lower().strip("'’")
     if token in _ABBREVIATIONS:
         return False
-    if len(token) == 1 and token.isalpha():
-        return False
-    return True
+    return not (len(token) == 1 and token.isalpha())  # an initial ("J. Smith")
 
 
 def _append_trimmed(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:

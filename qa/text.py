@@ -10,11 +10,7 @@ import unicodedata
 from qa.sentences import sentence_spans, words
 
 STOPWORDS = frozenset(
-    """a an and are as at be been but by can could did do does for from had has have he her
-    his how i if in into is it its may might more most of on or our she should so such than
-    that the their them then there these they this those to was we were what when where
-    which while who whom why will with would you your about after also any between both
-    each other over under up out""".split()
+    ["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is", "it", "its", "may", "might", "more", "most", "of", "on", "or", "our", "she", "should", "so", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "about", "after", "also", "any", "between", "both", "each", "other", "over", "under", "up", "out"]
 )
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")

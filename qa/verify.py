@@ -10,7 +10,8 @@ sentence of a draft and returns what was kept and removed (``Checked``).
 """
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from qa.citations import best_span, missing_names, support_score, validate
 from qa.prompts import answers_question_messages, judge_messages

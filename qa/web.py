@@ -11,7 +11,7 @@ model to finish loading; failures are Gradio errors, never an answer.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import gradio as gr
 
@@ -120,20 +120,19 @@ def build_app(settings: Settings, assistant: Assistant | None = None,
         status = gr.Markdown(assistant.status(), elem_id="qa-status")
         gr.Timer(2.0).tick(assistant.status, outputs=status)
         history = gr.State([])
-        with gr.Tab("Ask"):
-            with gr.Row(equal_height=False):
-                with gr.Column(scale=3, min_width=320):
-                    chat = gr.Chatbot(label="Conversation", height=480, elem_id="qa-chat")
-                    box = gr.Textbox(label="Your question", placeholder="Ask about the sources and press Enter",
-                                     elem_id="qa-input", lines=1, max_lines=4)
-                    with gr.Row():
-                        send = gr.Button("Ask", variant="primary", elem_id="qa-send")
-                        new = gr.Button("New conversation", elem_id="qa-new")
-                    gr.Examples(EXAMPLES, inputs=box, label="Example questions")
-                    export = gr.Textbox(label="Last answer as Markdown (copy to share)", lines=4,
-                                        buttons=["copy"], elem_id="qa-export", interactive=False)
-                with gr.Column(scale=2, min_width=300):
-                    side = gr.HTML(EMPTY_SIDE, elem_id="qa-side")
+        with gr.Tab("Ask"), gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chat = gr.Chatbot(label="Conversation", height=480, elem_id="qa-chat")
+                box = gr.Textbox(label="Your question", placeholder="Ask about the sources and press Enter",
+                                 elem_id="qa-input", lines=1, max_lines=4)
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", elem_id="qa-send")
+                    new = gr.Button("New conversation", elem_id="qa-new")
+                gr.Examples(EXAMPLES, inputs=box, label="Example questions")
+                export = gr.Textbox(label="Last answer as Markdown (copy to share)", lines=4,
+                                    buttons=["copy"], elem_id="qa-export", interactive=False)
+            with gr.Column(scale=2, min_width=300):
+                side = gr.HTML(EMPTY_SIDE, elem_id="qa-side")
         with gr.Tab("Sources"):
             table = gr.Dataframe(headers=["id", "title", "authors", "publisher", "date", "chunks", "file"],
                                  interactive=False, wrap=True, elem_id="qa-sources")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import hmac
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 

@@ -69,7 +69,7 @@ def test_cli_ask_json_contract(tmp_path):
     for key in ("question", "standalone_question", "answer", "refused", "sentences", "citations", "retrieved", "timings", "model"):
         assert key in obj
     for c in obj["citations"]:
-        assert open(ROOT / c["source_file"], encoding="utf-8").read()[c["start"]:c["end"]] == c["quote"]
+        assert (ROOT / c["source_file"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
     assert set(obj["timings"]) >= {"retrieve_s", "generate_s", "verify_s", "total_s"}
 
 

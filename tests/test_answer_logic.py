@@ -3,14 +3,14 @@ validation, renumbering, span finding, verification, refusals, follow-ups."""
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from qa.answer import QA
+from qa.backends import Generator
 from qa.config import Settings
 from qa.errors import InputError
-from qa.backends import Generator
 from qa.parse import draft_from_partial, parse_model_output
 from qa.prompts import REFUSAL, answer_messages
 from qa.records import Chunk, Draft, DraftSentence, Hit, SourceInfo, SourceMeta

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.chunking import chunk_document, chunk_sentences, make_chunk_id
-from qa.lexical import tokenize
 from qa.records import Chunk, Document, SourceMeta
 from qa.retrieve import dedupe, fuse, named_terms, source_prior, source_terms, zscore_fuse
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from qa import store
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, SourceError
 from qa.chunking import chunk_sentences
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, SourceError
 from qa.indexer import build_index
 from qa.retrieve import Retriever
 from qa.store import load_index, read_data

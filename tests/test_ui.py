@@ -15,17 +15,18 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from conftest import HashEmbedder
 
 from qa.assistant import Assistant
+from qa.backends import Generator
 from qa.config import Settings
 from qa.errors import InputError, ModelError
-from qa.backends import Generator
 from qa.records import Answer, Chunk, Citation, Hit, Sentence, SourceInfo, SourceMeta
 from qa.render import answer_html, answer_markdown, export_markdown, highlighted_paragraph, paragraph_around
 

@@ -11,7 +11,8 @@ Standard library only.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def prompt_lookup(tokens: Sequence[int], k: int, max_ngram: int = 3) -> list[int]:

@@ -9,8 +9,9 @@ import codecs
 import copy
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, cast
+from typing import Any, cast
 
 from qa.backends import llama_internals as internals
 from qa.backends.base import (

@@ -21,8 +21,9 @@ import collections
 import ctypes
 import functools
 import time
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ SUPPORTED_VERSION = "0.3.36"  # = LLAMA_CPP_VERSION in the Makefile and the pin 
 # how greedy grammar picks went in this process (benchmarks print it): "top token" allowed, "vocabulary filtered"
 GRAMMAR_PICKS: collections.Counter[str] = collections.Counter()
 # how drafting went in this process (benchmarks print it): steps, drafted, accepted, decode_s
-STATS: collections.Counter[str] = collections.Counter()
+STATS: dict[str, float] = collections.defaultdict(float)
 
 _TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
 
@@ -142,7 +143,8 @@ class GrammarFirst:
         token (``ids[position]``, or the position itself), else None. Stateless:
         the grammar accepts nothing."""
         best = int(np.argmax(logits))
-        self.one.id, self.one.logit, self.one.p = best if ids is None else int(ids[best]), float(logits[best]), 0.0
+        token = best if ids is None else int(ids[best])
+        self.one.id, self.one.logit, self.one.p = token, float(logits[best]), 0.0  # type: ignore[assignment]
         self._probe.size, self._probe.selected = 1, -1
         self._apply(self.grammar, ctypes.byref(self._probe))  # a rejected token gets logit -inf
         allowed = self.one.logit != float("-inf")
@@ -269,7 +271,7 @@ def greedy_tokens(
     draft: int = 3,
     max_ngram: int = 3,
     check: Callable[[], None] | None = None,
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     """The greedy continuation of ``prompt`` (under ``grammar`` if given), one
     token id at a time, with up to ``draft`` looked-up tokens verified per
     model call. ``hint`` tokens (e.g. the JSON skeleton) may be copied from

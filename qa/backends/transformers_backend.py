@@ -10,7 +10,8 @@ import os
 import queue
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from qa.backends.base import Generator, Loaded, Message, acquire, cut_at_stop, load_once, timeout_error
 from qa.config import Settings

@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from qa.evaluation.dataset import GoldSpan, Item
 from qa.verify import SupportJudge

@@ -1,8 +1,9 @@
 """report.md with tables and matplotlib plots (imported here only)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 
 def _fmt(v: Any) -> str:

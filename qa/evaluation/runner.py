@@ -6,10 +6,11 @@ import json
 import resource
 import time
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from qa.errors import InputError, QAError
 from qa.evaluation.dataset import Item, load_dataset
