@@ -79,8 +79,31 @@ def run(
                                                  for i in items if i.id in earlier))
     save_manifest()
     todo = [i for i in items if i.id not in earlier]
+    new = _answer_all(out, todo, one, workers, earlier, len(items), progress, save_manifest)
+    records = [earlier.get(i.id) or new[i.id] for i in items]
+    atomic_write(out / "answers.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    wall = round(elapsed_before + time.perf_counter() - t0, 1)
+    metrics = {
+        "dataset": str(dataset), "dataset_sha256": dataset_sha, "started_at": started,
+        "wall_s": wall, "resumed_answers": len(earlier), "mode": identity["mode"],
+        "judge": identity["judge"], "settings": settings_fingerprint or {}, "model": model_info or {},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "overall": aggregate(records), "by_type": by_type(records),
+    }
+    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
+    from qa.evaluation.report import write_report
+
+    write_report(out, metrics, records)
+    return metrics
+
+
+def _answer_all(out: Path, todo: Sequence[Item], one: Callable[[Item], dict[str, Any]], workers: int,
+                earlier: dict[str, dict[str, Any]], n_items: int, progress: bool,
+                save_manifest: Callable[[], None]) -> dict[str, dict[str, Any]]:
+    """Answer ``todo``, appending each scored record to answers.jsonl as it
+    comes; Ctrl-C stops after the questions in flight (``RunInterrupted``)."""
     new: dict[str, dict[str, Any]] = {}
-    bar = _bar(len(items), progress, initial=len(items) - len(todo))
+    bar = _bar(n_items, progress, initial=n_items - len(todo))
     pool = ThreadPoolExecutor(max(1, workers))
     try:
         with open(out / "answers.jsonl", "a", encoding="utf-8") as f:
@@ -97,27 +120,13 @@ def run(
         if bar is not None:
             bar.close()
         raise RunInterrupted(
-            f"interrupted: {len(earlier) + len(new)} of {len(items)} answers are kept in {out / 'answers.jsonl'}",
+            f"interrupted: {len(earlier) + len(new)} of {n_items} answers are kept in {out / 'answers.jsonl'}",
             f"run the same command with --resume to answer the other {len(todo) - len(new)}",
         ) from None
     pool.shutdown()
     if bar is not None:
         bar.close()
-    records = [earlier.get(i.id) or new[i.id] for i in items]
-    atomic_write(out / "answers.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-    wall = round(elapsed_before + time.perf_counter() - t0, 1)
-    metrics = {
-        "dataset": str(dataset), "dataset_sha256": dataset_sha, "started_at": started,
-        "wall_s": wall, "resumed_answers": len(earlier), "mode": identity["mode"],
-        "judge": identity["judge"], "settings": settings_fingerprint or {}, "model": model_info or {},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "overall": aggregate(records), "by_type": by_type(records),
-    }
-    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
-    from qa.evaluation.report import write_report
-
-    write_report(out, metrics, records)
-    return metrics
+    return new
 
 
 def _in_order(pool: ThreadPoolExecutor, fn: Callable[[Item], dict[str, Any]], items: Sequence[Item],
