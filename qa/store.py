@@ -147,6 +147,20 @@ def check_fingerprint(manifest: dict[str, Any], settings: Settings, index_dir: P
         )
 
 
+def check_embedder(manifest: dict[str, Any], backend: str, index_dir: Path) -> None:
+    """Fail when the index's vectors come from a backend that does not agree
+    with ``backend`` within the tolerance (e.g. int8 vs fp32): never mix them."""
+    from qa.embed import family
+
+    built = manifest.get("embed_backend") or "torch"
+    if family(built) != family(backend):
+        raise IndexMismatchError(
+            f"the index at {index_dir} holds {built} vectors; searching it with {backend} vectors would "
+            f"mix embeddings beyond the {manifest.get('embed_tolerance', 'stated')} tolerance",
+            f"set QA_EMBED_BACKEND={built}, or {rebuild_hint(index_dir)}",
+        )
+
+
 def load_index(settings: Settings, index_dir: str | Path | None = None) -> LoadedIndex:
     """Load and check the live index; errors name the command that fixes them."""
     folder = Path(index_dir or settings.index_dir)
