@@ -123,6 +123,7 @@ class Retriever:
         self.settings = settings
         if embedder is not None:
             check_embedder(index.manifest, embedder.backend, index.folder)
+        index.load_search_parts()  # fail now, not at the first query
         self._source_terms = {sid: source_terms(info.meta) for sid, info in index.sources.items()}
         # sentence vectors are stored grouped by chunk row: where each row's block starts
         rows = index.data.sentence_rows
