@@ -14,7 +14,7 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -47,14 +47,13 @@ class OnnxEmbedder(Embedder):
         opts.log_severity_level = 3
         # no busy-waiting between ops: on a shared machine spinning threads steal the cores
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        # the package's tokenizer.json pads and truncates to 128: counting needs neither
-        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._counter.no_truncation()
-        self._counter.no_padding()
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._session = _session(ort, path, opts)
+        self._tokenizer_file = str(folder / "tokenizer.json")
+        # the package's tokenizer.json pads and truncates to 128: embedding pads per batch, cuts at 256
+        self._tokenizer = Tokenizer.from_file(self._tokenizer_file)
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._counter: Any = None  # loaded for chunking only
 
     def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         enc = self._tokenizer.encode_batch(list(texts))
@@ -67,7 +66,33 @@ class OnnxEmbedder(Embedder):
         return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
 
     def count_tokens(self, text: str) -> int:
+        """Word pieces of ``text`` with [CLS] and [SEP], never truncated (as the torch tokenizer counts)."""
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_file(self._tokenizer_file)
+            self._counter.no_truncation()
+            self._counter.no_padding()
         return len(self._counter.encode(text).ids)
+
+
+def _session(ort: Any, path: Path, opts: Any) -> Any:
+    """An onnxruntime session; the graph optimised once is cached beside the model, so
+    later processes skip that step (a query then starts sooner)."""
+    optimized = path.with_name(path.stem + f".opt-{ort.__version__}.onnx")
+    if optimized.exists():
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        return ort.InferenceSession(str(optimized), opts, providers=["CPUExecutionProvider"])
+    tmp = optimized.with_name(f".{optimized.stem}.{uuid.uuid4().hex[:6]}.onnx")
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    opts.optimized_model_filepath = str(tmp)
+    try:
+        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        if tmp.exists():
+            os.replace(tmp, optimized)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return session
 
 
 def onnx_file(folder: Path, cache_dir: Path, quantized: bool) -> Path:
