@@ -147,3 +147,19 @@ def test_bench_index_prints_the_cost_curve():
     row = json.loads(lines[0])
     assert row["chunks"] >= 10 and row["sentences"] > row["chunks"] and row["texts_per_s"] > 0
     assert row["peak_rss_mb"] > 0 and lines[-1].startswith("estimate for 1M chunks")
+
+
+LIST = """
+import json, sys
+from qa.cli import main
+main(["sources", "--json"])
+print(json.dumps(sorted(m for m in ("faiss", "bm25s", "onnxruntime", "torch", "transformers") if m in sys.modules)))
+"""
+
+
+def test_listing_sources_loads_no_search_parts(settings_for, tmp_path):
+    settings = _small(settings_for, tmp_path)
+    build_index(settings, embedder=HashEmbedder())
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PYTHONPATH": str(ROOT), "QA_INDEX_DIR": settings.index_dir}
+    out = subprocess.run([sys.executable, "-c", LIST], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [] and '"a"' in out.stdout
