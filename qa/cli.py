@@ -31,7 +31,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from qa.indexer import build_index
 
-    bar = _ProgressBar("embedding")
+    bar = _ProgressBar("indexing", unit="B")
     report = build_index(settings, rebuild=args.rebuild, progress=bar.update)
     bar.close()
     print(report.summary())
@@ -133,15 +133,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 class _ProgressBar:
     """A tqdm bar created on first use (so nothing shows when nothing is embedded)."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, unit: str = "text") -> None:
         self.label = label
+        self.unit = unit
         self._bar: Any = None
+        self._stage = ""
 
-    def update(self, stage: str, n: int, total: int) -> None:
+    def update(self, stage: str, n: float, total: float) -> None:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=self.label, unit="text", file=sys.stderr)
+            self._bar = tqdm(total=total, desc=self.label, unit=self.unit, unit_scale=True, file=sys.stderr)
+        if stage != self._stage:  # the file being indexed
+            self._stage = stage
+            self._bar.set_postfix_str(stage, refresh=False)
         self._bar.update(n)
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_FORMAT_VERSION = 5  # 3: possessives folded in BM25 terms; 4: sentence vectors stored; 5: wrapped paragraphs no longer split at heading-like first lines
 BACKENDS = ("llama_cpp", "transformers", "openai")
 FUSIONS = ("zscore", "rrf")
+EMBED_BACKENDS = ("auto", "onnx", "onnx-int8", "torch")  # see qa/embed.py
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_PARTS = 22
@@ -40,6 +41,8 @@ class Settings:
     # embedding and chunking (these shape the index: see index_fingerprint)
     embed_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     embed_dim: int = 384
+    embed_backend: str = "auto"  # "auto": onnx, else torch with a warning; "onnx", "onnx-int8", "torch" (see README)
+    embed_threads: int = 0  # onnxruntime threads for embedding (0: all cores)
     chunk_tokens: int = 160  # target word pieces per chunk (model window: 256)
     chunk_max_tokens: int = 250  # hard cap, below the 256 window
     chunk_overlap_sentences: int = 1
@@ -90,6 +93,9 @@ class Settings:
                 f"unknown backend {self.backend!r}",
                 f"use one of: {', '.join(BACKENDS)} (flag --backend or QA_BACKEND)",
             )
+        if self.embed_backend not in EMBED_BACKENDS:
+            raise ConfigError(f"unknown embed_backend {self.embed_backend!r}",
+                              f"use one of: {', '.join(EMBED_BACKENDS)} (QA_EMBED_BACKEND)")
         if self.fusion not in FUSIONS:
             raise ConfigError(f"unknown fusion {self.fusion!r}", f"use one of: {', '.join(FUSIONS)} (QA_FUSION)")
         if not 0.0 <= self.sentence_weight <= 1.0:
@@ -104,8 +110,10 @@ class Settings:
         for name in ("top_k", "candidates", "context_passages", "n_ctx", "max_new_tokens"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if min(self.chunk_overlap_sentences, self.n_threads, self.judge_context, self.draft_tokens) < 0:
-            raise ConfigError("chunk_overlap_sentences, n_threads, judge_context and draft_tokens must not be negative")
+        if min(self.chunk_overlap_sentences, self.n_threads, self.judge_context, self.draft_tokens,
+               self.embed_threads) < 0:
+            raise ConfigError("chunk_overlap_sentences, n_threads, judge_context, draft_tokens and embed_threads "
+                              "must not be negative")
         if self.timeout_s <= 0 or self.max_file_mb <= 0:
             raise ConfigError("timeout_s and max_file_mb must be positive")
 
@@ -134,7 +142,7 @@ class Settings:
     def answer_fingerprint(self) -> dict[str, Any]:
         """Every setting that can change an answer (not where files live, not secrets):
         stored with a benchmark run, compared when a run is resumed."""
-        skip = {"sources_dir", "index_dir", "cache_dir", "openai_api_key", "timeout_s", "n_threads"}
+        skip = {"sources_dir", "index_dir", "cache_dir", "openai_api_key", "timeout_s", "n_threads", "embed_threads"}
         return {"format_version": INDEX_FORMAT_VERSION,
                 **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}}
 

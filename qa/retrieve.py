@@ -17,7 +17,7 @@ from qa.embed import Embedder, get_embedder
 from qa.errors import InputError
 from qa.lexical import top_positive
 from qa.records import Chunk, Hit, SourceMeta
-from qa.store import LoadedIndex, load_index
+from qa.store import LoadedIndex, check_embedder, load_index
 from qa.text import tokenize
 
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
@@ -118,10 +118,13 @@ class _Candidates:
 class Retriever:
     """Searches one loaded index."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, index: LoadedIndex, embedder: Embedder | None, settings: Settings) -> None:
         self.index = index
-        self.embedder = embedder
+        self._embedder = embedder
         self.settings = settings
+        if embedder is not None:
+            check_embedder(index.manifest, embedder.backend, index.folder)
+        index.load_search_parts()  # fail now, not at the first query
         self._source_terms = {sid: source_terms(info.meta) for sid, info in index.sources.items()}
         # sentence vectors are stored grouped by chunk row: where each row's block starts
         rows = index.data.sentence_rows
@@ -130,8 +133,17 @@ class Retriever:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:
-        index = load_index(settings)
-        return cls(index, embedder or get_embedder(settings.embed_model), settings)
+        """The retriever of the configured index; the query embedder loads on the first search."""
+        return cls(load_index(settings), embedder, settings)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The query embedder, loaded on first use and checked against the index's vectors."""
+        if self._embedder is None:
+            embedder = get_embedder(self.settings.embed_model, self.settings)
+            check_embedder(self.index.manifest, embedder.backend, self.index.folder)
+            self._embedder = embedder
+        return self._embedder
 
     def search(
         self,

@@ -63,12 +63,49 @@ class IndexData:
 
 @dataclass
 class LoadedIndex:
-    """A checked, searchable index."""
+    """A checked index. Its FAISS and BM25 parts load on first use, so
+    listing sources imports neither faiss nor bm25s."""
 
     folder: Path
     data: IndexData
-    dense: VectorIndex
-    lexical: LexicalIndex
+    embed_dim: int
+    _dense: VectorIndex | None = None
+    _lexical: LexicalIndex | None = None
+
+    @property
+    def dense(self) -> VectorIndex:
+        if self._dense is None:
+            self.load_search_parts()
+        assert self._dense is not None
+        return self._dense
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        if self._lexical is None:
+            self.load_search_parts()
+        assert self._lexical is not None
+        return self._lexical
+
+    def load_search_parts(self) -> None:
+        """Load and check the FAISS and BM25 indexes (once)."""
+        if self._dense is not None and self._lexical is not None:
+            return
+        gen = current_generation(self.folder)
+        assert gen is not None
+        try:
+            dense = VectorIndex.load(gen / "dense.faiss")
+            lexical = LexicalIndex.load(gen / "bm25", len(self.data.chunks))
+        except Exception as exc:  # faiss raises RuntimeError, bm25s OSError/ValueError
+            raise IndexCorruptError(
+                f"the index at {self.folder} is damaged ({type(exc).__name__}: {exc})", rebuild_hint(self.folder)
+            ) from exc
+        if dense.ntotal != len(self.data.chunks) or (len(self.data.chunks) and dense.dim != self.embed_dim):
+            raise IndexCorruptError(
+                f"the dense index at {self.folder} holds {dense.ntotal} vectors of dim {dense.dim}, "
+                f"expected {len(self.data.chunks)} of dim {self.embed_dim}",
+                rebuild_hint(self.folder),
+            )
+        self._dense, self._lexical = dense, lexical
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -147,6 +184,20 @@ def check_fingerprint(manifest: dict[str, Any], settings: Settings, index_dir: P
         )
 
 
+def check_embedder(manifest: dict[str, Any], backend: str, index_dir: Path) -> None:
+    """Fail when the index's vectors come from a backend that does not agree
+    with ``backend`` within the tolerance (e.g. int8 vs fp32): never mix them."""
+    from qa.embed import family
+
+    built = manifest.get("embed_backend") or "torch"
+    if family(built) != family(backend):
+        raise IndexMismatchError(
+            f"the index at {index_dir} holds {built} vectors; searching it with {backend} vectors would "
+            f"mix embeddings beyond the {manifest.get('embed_tolerance', 'stated')} tolerance",
+            f"set QA_EMBED_BACKEND={built}, or {rebuild_hint(index_dir)}",
+        )
+
+
 def load_index(settings: Settings, index_dir: str | Path | None = None) -> LoadedIndex:
     """Load and check the live index; errors name the command that fixes them."""
     folder = Path(index_dir or settings.index_dir)
@@ -157,22 +208,7 @@ def load_index(settings: Settings, index_dir: str | Path | None = None) -> Loade
             f"build it with: qa index --sources {settings.sources_dir} --index {folder}",
         )
     check_fingerprint(data.manifest, settings, folder)
-    gen = current_generation(folder)
-    assert gen is not None
-    try:
-        dense = VectorIndex.load(gen / "dense.faiss")
-        lexical = LexicalIndex.load(gen / "bm25", len(data.chunks))
-    except Exception as exc:  # faiss raises RuntimeError, bm25s OSError/ValueError
-        raise IndexCorruptError(
-            f"the index at {folder} is damaged ({type(exc).__name__}: {exc})", rebuild_hint(folder)
-        ) from exc
-    if dense.ntotal != len(data.chunks) or (len(data.chunks) and dense.dim != settings.embed_dim):
-        raise IndexCorruptError(
-            f"the dense index at {folder} holds {dense.ntotal} vectors of dim {dense.dim}, "
-            f"expected {len(data.chunks)} of dim {settings.embed_dim}",
-            rebuild_hint(folder),
-        )
-    return LoadedIndex(folder, data, dense, lexical)
+    return LoadedIndex(folder, data, settings.embed_dim)
 
 
 def write_generation(index_dir: Path, data: IndexData, ann_threshold: int) -> Path:
@@ -237,8 +273,6 @@ def write_extracted(index_dir: Path, source_id: str, sha256: str, text: str) -> 
     if not path.exists():
         atomic_write(path, text)
     return path
-
-
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -2,7 +2,7 @@
 
 Exact inner-product search (IndexFlatIP) for small corpora; HNSW above a
 size threshold, whose recall against exact search is measured by
-``eval/bench_index.py``. Vectors are L2-normalised, so inner product = cosine.
+``eval/bench_index.py --search``. Vectors are L2-normalised, so inner product = cosine.
 """
 from __future__ import annotations
 
