@@ -6,6 +6,7 @@ is brought up to date first). The page itself lives in ``qa/web.py``.
                  [--backend llama_cpp|transformers|openai] [--model PATH] [--base-url URL]
                  [--share] [--maintainer-password ...]
 """
+
 from __future__ import annotations
 
 import sys

@@ -8,6 +8,7 @@ first token, total answer time p50/p95, generation tokens/second, peak RSS,
 the share of draft sentences that survived verification, refusals, and how
 often greedy grammar decoding could keep the model's top token.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,19 +61,29 @@ def main() -> None:
         kept += len(answer.sentences)
         drafted += len(answer.sentences) + len(answer.removed_sentences)
         refused += answer.refused
-        print(f"{r['id']} {total[-1]:5.1f}s refused={answer.refused} answerable={r['answerable']} :: {answer.answer[:100]}")
-    print(json.dumps({
-        "questions": len(rows),
-        "model_load_s": round(load_s, 2),
-        "retrieved_p50_s": pct(retrieved, 50), "retrieved_p95_s": pct(retrieved, 95),
-        "first_token_p50_s": pct(first, 50), "first_token_p95_s": pct(first, 95),
-        "total_p50_s": pct(total, 50), "total_p95_s": pct(total, 95),
-        "gen_tokens_per_s_p50": pct(tps, 50),
-        "sentences_verified_share": round(kept / drafted, 3) if drafted else None,
-        "refused": refused,
-        "grammar_picks": dict(GRAMMAR_PICKS),  # llama.cpp: top token allowed vs whole vocabulary filtered
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    }, indent=1))
+        print(
+            f"{r['id']} {total[-1]:5.1f}s refused={answer.refused} answerable={r['answerable']} :: {answer.answer[:100]}"
+        )
+    print(
+        json.dumps(
+            {
+                "questions": len(rows),
+                "model_load_s": round(load_s, 2),
+                "retrieved_p50_s": pct(retrieved, 50),
+                "retrieved_p95_s": pct(retrieved, 95),
+                "first_token_p50_s": pct(first, 50),
+                "first_token_p95_s": pct(first, 95),
+                "total_p50_s": pct(total, 50),
+                "total_p95_s": pct(total, 95),
+                "gen_tokens_per_s_p50": pct(tps, 50),
+                "sentences_verified_share": round(kept / drafted, 3) if drafted else None,
+                "refused": refused,
+                "grammar_picks": dict(GRAMMAR_PICKS),  # llama.cpp: top token allowed vs whole vocabulary filtered
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

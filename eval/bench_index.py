@@ -16,6 +16,7 @@ vectors and sentences, perturbed and resampled): exact (Flat) vs approximate
 (HNSW) dense search latency, HNSW recall@10 against exact, brute-force
 best-sentence scoring, BM25 latency, index build times; 3. peak RSS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -143,7 +144,9 @@ def bench_synthetic(settings: Settings, n: int, n_queries: int) -> dict:
 
 def synthetic_corpus(folder: Path, n_chunks: int, seed: int = 0) -> None:
     """Text files that chunk into about ``n_chunks`` chunks (about 110 words each)."""
-    vocab = sorted({w.strip(".,;:()\"'") for p in (ROOT / "sources").glob("*.txt") for w in p.read_text("utf-8").split()} - {""})
+    vocab = sorted(
+        {w.strip(".,;:()\"'") for p in (ROOT / "sources").glob("*.txt") for w in p.read_text("utf-8").split()} - {""}
+    )
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     words_left, n_file = n_chunks * 110, 0
@@ -172,8 +175,12 @@ def index_once(n_chunks: int) -> dict:
         seconds = time.perf_counter() - t0
     texts = report.new_chunks + report.new_sentences
     return {
-        "target": n_chunks, "chunks": report.n_chunks, "sentences": report.new_sentences,
-        "backend": embedder.backend, "seconds": round(seconds, 1), "texts_per_s": round(texts / seconds, 1),
+        "target": n_chunks,
+        "chunks": report.n_chunks,
+        "sentences": report.new_sentences,
+        "backend": embedder.backend,
+        "seconds": round(seconds, 1),
+        "texts_per_s": round(texts / seconds, 1),
         "chunks_per_s": round(report.n_chunks / seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         **{k: round(v, 1) for k, v in report.seconds.items()},
@@ -190,8 +197,10 @@ def cost_curve(sizes: list[int]) -> None:
         print(json.dumps(row), flush=True)
     last = rows[-1]
     hours = 1_000_000 / last["chunks_per_s"] / 3600
-    print(f"estimate for 1M chunks at {last['chunks_per_s']} chunks/s ({last['backend']}): {hours:.1f} h; "
-          f"vectors alone {1_000_000 * (1 + last['sentences'] / max(1, last['chunks'])) * 384 * 4 / 2**30:.1f} GB")
+    print(
+        f"estimate for 1M chunks at {last['chunks_per_s']} chunks/s ({last['backend']}): {hours:.1f} h; "
+        f"vectors alone {1_000_000 * (1 + last['sentences'] / max(1, last['chunks'])) * 384 * 4 / 2**30:.1f} GB"
+    )
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ when its span overlaps a gold quote's span in the same stored file).
 
   .venv/bin/python eval/bench_retrieval.py [--dataset FILE ...] [--index DIR] [--show-misses]
 """
+
 from __future__ import annotations
 
 import argparse

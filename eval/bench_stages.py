@@ -12,6 +12,7 @@ With drafted decoding (QA_DRAFT_TOKENS > 0, the default) ``Llama.eval`` only
 sees the prompts; the decoding steps are counted by ``qa.backends.llama_internals.STATS``
 (model calls, guesses drafted and accepted, seconds).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,17 +82,28 @@ def main() -> None:
 
     print(f"llama.cpp: {llama_cpp.llama_print_system_info().decode().strip()}")
     for role, s in stages.items():
-        print(f"{role:8s} calls={s.calls:4d} prompt_tokens={s.prompt_tokens:6d} "
-              f"({s.prompt_tokens / max(s.calls, 1):.0f}/call, {s.prompt_tokens / max(s.prompt_s, 1e-9):.0f} t/s, "
-              f"{s.prompt_s:.1f} s) decoded={s.decode_tokens:5d} "
-              f"({s.decode_tokens / max(s.decode_s, 1e-9):.1f} t/s, {s.decode_s:.1f} s)")
+        print(
+            f"{role:8s} calls={s.calls:4d} prompt_tokens={s.prompt_tokens:6d} "
+            f"({s.prompt_tokens / max(s.calls, 1):.0f}/call, {s.prompt_tokens / max(s.prompt_s, 1e-9):.0f} t/s, "
+            f"{s.prompt_s:.1f} s) decoded={s.decode_tokens:5d} "
+            f"({s.decode_tokens / max(s.decode_s, 1e-9):.1f} t/s, {s.decode_s:.1f} s)"
+        )
     spec = speculative.STATS
     if spec["steps"]:
         made = spec["steps"] + spec["accepted"]
-        print(f"drafted decoding: {spec['steps']} model calls, {spec['accepted']}/{spec['drafted']} guesses accepted, "
-              f"~{made} tokens in {spec['decode_s']:.1f} s ({made / max(spec['decode_s'], 1e-9):.1f} t/s)")
-    print(json.dumps({"questions": len(totals), "total_mean_s": round(statistics.mean(totals), 2),
-                      "total_p50_s": round(statistics.median(totals), 2)}))
+        print(
+            f"drafted decoding: {spec['steps']} model calls, {spec['accepted']}/{spec['drafted']} guesses accepted, "
+            f"~{made} tokens in {spec['decode_s']:.1f} s ({made / max(spec['decode_s'], 1e-9):.1f} t/s)"
+        )
+    print(
+        json.dumps(
+            {
+                "questions": len(totals),
+                "total_mean_s": round(statistics.mean(totals), 2),
+                "total_p50_s": round(statistics.median(totals), 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

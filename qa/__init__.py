@@ -3,4 +3,5 @@
 Pipeline: ingest -> clean -> chunking -> embed -> store (index) -> retrieve
 -> answer (prompts, generate, citations, verify). See docs/ARCHITECTURE.md.
 """
+
 __version__ = "0.1.0"

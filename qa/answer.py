@@ -8,6 +8,7 @@ that point nowhere are dropped and counted, each sentence is checked against
 the passages it cites (re-cited or removed when unsupported), and an answer
 with nothing supported becomes the fixed refusal plus the closest passages.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -97,8 +98,9 @@ class QA:
         draft = ""
         first_token = None
         may_decline = self.settings.model_may_decline
-        messages = prompts.answer_messages(standalone, passages, self.settings.passage_words, self.settings.few_shot,
-                                           may_decline)
+        messages = prompts.answer_messages(
+            standalone, passages, self.settings.passage_words, self.settings.few_shot, may_decline
+        )
         schema = prompts.answer_schema(len(passages), may_decline=may_decline)
         for piece in self.generator.stream(messages, max_tokens=self.settings.max_new_tokens, json_schema=schema):
             if first_token is None:
@@ -106,7 +108,7 @@ class QA:
             raw += piece
             new_draft = draft_from_partial(raw)
             if new_draft.startswith(draft) and len(new_draft) > len(draft):
-                yield StreamEvent("token", text=new_draft[len(draft):])
+                yield StreamEvent("token", text=new_draft[len(draft) :])
                 draft = new_draft
         timings["generate_s"] = time.perf_counter() - t2
         timings["first_token_s"] = first_token if first_token is not None else timings["generate_s"]
@@ -147,8 +149,13 @@ class QA:
         if not draft.sentences:
             notices.append("the model found no answer in the passages")
             return self._refusal(question, standalone, hits, notices, raw=draft.raw)
-        checked = check_draft(draft, passages, self.judge, verify=self.judge is not None or self.settings.verify,
-                              around=self.settings.judge_context)
+        checked = check_draft(
+            draft,
+            passages,
+            self.judge,
+            verify=self.judge is not None or self.settings.verify,
+            around=self.settings.judge_context,
+        )
         if not checked.kept:
             notices.append("no sentence of the draft answer was supported by the passages")
             return self._refusal(question, standalone, hits, notices, raw=draft.raw, checked=checked)
@@ -160,9 +167,17 @@ class QA:
             notices.append(f"{len(checked.removed)} sentence(s) removed: not supported by the cited passages")
         text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
         return Answer(
-            question=question, standalone_question=standalone, answer=text.strip(), refused=False,
-            sentences=tuple(sentences), citations=tuple(citations), retrieved=tuple(hits), notices=tuple(notices),
-            removed_sentences=checked.removed, invalid_citations=checked.invalid_citations, raw_answer=draft.raw,
+            question=question,
+            standalone_question=standalone,
+            answer=text.strip(),
+            refused=False,
+            sentences=tuple(sentences),
+            citations=tuple(citations),
+            retrieved=tuple(hits),
+            notices=tuple(notices),
+            removed_sentences=checked.removed,
+            invalid_citations=checked.invalid_citations,
+            raw_answer=draft.raw,
         )
 
     def _answers(self, question: str, draft: str) -> bool:
@@ -171,15 +186,31 @@ class QA:
         return True if check is None else bool(check(question, draft))
 
     def _refusal(
-        self, question: str, standalone: str, hits: Sequence[Hit], notices: list[str], *,
-        timings: dict[str, float] | None = None, raw: str = "", checked: Checked | None = None,
+        self,
+        question: str,
+        standalone: str,
+        hits: Sequence[Hit],
+        notices: list[str],
+        *,
+        timings: dict[str, float] | None = None,
+        raw: str = "",
+        checked: Checked | None = None,
     ) -> Answer:
         """The fixed refusal, with the closest passages and whatever the check removed."""
         return Answer(
-            question=question, standalone_question=standalone, answer=prompts.REFUSAL, refused=True,
-            sentences=(), citations=(), retrieved=tuple(hits), timings=timings or {}, model=self._model_info(raw),
-            notices=tuple(notices), removed_sentences=checked.removed if checked else (),
-            invalid_citations=checked.invalid_citations if checked else 0, raw_answer=raw,
+            question=question,
+            standalone_question=standalone,
+            answer=prompts.REFUSAL,
+            refused=True,
+            sentences=(),
+            citations=(),
+            retrieved=tuple(hits),
+            timings=timings or {},
+            model=self._model_info(raw),
+            notices=tuple(notices),
+            removed_sentences=checked.removed if checked else (),
+            invalid_citations=checked.invalid_citations if checked else 0,
+            raw_answer=raw,
         )
 
     def _model_info(self, raw: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@ so the page is served at once and shows how loading goes. Callers that need
 the model wait for it (``Assistant.wait``) with a timeout; they never get a
 status line in place of an answer. No Gradio here.
 """
+
 from __future__ import annotations
 
 import threading
@@ -43,8 +44,10 @@ class Assistant:
         except QAError as err:
             self.failure = err
         except Exception as exc:  # shown on the page and by the API instead of a traceback
-            self.failure = ModelError(f"the assistant could not start: {type(exc).__name__}: {exc}",
-                                      "read the server log above, fix the cause, then restart: qa serve")
+            self.failure = ModelError(
+                f"the assistant could not start: {type(exc).__name__}: {exc}",
+                "read the server log above, fix the cause, then restart: qa serve",
+            )
         finally:
             self.ready.set()
 
@@ -56,8 +59,10 @@ class Assistant:
         or is not done within ``timeout`` seconds (default ``load_timeout_s``)."""
         limit = self.load_timeout_s if timeout is None else timeout
         if not self.ready.wait(limit):
-            raise ModelError(f"the answer model is still loading after {limit:g} s",
-                             "try again in a minute (the page shows the loading progress)")
+            raise ModelError(
+                f"the answer model is still loading after {limit:g} s",
+                "try again in a minute (the page shows the loading progress)",
+            )
         if self.qa is None:
             raise self.failure or ModelError("the answer model did not load", "restart: qa serve")
         return self.qa

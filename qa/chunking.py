@@ -7,6 +7,7 @@ paragraphs and sentences; they fit the embedding window; consecutive chunks
 of one section overlap by a few sentences. Each chunk carries its exact span
 in the stored text. Pure: standard library and records only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +22,8 @@ TokenCounter = Callable[[str], int]
 
 
 class OffsetMap(Protocol):
-    text: str
+    @property
+    def text(self) -> str: ...
 
     def to_original(self, start: int, end: int) -> tuple[int, int]: ...
 
@@ -84,9 +86,7 @@ def make_chunk_id(source_id: str, text: str, start: int) -> str:
     return f"{source_id}#{digest}"
 
 
-def _units(
-    text: str, count_tokens: TokenCounter, is_heading: Callable[[str], bool], max_tokens: int
-) -> list[_Unit]:
+def _units(text: str, count_tokens: TokenCounter, is_heading: Callable[[str], bool], max_tokens: int) -> list[_Unit]:
     # 1. walk paragraphs; a heading paragraph sets the section of what follows
     units: list[_Unit] = []
     section: str | None = None

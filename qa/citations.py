@@ -8,6 +8,7 @@
 - ``support_score`` / ``best_span`` find the sentence(s) of a passage that
   best support a claim, as a character span of the passage text.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,9 @@ from qa.text import content_terms, names, numbers
 
 K = TypeVar("K", bound=Hashable)
 
-_MARK = re.compile(r"\s*(?:\[|【|\(\s*(?=(?:passage\s*)?\d))\s*(?:passage\s*|source\s*)?(\d{1,2}(?:\s*(?:[,;–-]|and)\s*\d{1,2})*)\s*(?:\]|】|\))")
+_MARK = re.compile(
+    r"\s*(?:\[|【|\(\s*(?=(?:passage\s*)?\d))\s*(?:passage\s*|source\s*)?(\d{1,2}(?:\s*(?:[,;–-]|and)\s*\d{1,2})*)\s*(?:\]|】|\))"
+)
 
 
 def parse_keys(marker_text: str) -> list[int]:
@@ -81,21 +84,25 @@ def renumber(sentence_keys: Sequence[tuple[K, ...]]) -> tuple[list[tuple[int, ..
     return [tuple(mapping[k] for k in keys) for keys in sentence_keys], mapping
 
 
-def number_citations(
-    kept: Sequence[CheckedSentence], passages: Sequence[Hit]
-) -> tuple[list[Sentence], list[Citation]]:
+def number_citations(kept: Sequence[CheckedSentence], passages: Sequence[Hit]) -> tuple[list[Sentence], list[Citation]]:
     """Citation numbers by first use of each distinct supporting span; each
     verdict takes the number of its passage's first span (0: never cited)."""
     span_keys = [tuple((s.key, s.start, s.end) for s in c.supports) for c in kept]
     renumbered, mapping = renumber(span_keys)
-    citations = [_citation(n, passages[key - 1], start, end)
-                 for (key, start, end), n in sorted(mapping.items(), key=lambda kv: kv[1])]
+    citations = [
+        _citation(n, passages[key - 1], start, end)
+        for (key, start, end), n in sorted(mapping.items(), key=lambda kv: kv[1])
+    ]
     key_to_n: dict[int, int] = {}
     for (key, _s, _e), n in mapping.items():
         key_to_n.setdefault(key, n)
     sentences = [
-        Sentence(text=c.text, citations=ns, supported=True,
-                 verdicts=tuple(Verdict(key_to_n.get(v.n, 0), v.supported, v.judge, v.score) for v in c.verdicts))
+        Sentence(
+            text=c.text,
+            citations=ns,
+            supported=True,
+            verdicts=tuple(Verdict(key_to_n.get(v.n, 0), v.supported, v.judge, v.score) for v in c.verdicts),
+        )
         for c, ns in zip(kept, renumbered)
     ]
     return sentences, citations
@@ -104,8 +111,13 @@ def number_citations(
 def _citation(n: int, hit: Hit, start: int, end: int) -> Citation:
     """Citation ``n``: chars ``start:end`` of ``hit``'s chunk text, as offsets in the stored text."""
     return Citation(
-        n=n, chunk_id=hit.chunk.chunk_id, source_id=hit.source.source_id, source_file=hit.source.source_file,
-        title=hit.source.meta.title, start=hit.chunk.start + start, end=hit.chunk.start + end,
+        n=n,
+        chunk_id=hit.chunk.chunk_id,
+        source_id=hit.source.source_id,
+        source_file=hit.source.source_file,
+        title=hit.source.meta.title,
+        start=hit.chunk.start + start,
+        end=hit.chunk.start + end,
         quote=hit.chunk.text[start:end],
     )
 

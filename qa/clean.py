@@ -10,6 +10,7 @@ their own. What it leaves: the words, in order; it never rewrites text.
 Output contract (the chunker relies on it): paragraphs separated by exactly
 "\\n\\n", no other newline, single spaces. Standard library only.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,7 @@ BOILERPLATE = re.compile(
 )
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s+of\s+\d{1,4})?$|^[A-Z]{2,5}-\d{1,4}$", re.I)
 LIST_ITEM = re.compile(r"^(?:[-•*▪◦]\s+|\(?[0-9]{1,2}[.)]\s+|\(?[A-Ha-h][.)]\s+(?=[A-Z]))")
-_TERMINAL = ".!?:;\"”’)"
+_TERMINAL = '.!?:;"”’)'
 # boilerplate glued to the end of a content line by a page scrape
 BOILERPLATE_TAIL = re.compile(r"\s*(?:Share this (?:Publication|Article|Page)|Print This Publication)$", re.I)
 
@@ -58,7 +59,7 @@ def is_heading(paragraph: str) -> bool:
     p = paragraph.strip()
     if not p or len(p) > 100 or len(p.split()) > 14 or "\n" in p:
         return False
-    if p[-1] in ".,;!?\"”’-–" or PAGE_NUMBER.match(p):
+    if p[-1] in '.,;!?"”’-–' or PAGE_NUMBER.match(p):
         return False
     return p[0].isupper() or p[0].isdigit()
 
@@ -102,7 +103,7 @@ def _lines(text: str) -> list[_Line | None]:
         m = re.match(r"#{1,6}\s+", stripped)
         if m:
             lead += m.end()
-            stripped = stripped[m.end():]
+            stripped = stripped[m.end() :]
         result.append(_Line(start + lead, stripped, marked=bool(m)))
     return result
 
@@ -111,7 +112,8 @@ def _running_headers(lines: list[_Line | None]) -> set[str]:
     """Short lines repeated many times (PDF running headers/footers)."""
     counts = Counter(ln.text for ln in lines if ln is not None and len(ln.text) <= 80)
     return {
-        t for t, n in counts.items()
+        t
+        for t, n in counts.items()
         if n >= 5 and len(t) >= 8 and len(t.split()) >= 2 and t[-1] not in ".!?" and not LIST_ITEM.match(t)
     }
 
@@ -158,9 +160,7 @@ def _paragraphs(lines: list[_Line | None], wrapped: bool) -> list[list[_Line]]:
     return paras
 
 
-def _stands_as_heading(
-    line: _Line, previous: _Line | None, following: _Line | None, wrapped: bool, width: int
-) -> bool:
+def _stands_as_heading(line: _Line, previous: _Line | None, following: _Line | None, wrapped: bool, width: int) -> bool:
     """A Markdown heading, or a heading-like line that neither continues the
     previous line's sentence nor (in hard-wrapped text) starts a paragraph
     that wraps on."""
@@ -188,9 +188,7 @@ def _emit(para: list[_Line], out: list[str], offsets: list[int]) -> None:
     for i, ln in enumerate(para):
         text, start = ln.text, ln.start
         nxt = para[i + 1].text if i + 1 < len(para) else ""
-        dehyphen = (
-            len(text) > 2 and text.endswith("-") and text[-2].islower() and nxt[:1].islower()
-        )
+        dehyphen = len(text) > 2 and text.endswith("-") and text[-2].islower() and nxt[:1].islower()
         if dehyphen:
             text = text[:-1]
         prev_space = bool(out) and out[-1] in (" ", "\n\n")

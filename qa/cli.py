@@ -4,14 +4,16 @@ Commands: index, sources, search, ask, serve, eval. Every command takes
 ``--index DIR``. Errors from ``qa.errors`` become a message naming the fix
 and a non-zero exit code, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from qa.config import Settings
 from qa.errors import QAError
@@ -44,8 +46,17 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     index = load_index(settings)
     rows = [s.to_dict() for s in index.sources.values()]
     if args.json:
-        print(json.dumps({"sources": rows, "built_at": index.manifest.get("built_at"),
-                          "updated_at": index.manifest.get("updated_at")}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "sources": rows,
+                    "built_at": index.manifest.get("built_at"),
+                    "updated_at": index.manifest.get("updated_at"),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     for s in index.sources.values():
         m = s.meta
@@ -55,8 +66,10 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         print(f"    {who}; {m.publisher or 'publisher unknown'}; {m.date or 'date unknown'}")
         if m.url:
             print(f"    {m.url}")
-    print(f"{len(index.chunks)} chunks; updated {index.manifest.get('updated_at')}; "
-          f"dense index: {index.manifest.get('dense_index')}")
+    print(
+        f"{len(index.chunks)} chunks; updated {index.manifest.get('updated_at')}; "
+        f"dense index: {index.manifest.get('dense_index')}"
+    )
     return 0
 
 
@@ -179,13 +192,23 @@ def port_number(text: str) -> int:
 def _add_serve_arguments(p: argparse.ArgumentParser) -> None:
     """The flags of `qa serve` (and `python ui.py`) besides --index and the model ones."""
     p.add_argument("--sources", help="sources folder, indexed first and used by maintainer uploads (default: sources/)")
-    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                   help="address to listen on (default: 127.0.0.1 or GRADIO_SERVER_NAME)")
-    p.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"),
-                   help="port (default: 7860 or GRADIO_SERVER_PORT)")
+    p.add_argument(
+        "--host",
+        default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        help="address to listen on (default: 127.0.0.1 or GRADIO_SERVER_NAME)",
+    )
+    p.add_argument(
+        "--port",
+        type=port_number,
+        default=os.environ.get("GRADIO_SERVER_PORT", "7860"),
+        help="port (default: 7860 or GRADIO_SERVER_PORT)",
+    )
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link (off by default)")
-    p.add_argument("--maintainer-password", default=os.environ.get("QA_MAINTAINER_PASSWORD"),
-                   help="enables the page's add-a-document panel (default: QA_MAINTAINER_PASSWORD)")
+    p.add_argument(
+        "--maintainer-password",
+        default=os.environ.get("QA_MAINTAINER_PASSWORD"),
+        help="enables the page's add-a-document panel (default: QA_MAINTAINER_PASSWORD)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

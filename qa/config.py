@@ -4,13 +4,15 @@ Built once at an edge (CLI, UI, eval) and passed down. Invalid values are
 rejected when the object is built, with a message naming the setting.
 Standard library only.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from qa.errors import ConfigError
 
@@ -56,7 +58,9 @@ class Settings:
     rrf_k: int = 60  # rrf fusion only
     dense_weight: float = 1.0
     lexical_weight: float = 0.5  # zscore fusion; with QA_FUSION=rrf, 2.0 measured best
-    sentence_weight: float = 0.5  # share of the dense score from the chunk's best-matching sentence (0: chunk vector only)
+    sentence_weight: float = (
+        0.5  # share of the dense score from the chunk's best-matching sentence (0: chunk vector only)
+    )
     source_weight: float = 1.0  # boost for chunks of a source whose authors/publisher/title the query names (0: off)
     also_weight: float = 1.0  # a follow-up's question joined to the previous one, fused beside its rewrite
 
@@ -75,7 +79,9 @@ class Settings:
     context_passages: int = 3
     passage_min_share: float = 0.5  # of those, only passages scoring at least this share of the best one (0: all)
     best_passage_first: bool = False  # best passage as [1]; off: last, nearest the question (first 40 questions: key facts 0.545 last vs 0.515 first)
-    few_shot: bool = False  # two worked examples in the answer prompt: +200 tokens, ~2x first-token time, no gain measured
+    few_shot: bool = (
+        False  # two worked examples in the answer prompt: +200 tokens, ~2x first-token time, no gain measured
+    )
     passage_words: int = 90  # each passage is cut to its most relevant sentences (0: whole chunk)
     draft_tokens: int = 3  # llama.cpp, greedy: prompt-lookup guesses checked per model call (same output, sooner; 0: off); 3 = batches of 4, the cheapest here
     prompt_cache_mb: int = 0  # llama.cpp RAM cache of prompt states; off: each state also copies ~300 MB of logits
@@ -94,8 +100,10 @@ class Settings:
                 f"use one of: {', '.join(BACKENDS)} (flag --backend or QA_BACKEND)",
             )
         if self.embed_backend not in EMBED_BACKENDS:
-            raise ConfigError(f"unknown embed_backend {self.embed_backend!r}",
-                              f"use one of: {', '.join(EMBED_BACKENDS)} (QA_EMBED_BACKEND)")
+            raise ConfigError(
+                f"unknown embed_backend {self.embed_backend!r}",
+                f"use one of: {', '.join(EMBED_BACKENDS)} (QA_EMBED_BACKEND)",
+            )
         if self.fusion not in FUSIONS:
             raise ConfigError(f"unknown fusion {self.fusion!r}", f"use one of: {', '.join(FUSIONS)} (QA_FUSION)")
         if not 0.0 <= self.sentence_weight <= 1.0:
@@ -110,17 +118,18 @@ class Settings:
         for name in ("top_k", "candidates", "context_passages", "n_ctx", "max_new_tokens"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if min(self.chunk_overlap_sentences, self.n_threads, self.judge_context, self.draft_tokens,
-               self.embed_threads) < 0:
-            raise ConfigError("chunk_overlap_sentences, n_threads, judge_context, draft_tokens and embed_threads "
-                              "must not be negative")
+        if (
+            min(self.chunk_overlap_sentences, self.n_threads, self.judge_context, self.draft_tokens, self.embed_threads)
+            < 0
+        ):
+            raise ConfigError(
+                "chunk_overlap_sentences, n_threads, judge_context, draft_tokens and embed_threads must not be negative"
+            )
         if self.timeout_s <= 0 or self.max_file_mb <= 0:
             raise ConfigError("timeout_s and max_file_mb must be positive")
 
     @classmethod
-    def load(
-        cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
-    ) -> Settings:
+    def load(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
         """Defaults, then ``QA_*`` environment variables, then non-None overrides."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
@@ -143,8 +152,10 @@ class Settings:
         """Every setting that can change an answer (not where files live, not secrets):
         stored with a benchmark run, compared when a run is resumed."""
         skip = {"sources_dir", "index_dir", "cache_dir", "openai_api_key", "timeout_s", "n_threads", "embed_threads"}
-        return {"format_version": INDEX_FORMAT_VERSION,
-                **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}}
+        return {
+            "format_version": INDEX_FORMAT_VERSION,
+            **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip},
+        }
 
     def index_fingerprint(self) -> dict[str, Any]:
         """The settings that shape an index: a mismatch on load means rebuild."""

@@ -10,11 +10,13 @@ backends in one ``FAMILIES`` group agree within ``EMBED_TOLERANCE`` (tested
 in tests/test_embed.py), so an index built by one is searched by the other;
 int8 vectors form their own group and are never mixed with fp32 ones.
 """
+
 from __future__ import annotations
 
 import sys
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -51,9 +53,7 @@ class Embedder(ABC):
         """Word pieces of ``text`` (default: a rough whitespace estimate)."""
         return max(1, int(len(text.split()) * 1.3))
 
-    def embed(
-        self, texts: Iterable[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
+    def embed(self, texts: Iterable[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Normalised vectors for ``texts`` (in their order); ``progress(n)`` after each batch."""
         texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -64,8 +64,7 @@ class Embedder(ABC):
             vecs = np.asarray(self._embed_batch([texts[r] for r in rows]), dtype=np.float32)
             if vecs.shape != (len(rows), self.dim):
                 raise ModelError(
-                    f"embedding model {self.model_id} returned shape {vecs.shape}, "
-                    f"expected ({len(rows)}, {self.dim})"
+                    f"embedding model {self.model_id} returned shape {vecs.shape}, expected ({len(rows)}, {self.dim})"
                 )
             out[rows] = vecs
             if progress:
@@ -126,6 +125,8 @@ def _load(settings: Settings) -> Embedder:
                 f"the {wanted} embedder could not start ({type(exc).__name__}: {exc})",
                 "pip install onnxruntime onnx, or use QA_EMBED_BACKEND=torch",
             ) from exc
-        print(f"warning: ONNX embedder unavailable ({type(exc).__name__}: {exc}); "
-              "using sentence-transformers (slower)", file=sys.stderr)
+        print(
+            f"warning: ONNX embedder unavailable ({type(exc).__name__}: {exc}); using sentence-transformers (slower)",
+            file=sys.stderr,
+        )
         return TorchEmbedder()

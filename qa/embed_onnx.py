@@ -7,14 +7,16 @@ files only, never a hub) into ``<cache_dir>/onnx/<sha256 of the weights>/``,
 written to a temp file and renamed; the int8 variant is onnxruntime's dynamic
 quantisation of it. Later runs load the cached file.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -154,17 +156,23 @@ def export_onnx(folder: Path, out: Path) -> None:
             super().__init__()
             self.bert = model
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                             token_type_ids=token_type_ids).last_hidden_state
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     dummy = torch.ones((2, 8), dtype=torch.long)
     axes = {name: {0: "batch", 1: "seq"} for name in INPUTS}
     with torch.no_grad():
         torch.onnx.export(
-            Hidden(), (dummy, dummy, torch.zeros_like(dummy)), str(out), input_names=list(INPUTS),
-            output_names=["hidden"], dynamic_axes={**axes, "hidden": {0: "batch", 1: "seq"}},
-            opset_version=17, dynamo=False,
+            Hidden(),
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(out),
+            input_names=list(INPUTS),
+            output_names=["hidden"],
+            dynamic_axes={**axes, "hidden": {0: "batch", 1: "seq"}},
+            opset_version=17,
+            dynamo=False,
         )
 
 
@@ -177,7 +185,16 @@ def quantize(fp32: Path, out: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph = onnx.load(str(fp32), load_external_data=False).graph
-    keep = [n.name for n in graph.node if n.op_type == "MatMul" and n.name.endswith("/output/dense/MatMul")
-            and "/attention/" not in n.name]
-    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
+    keep = [
+        n.name
+        for n in graph.node
+        if n.op_type == "MatMul" and n.name.endswith("/output/dense/MatMul") and "/attention/" not in n.name
+    ]
+    quantize_dynamic(
+        str(fp32),
+        str(out),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul"],
+        nodes_to_exclude=keep,
+    )

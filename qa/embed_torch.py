@@ -1,10 +1,11 @@
 """The sentence-transformers (torch) embedding backend: the reference vectors,
 and the fallback when onnxruntime is missing. sentence-transformers and torch
 are imported only here."""
+
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

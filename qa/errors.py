@@ -3,6 +3,7 @@ turn them into messages instead of tracebacks.
 
 Standard library only.
 """
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """Writing a file so that readers see the old version or the whole new one,
 never a part; the sha256 of a file or of bytes in memory. Standard library only."""
+
 from __future__ import annotations
 
 import hashlib

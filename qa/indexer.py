@@ -5,12 +5,13 @@ Only new or changed files (by sha256) are read, chunked and embedded; chunks
 of deleted files are dropped; metadata-only changes are applied without
 re-embedding. A change of index-shaping settings rebuilds everything.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -45,8 +46,12 @@ class IndexReport:
 
     def summary(self) -> str:
         lines = []
-        for label, ids in (("added", self.added), ("changed", self.changed), ("removed", self.removed),
-                           ("metadata updated", self.metadata_updated)):
+        for label, ids in (
+            ("added", self.added),
+            ("changed", self.changed),
+            ("removed", self.removed),
+            ("metadata updated", self.metadata_updated),
+        ):
             if ids:
                 lines.append(f"{label:>16}: {', '.join(ids)}")
         lines.append(f"{'unchanged':>16}: {len(self.unchanged)} source(s)")
@@ -81,8 +86,9 @@ def build_index(
     report = IndexReport()
     t0 = time.perf_counter()
     if not sources_dir.is_dir():
-        raise SourceError(f"sources folder {sources_dir} does not exist",
-                          "create it and copy .txt/.md/.html/.pdf files into it")
+        raise SourceError(
+            f"sources folder {sources_dir} does not exist", "create it and copy .txt/.md/.html/.pdf files into it"
+        )
     with IndexLock(index_dir):
         old = None if rebuild else _previous(settings, index_dir, report)
         files = list_source_files(sources_dir)
@@ -98,7 +104,8 @@ def build_index(
             if old is not None and family(embedder.backend) != family(old.manifest.get("embed_backend")):
                 report.warnings.append(
                     f"the index holds {old.manifest.get('embed_backend') or 'torch'} vectors, this run embeds "
-                    f"with {embedder.backend} (beyond the {EMBED_TOLERANCE} tolerance); rebuilding from scratch")
+                    f"with {embedder.backend} (beyond the {EMBED_TOLERANCE} tolerance); rebuilding from scratch"
+                )
                 old, report = None, IndexReport(warnings=report.warnings)
                 plan = _plan(files, sources_dir, old, sidecar, report)
         report.rebuilt = old is None
@@ -112,8 +119,11 @@ def build_index(
         if plan.todo and embedder is not None:
             new = _index_files(plan, index_dir, embedder, settings, report, progress)
         t3 = time.perf_counter()
-        backend = embedder.backend if embedder is not None and plan.todo else (
-            old.manifest.get("embed_backend") if old else None)
+        backend = (
+            embedder.backend
+            if embedder is not None and plan.todo
+            else (old.manifest.get("embed_backend") if old else None)
+        )
         data = _assemble(settings, old, plan.kept, new, plan.sources, backend)
         write_generation(index_dir, data, settings.ann_threshold)
         report.seconds["write_s"] = time.perf_counter() - t3
@@ -204,7 +214,11 @@ def _plan(files: list[Path], sources_dir: Path, old: IndexData | None, sidecar: 
 
 
 def _index_files(
-    plan: _Plan, index_dir: Path, embedder: Embedder, settings: Settings, report: IndexReport,
+    plan: _Plan,
+    index_dir: Path,
+    embedder: Embedder,
+    settings: Settings,
+    report: IndexReport,
     progress: Callable[[str, float, float], None] | None,
 ) -> _NewRows:
     """Read, clean, chunk and embed the files one by one: memory holds one
@@ -258,15 +272,24 @@ def _read_and_chunk(
     report.warnings.extend(doc.warnings)
     stored = item.path if doc.text_is_file else write_extracted(index_dir, item.source_id, item.sha256, doc.text)
     plan.sources[item.source_id] = SourceInfo(
-        item.source_id, relpath(stored), relpath(item.path), item.sha256,
-        item.meta or fallback_meta(item.name, doc.text), 0, item.path.suffix.lstrip(".").lower(),
+        item.source_id,
+        relpath(stored),
+        relpath(item.path),
+        item.sha256,
+        item.meta or fallback_meta(item.name, doc.text),
+        0,
+        item.path.suffix.lstrip(".").lower(),
     )
     t1 = time.perf_counter()
     cleaned = cleaning.clean(doc.text)
     t2 = time.perf_counter()
     chunks = chunk_document(
-        doc, cleaned, embedder.count_tokens, cleaning.is_heading,
-        target_tokens=settings.chunk_tokens, max_tokens=settings.chunk_max_tokens,
+        doc,
+        cleaned,
+        embedder.count_tokens,
+        cleaning.is_heading,
+        target_tokens=settings.chunk_tokens,
+        max_tokens=settings.chunk_max_tokens,
         overlap_sentences=settings.chunk_overlap_sentences,
     )
     if not chunks:
@@ -331,5 +354,9 @@ def _split_rows(vectors: np.ndarray, counts: list[int]) -> list[np.ndarray]:
 
 def _sentences_by_row(data: IndexData) -> list[np.ndarray]:
     """The sentence vectors of each chunk row of ``data`` (rows are stored ascending)."""
-    counts = np.bincount(data.sentence_rows, minlength=len(data.chunks)) if len(data.sentence_rows) else np.zeros(len(data.chunks), int)
+    counts = (
+        np.bincount(data.sentence_rows, minlength=len(data.chunks))
+        if len(data.sentence_rows)
+        else np.zeros(len(data.chunks), int)
+    )
     return _split_rows(data.sentence_vectors, [int(n) for n in counts])

@@ -7,6 +7,7 @@ encoding and flagged. .html: readable text, block elements as paragraphs.
 image-only, oversized or unreadable files raise ``SourceError`` naming the
 file and the fix. pypdf and BeautifulSoup are imported only where used.
 """
+
 from __future__ import annotations
 
 import io
@@ -46,8 +47,11 @@ def list_source_files(folder: Path) -> list[Path]:
 def unsupported_files(folder: Path) -> list[Path]:
     """Files the indexer will not read (for warnings)."""
     return [
-        p for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.suffix.lower() not in SUPPORTED_SUFFIXES and p.name not in _SKIP_NAMES
+        p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and p.suffix.lower() not in SUPPORTED_SUFFIXES
+        and p.name not in _SKIP_NAMES
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     ]
 
@@ -139,7 +143,9 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
     except SourceError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise SourceError(f"{path} is not a readable PDF ({exc})", "re-export or repair the PDF, or remove it") from None
+        raise SourceError(
+            f"{path} is not a readable PDF ({exc})", "re-export or repair the PDF, or remove it"
+        ) from None
     starts: list[int] = []
     parts: list[str] = []
     pos = 0
@@ -150,12 +156,37 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         pos += len(text) + 2
     joined = "\n\n".join(parts)
     if not joined.strip():
-        raise SourceError(f"{path} has no text layer (a scanned PDF?)", "run OCR on it (e.g. ocrmypdf) and add the result")
+        raise SourceError(
+            f"{path} has no text layer (a scanned PDF?)", "run OCR on it (e.g. ocrmypdf) and add the result"
+        )
     return joined, tuple(starts)
 
 
-_BLOCKS = ("p", "div", "section", "article", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "br",
-           "blockquote", "table", "ul", "ol", "dd", "dt", "pre", "header", "footer", "title")
+_BLOCKS = (
+    "p",
+    "div",
+    "section",
+    "article",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "blockquote",
+    "table",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "pre",
+    "header",
+    "footer",
+    "title",
+)
 
 
 def html_to_text(html: str) -> str:

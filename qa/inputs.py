@@ -5,6 +5,7 @@ they load any model. Standard library only.
 A history is a list of turns ``{"role": "user" | "assistant", "content": text}``,
 oldest first (what ``QA.ask``/``QA.stream`` and the chat page use).
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,10 @@ from typing import Any
 from qa.errors import InputError
 
 ROLES = ("user", "assistant")
-HISTORY_FIX = ('pass a JSON file holding a list of turns, e.g. [{"role": "user", "content": "Who signed it?"}, '
-               '{"role": "assistant", "content": "..."}], or leave out --history')
+HISTORY_FIX = (
+    'pass a JSON file holding a list of turns, e.g. [{"role": "user", "content": "Who signed it?"}, '
+    '{"role": "assistant", "content": "..."}], or leave out --history'
+)
 
 
 def check_question(question: object, max_chars: int) -> tuple[str, list[str]]:
@@ -39,14 +42,17 @@ def check_history(turns: Any, where: str = "the history") -> list[dict[str, str]
     out = []
     for i, turn in enumerate(turns, 1):
         if not isinstance(turn, dict):
-            raise InputError(f"{where}: turn {i} must be an object with role and content, got {_kind(turn)}",
-                             HISTORY_FIX)
+            raise InputError(
+                f"{where}: turn {i} must be an object with role and content, got {_kind(turn)}", HISTORY_FIX
+            )
         if turn.get("role") not in ROLES:
-            raise InputError(f"{where}: turn {i} has role {turn.get('role')!r}; it must be 'user' or 'assistant'",
-                             HISTORY_FIX)
+            raise InputError(
+                f"{where}: turn {i} has role {turn.get('role')!r}; it must be 'user' or 'assistant'", HISTORY_FIX
+            )
         if not isinstance(turn.get("content"), str):
-            raise InputError(f"{where}: turn {i} must have a text 'content', got {_kind(turn.get('content'))}",
-                             HISTORY_FIX)
+            raise InputError(
+                f"{where}: turn {i} must have a text 'content', got {_kind(turn.get('content'))}", HISTORY_FIX
+            )
         out.append({"role": turn["role"], "content": turn["content"]})
     return out
 
@@ -60,15 +66,17 @@ def read_history(path: Path) -> list[dict[str, str]]:
     except IsADirectoryError:
         raise InputError(f"history file {path} is a folder, not a file", HISTORY_FIX) from None
     except PermissionError:
-        raise InputError(f"cannot read history file {path}: permission denied",
-                         f"fix its permissions (chmod u+r {path})") from None
+        raise InputError(
+            f"cannot read history file {path}: permission denied", f"fix its permissions (chmod u+r {path})"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read history file {path}: {exc}", HISTORY_FIX) from None
     try:
         turns = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"history file {path} is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                         f"column {exc.colno})", HISTORY_FIX) from None
+        raise InputError(
+            f"history file {path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})", HISTORY_FIX
+        ) from None
     return check_history(turns, where=f"history file {path}")
 
 

@@ -4,6 +4,7 @@ Tokenising is ours (``qa.text.tokenize``: lower-case words, English stop
 words dropped, a light plural stemmer); scoring and persistence are bm25s,
 imported only here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

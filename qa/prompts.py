@@ -5,6 +5,7 @@ is told they are data and never instructions, and must answer in a JSON
 structure where every sentence names its passage numbers *before* its text,
 so it picks its evidence first and cannot write an uncited sentence.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,9 @@ _FORMAT = (
     'each sentence lists in "passages" the numbers of the passages that state it, then its "text", '
     "which restates what those passages say, keeping their names and numbers exact."
 )
-SYSTEM = _RULES + 'If the passages do not contain the answer, give an empty "sentences" list. Otherwise write ' + _FORMAT
+SYSTEM = (
+    _RULES + 'If the passages do not contain the answer, give an empty "sentences" list. Otherwise write ' + _FORMAT
+)
 # without the choice to decline: the system's checks decide whether the draft answers
 SYSTEM_MUST_DRAFT = _RULES + "Write " + _FORMAT
 
@@ -81,7 +84,7 @@ def answer_schema(n_passages: int, max_sentences: int = 3, may_decline: bool = T
 
 
 def passage_label(hit: Hit) -> str:
-    """"(title, date, section)" shown above a passage."""
+    """ "(title, date, section)" shown above a passage."""
     meta = hit.source.meta
     parts = [meta.title or hit.source.source_id]
     if meta.date:
@@ -142,12 +145,16 @@ def answer_messages(
         for i, h in enumerate(passages, start=1)
     )
     user = f"Passages:\n{body}\n\nQuestion: {question}"
-    examples = [
-        {"role": "user", "content": _EXAMPLE_USER},
-        {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER, separators=(",", ":"))},
-        {"role": "user", "content": _EXAMPLE_USER_2},
-        {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER_2, separators=(",", ":"))},
-    ] if few_shot else []
+    examples = (
+        [
+            {"role": "user", "content": _EXAMPLE_USER},
+            {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER, separators=(",", ":"))},
+            {"role": "user", "content": _EXAMPLE_USER_2},
+            {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER_2, separators=(",", ":"))},
+        ]
+        if few_shot
+        else []
+    )
     if not may_decline:
         examples = examples[:2]
     system = SYSTEM if may_decline else SYSTEM_MUST_DRAFT
@@ -197,6 +204,9 @@ def answers_question_messages(question: str, answer: str) -> list[dict[str, str]
             "information the question asks for (the number, name, date, place, reason or description asked). "
             "Say 'no' if it only gives related background and the asked-for information is missing.",
         },
-        {"role": "user", "content": f"Question: {question}\n\nAnswer: {answer}\n\n"
-                                    "Does the answer give the information the question asks for?"},
+        {
+            "role": "user",
+            "content": f"Question: {question}\n\nAnswer: {answer}\n\n"
+            "Does the answer give the information the question asks for?",
+        },
     ]

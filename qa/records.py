@@ -8,6 +8,7 @@ for PDF/HTML or re-encoded files), so any quote can be checked with
 
 This module imports only the standard library.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

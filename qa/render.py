@@ -2,6 +2,7 @@
 page and for export. Pure: standard library and records only. Every piece of
 document text is HTML-escaped (sources are data, never markup).
 """
+
 from __future__ import annotations
 
 import html
@@ -54,20 +55,24 @@ def byline(info: SourceInfo | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def citation_card(c: Citation, info: SourceInfo | None, section: str | None, page: int | None,
-                  root: Path = PROJECT_ROOT) -> str:
+def citation_card(
+    c: Citation, info: SourceInfo | None, section: str | None, page: int | None, root: Path = PROJECT_ROOT
+) -> str:
     where = " · ".join(x for x in (section and f"Section: {section[:80]}", page and f"p. {page}") if x)
     source_text = _stored_text(c.source_file, root)
     a, b = max(0, c.start - 3000), min(len(source_text), c.end + 3000)
-    full = (html.escape(source_text[a:c.start]) + f"<mark>{html.escape(c.quote)}</mark>"
-            + html.escape(source_text[c.end:b]))
+    full = (
+        html.escape(source_text[a : c.start])
+        + f"<mark>{html.escape(c.quote)}</mark>"
+        + html.escape(source_text[c.end : b])
+    )
     return (
         f'<div class="qa-card" id="cite-{c.n}" data-source-file="{html.escape(c.source_file)}" '
         f'data-start="{c.start}" data-end="{c.end}">'
         f'<div class="qa-card-head"><span class="qa-n">[{c.n}]</span> <b>{html.escape(c.title)}</b></div>'
         f'<div class="qa-meta">{html.escape(byline(info))}{" · " + html.escape(where) if where else ""}</div>'
         f'<blockquote class="qa-quote">{highlighted_paragraph(c, root)}</blockquote>'
-        f'<details><summary>Open the source at this place ({html.escape(c.source_file)}, '
+        f"<details><summary>Open the source at this place ({html.escape(c.source_file)}, "
         f'characters {c.start}–{c.end})</summary><div class="qa-full">{full}</div></details></div>'
     )
 
@@ -81,18 +86,27 @@ def answer_html(answer: Answer, root: Path = PROJECT_ROOT) -> str:
     cards = []
     for c in answer.citations:
         ch = chunks.get(c.chunk_id)
-        cards.append(citation_card(c, infos.get(c.source_id), ch.section if ch else None, ch.page if ch else None, root))
+        cards.append(
+            citation_card(c, infos.get(c.source_id), ch.section if ch else None, ch.page if ch else None, root)
+        )
     removed = "".join(
         f'<li class="qa-removed">Removed — not supported by the cited sources: {html.escape(s)}</li>'
         for s in answer.removed_sentences
     )
-    return ('<div class="qa-cards"><h3>Sources cited</h3>' + "".join(cards)
-            + (f'<ul class="qa-removed-list">{removed}</ul>' if removed else "") + "</div>")
+    return (
+        '<div class="qa-cards"><h3>Sources cited</h3>'
+        + "".join(cards)
+        + (f'<ul class="qa-removed-list">{removed}</ul>' if removed else "")
+        + "</div>"
+    )
 
 
 def refusal_html(answer: Answer, n: int = 3) -> str:
-    return ('<div class="qa-cards"><h3>Related, but not an answer</h3>'
-            + passages_html(answer.retrieved[:n], heading=False) + "</div>")
+    return (
+        '<div class="qa-cards"><h3>Related, but not an answer</h3>'
+        + passages_html(answer.retrieved[:n], heading=False)
+        + "</div>"
+    )
 
 
 def passages_html(hits: Sequence[Hit], heading: bool = True) -> str:
@@ -116,12 +130,16 @@ def answer_markdown(answer: Answer) -> str:
     if answer.standalone_question and answer.standalone_question != answer.question:
         lines.append(f"*Understood as: {answer.standalone_question}*\n")
     if answer.refused:
-        lines.append(f"**{answer.answer}** The closest passages are shown with the sources, as related but not an answer.")
+        lines.append(
+            f"**{answer.answer}** The closest passages are shown with the sources, as related but not an answer."
+        )
     else:
         lines.append(answer.answer)
     if answer.removed_sentences:
-        lines.append(f"\n*{len(answer.removed_sentences)} sentence(s) of the draft were removed: "
-                     "no cited passage supported them.*")
+        lines.append(
+            f"\n*{len(answer.removed_sentences)} sentence(s) of the draft were removed: "
+            "no cited passage supported them.*"
+        )
     notes = [n for n in answer.notices if "removed" not in n]
     if notes:
         lines.append("\n*" + " ".join(notes) + "*")
@@ -136,10 +154,22 @@ def export_markdown(answer: Answer) -> str:
         out.append("**References**")
         for c in answer.citations:
             by = byline(infos.get(c.source_id))
-            out.append(f"{c.n}. {c.title}{' — ' + by if by else ''} ({c.source_file}, chars {c.start}–{c.end}): “{c.quote.strip()}”")
+            out.append(
+                f"{c.n}. {c.title}{' — ' + by if by else ''} ({c.source_file}, chars {c.start}–{c.end}): “{c.quote.strip()}”"
+            )
     return "\n".join(out)
 
 
 def sources_rows(sources: Iterable[SourceInfo]) -> list[list[str | int]]:
-    return [[s.source_id, s.meta.title, ", ".join(s.meta.authors), s.meta.publisher or "", s.meta.date or "",
-             s.n_chunks, s.original_file] for s in sources]
+    return [
+        [
+            s.source_id,
+            s.meta.title,
+            ", ".join(s.meta.authors),
+            s.meta.publisher or "",
+            s.meta.date or "",
+            s.n_chunks,
+            s.original_file,
+        ]
+        for s in sources
+    ]

@@ -4,11 +4,12 @@ prior for sources the query names, optionally filtered by source, with
 overlapping chunks of one source de-duplicated. ``fuse``, ``zscore_fuse``,
 ``source_prior``, ``named_terms`` and ``dedupe`` are pure and tested alone.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -23,9 +24,7 @@ from qa.text import tokenize
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
 
 
-def fuse(
-    rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60
-) -> list[tuple[int, float]]:
+def fuse(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60) -> list[tuple[int, float]]:
     """Weighted reciprocal-rank fusion: sum of w / (k + rank) over the rankings."""
     scores: dict[int, float] = {}
     for ranking, w in zip(rankings, weights):
@@ -34,9 +33,7 @@ def fuse(
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def zscore_fuse(
-    scores: Sequence[Mapping[int, float]], weights: Sequence[float]
-) -> dict[int, float]:
+def zscore_fuse(scores: Sequence[Mapping[int, float]], weights: Sequence[float]) -> dict[int, float]:
     """Weighted sum of z-normalised scores. Each mapping scores the same
     candidate rows (one retriever's raw scores); z-normalising over the
     candidates makes cosines and BM25 comparable per query, and, unlike rank
@@ -174,8 +171,14 @@ class Retriever:
         vec = self.embedder.embed_query(text)
         best_sentence = self._sentence_max(vec, allowed)
         lex_scores = self.index.lexical.scores(text)
-        return _Candidates(vec, weight, best_sentence, self._dense(vec, n, allowed, best_sentence),
-                           self._lexical(lex_scores, n, allowed), lex_scores)
+        return _Candidates(
+            vec,
+            weight,
+            best_sentence,
+            self._dense(vec, n, allowed, best_sentence),
+            self._lexical(lex_scores, n, allowed),
+            lex_scores,
+        )
 
     def _fuse(self, scored: Sequence[_Candidates]) -> dict[int, float]:
         """Fused score per candidate row: z-scores over the union of each
@@ -214,15 +217,20 @@ class Retriever:
         dense_rank = {r: i for i, (r, _) in enumerate(first.dense, 1)}
         lex_rank = {r: i for i, (r, _) in enumerate(first.lexical, 1)}
         keep = dedupe([chunks[r] for r, _ in fused[: max(5 * k, 50)]])
-        hits = []
+        hits: list[Hit] = []
         for pos in keep[:k]:
             row, score = fused[pos]
-            hits.append(Hit(
-                rank=len(hits) + 1, score=score, chunk=chunks[row],
-                source=self.index.sources[chunks[row].source_id],
-                dense_rank=dense_rank.get(row), lexical_rank=lex_rank.get(row),
-                dense_score=float(self.index.data.vectors[row] @ first.vec),
-            ))
+            hits.append(
+                Hit(
+                    rank=len(hits) + 1,
+                    score=score,
+                    chunk=chunks[row],
+                    source=self.index.sources[chunks[row].source_id],
+                    dense_rank=dense_rank.get(row),
+                    lexical_rank=lex_rank.get(row),
+                    dense_score=float(self.index.data.vectors[row] @ first.vec),
+                )
+            )
         return hits
 
     def _allowed_rows(self, source_ids: Sequence[str] | None) -> set[int] | None:
@@ -295,7 +303,7 @@ class Retriever:
 def check_query(query: str, max_chars: int = MAX_QUERY_CHARS) -> str:
     """A usable query: not empty; very long ones are cut (callers may add a notice)."""
     if not isinstance(query, str) or not query.strip():
-        raise InputError("the question is empty", "type a question, e.g. qa search \"What is the Mérida Initiative?\"")
+        raise InputError("the question is empty", 'type a question, e.g. qa search "What is the Mérida Initiative?"')
     query = " ".join(query.split())
     return query[:max_chars]
 

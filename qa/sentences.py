@@ -6,16 +6,72 @@ next non-space character starts a new sentence, and not after common
 abbreviations (U.S., Dr., Mr., Jan., e.g.) or initials. Returns character
 spans so callers keep exact offsets. Standard library only.
 """
+
 from __future__ import annotations
 
 import re
 
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt",
-    "adm", "gov", "sen", "rep", "pres", "amb", "hon", "rev", "vs", "etc", "e.g", "i.e",
-    "no", "nos", "vol", "pp", "p", "fig", "inc", "ltd", "co", "corp", "dept", "univ",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "u.s", "u.n", "u.k", "d.c", "a.m", "p.m", "ph.d", "approx", "est", "cf", "al",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "adm",
+    "gov",
+    "sen",
+    "rep",
+    "pres",
+    "amb",
+    "hon",
+    "rev",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "no",
+    "nos",
+    "vol",
+    "pp",
+    "p",
+    "fig",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "dept",
+    "univ",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.n",
+    "u.k",
+    "d.c",
+    "a.m",
+    "p.m",
+    "ph.d",
+    "approx",
+    "est",
+    "cf",
+    "al",
 }
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
 _BLANK = re.compile(r"\n[ \t]*\n\s*")
@@ -70,7 +126,7 @@ def _is_boundary(text: str, punct_at: int, stop: int, end: int) -> bool:
         return True
     # the token before the period: an abbreviation or an initial is no boundary
     i = punct_at
-    while i > 0 and not text[i - 1].isspace() and text[i - 1] not in "(\"“":
+    while i > 0 and not text[i - 1].isspace() and text[i - 1] not in '("“':
         i -= 1
     token = text[i:punct_at].lower().strip("'’")
     if token in _ABBREVIATIONS:

@@ -17,6 +17,7 @@ Layout of ``index/``::
 A build writes a new generation folder completely, then points CURRENT at
 it; an interrupted build leaves CURRENT (and the old generation) untouched.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,10 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 

@@ -8,6 +8,7 @@ the cases between; a sentence no cited passage supports may be re-cited to
 another retrieved passage that does. ``check_draft`` does this for every
 sentence of a draft and returns what was kept and removed (``Checked``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -138,7 +139,9 @@ def check_sentence(
 def source_context(hit: Hit) -> str:
     """What a claim may also rest on besides the passage text: who wrote it, when, what it is called."""
     m = hit.source.meta
-    return " ".join(x for x in (m.title, " ".join(m.authors), m.publisher or "", m.date or "", hit.chunk.section or "") if x)
+    return " ".join(
+        x for x in (m.title, " ".join(m.authors), m.publisher or "", m.date or "", hit.chunk.section or "") if x
+    )
 
 
 def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None, around: int = 1) -> Support:

@@ -9,6 +9,7 @@ conversations live in per-session state only. ``gr.api(..., api_name="ask")``
 returns ``Answer.to_json()`` (what ``qa ask --json`` prints) and waits for the
 model to finish loading; failures are Gradio errors, never an answer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -96,11 +97,13 @@ def sources_view(settings: Settings) -> tuple[list, str]:
     m = index.manifest
     return sources_rows(index.sources.values()), (
         f"{len(index.sources)} documents, {len(index.chunks)} passages; index built {m.get('built_at')}, "
-        f"updated {m.get('updated_at')}; dense index: {m.get('dense_index')}.")
+        f"updated {m.get('updated_at')}; dense index: {m.get('dense_index')}."
+    )
 
 
-def build_app(settings: Settings, assistant: Assistant | None = None,
-              maintainer_password: str | None = None) -> tuple[gr.Blocks, Assistant]:
+def build_app(
+    settings: Settings, assistant: Assistant | None = None, maintainer_password: str | None = None
+) -> tuple[gr.Blocks, Assistant]:
     """The page for ``settings``; ``assistant`` defaults to the real one (loading starts now)."""
     assistant = assistant or Assistant(settings)
 
@@ -115,27 +118,43 @@ def build_app(settings: Settings, assistant: Assistant | None = None,
         return sources_view(settings)
 
     with gr.Blocks(title="Cited answers from the sources") as app:
-        gr.Markdown("## Ask the sources\nAnswers come only from the indexed documents; every sentence cites "
-                    "the passage it rests on. If the sources don't say, the assistant says so.")
+        gr.Markdown(
+            "## Ask the sources\nAnswers come only from the indexed documents; every sentence cites "
+            "the passage it rests on. If the sources don't say, the assistant says so."
+        )
         status = gr.Markdown(assistant.status(), elem_id="qa-status")
         gr.Timer(2.0).tick(assistant.status, outputs=status)
         history = gr.State([])
         with gr.Tab("Ask"), gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chat = gr.Chatbot(label="Conversation", height=480, elem_id="qa-chat")
-                box = gr.Textbox(label="Your question", placeholder="Ask about the sources and press Enter",
-                                 elem_id="qa-input", lines=1, max_lines=4)
+                box = gr.Textbox(
+                    label="Your question",
+                    placeholder="Ask about the sources and press Enter",
+                    elem_id="qa-input",
+                    lines=1,
+                    max_lines=4,
+                )
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="qa-send")
                     new = gr.Button("New conversation", elem_id="qa-new")
                 gr.Examples(EXAMPLES, inputs=box, label="Example questions")
-                export = gr.Textbox(label="Last answer as Markdown (copy to share)", lines=4,
-                                    buttons=["copy"], elem_id="qa-export", interactive=False)
+                export = gr.Textbox(
+                    label="Last answer as Markdown (copy to share)",
+                    lines=4,
+                    buttons=["copy"],
+                    elem_id="qa-export",
+                    interactive=False,
+                )
             with gr.Column(scale=2, min_width=300):
                 side = gr.HTML(EMPTY_SIDE, elem_id="qa-side")
         with gr.Tab("Sources"):
-            table = gr.Dataframe(headers=["id", "title", "authors", "publisher", "date", "chunks", "file"],
-                                 interactive=False, wrap=True, elem_id="qa-sources")
+            table = gr.Dataframe(
+                headers=["id", "title", "authors", "publisher", "date", "chunks", "file"],
+                interactive=False,
+                wrap=True,
+                elem_id="qa-sources",
+            )
             info = gr.Markdown()
             gr.Button("Refresh").click(show_sources, outputs=[table, info], api_visibility="private")
             app.load(show_sources, outputs=[table, info], api_visibility="private")
@@ -152,10 +171,10 @@ def build_app(settings: Settings, assistant: Assistant | None = None,
     return app, assistant
 
 
-def serve(settings: Settings, *, host: str, port: int, share: bool = False,
-          maintainer_password: str | None = None) -> None:
+def serve(
+    settings: Settings, *, host: str, port: int, share: bool = False, maintainer_password: str | None = None
+) -> None:
     """Build the page for ``settings`` and serve it until interrupted."""
     app, _ = build_app(settings, maintainer_password=maintainer_password)
     print(f"serving on http://{host}:{port}", flush=True)
-    app.launch(server_name=host, server_port=port, share=share, css=CSS, theme=gr.themes.Default(),
-               show_error=False)
+    app.launch(server_name=host, server_port=port, share=share, css=CSS, theme=gr.themes.Default(), show_error=False)

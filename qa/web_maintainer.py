@@ -2,6 +2,7 @@
 and re-index, behind a password. The allowed suffixes are the indexer's
 (``qa.ingest.SUPPORTED_SUFFIXES``) and the size limit is ``Settings.max_file_mb``.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -25,8 +26,10 @@ def safe_upload_name(name: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(base).stem).strip("._") or "document"
     suffix = Path(base).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise InputError(f"{base}: only {', '.join(SUPPORTED_SUFFIXES)} files can be added",
-                         "convert the document to one of these formats first")
+        raise InputError(
+            f"{base}: only {', '.join(SUPPORTED_SUFFIXES)} files can be added",
+            "convert the document to one of these formats first",
+        )
     return stem[:100] + suffix
 
 
@@ -55,13 +58,20 @@ def add_and_reindex(settings: Settings, assistant: Assistant, upload: Path | Non
     return "  \n".join(messages)
 
 
-def maintainer_panel(settings: Settings, assistant: Assistant, password: str,
-                     sources_view: Callable[[], tuple[list, str]], table: Any, info: Any) -> None:
+def maintainer_panel(
+    settings: Settings,
+    assistant: Assistant,
+    password: str,
+    sources_view: Callable[[], tuple[list, str]],
+    table: Any,
+    info: Any,
+) -> None:
     """The panel's widgets, inside the Sources tab."""
     gr.Markdown("### Maintainer: add a document and re-index")
     pw = gr.Textbox(label="Maintainer password", type="password")
-    upload = gr.File(label=f"Document ({', '.join(SUPPORTED_SUFFIXES)}; ≤ {settings.max_file_mb:g} MB)",
-                     file_count="single")
+    upload = gr.File(
+        label=f"Document ({', '.join(SUPPORTED_SUFFIXES)}; ≤ {settings.max_file_mb:g} MB)", file_count="single"
+    )
     log = gr.Markdown()
 
     def on_click(secret: str, file: Any) -> tuple:

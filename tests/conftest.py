@@ -1,6 +1,7 @@
 """Shared fixtures: a deterministic fake embedder for logic tests, the real
 MiniLM embedder (loaded once) for integration tests, small source folders,
 and a real llama_cpp.server on the packaged model (for the OpenAI backend)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -110,9 +111,25 @@ def llama_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"  # a file: a full pipe would block the server
     with open(log, "w") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "1024", "--seed", "0", "--n_threads", "1"],
-            stdout=subprocess.DEVNULL, stderr=err,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(model),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "1024",
+                "--seed",
+                "0",
+                "--n_threads",
+                "1",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
     url = f"http://127.0.0.1:{port}/v1"
     try:

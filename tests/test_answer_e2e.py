@@ -1,6 +1,7 @@
 """End to end with the real model, real embeddings and real FAISS over the
 shipped sources: the right source cited, quotes verbatim in the stored file,
 an off-topic question refused, a follow-up rewritten."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,7 @@ def qa(tmp_path_factory):
 def check_quotes(answer) -> None:
     for c in answer.citations:
         stored = (ROOT / c.source_file).read_text(encoding="utf-8")
-        assert stored[c.start:c.end] == c.quote
+        assert stored[c.start : c.end] == c.quote
 
 
 def test_answer_cites_the_right_source(qa):
@@ -49,7 +50,10 @@ def test_off_topic_question_refused(qa):
 def test_follow_up_is_rewritten(qa):
     history = [
         {"role": "user", "content": "What was the Mérida Initiative?"},
-        {"role": "assistant", "content": "A U.S.-Mexico security cooperation package agreed by Presidents Bush and Calderón."},
+        {
+            "role": "assistant",
+            "content": "A U.S.-Mexico security cooperation package agreed by Presidents Bush and Calderón.",
+        },
     ]
     a = qa.ask("Where was it agreed?", history=history)
     assert a.standalone_question != "Where was it agreed?"
@@ -63,10 +67,24 @@ def test_cli_ask_json_contract(tmp_path):
     subprocess.run([sys.executable, "-m", "qa", "index"], check=True, env=env, cwd=ROOT, capture_output=True)
     out = subprocess.run(
         [sys.executable, "-m", "qa", "ask", "Who is Sigrid Arzt?", "--json"],
-        check=True, env=env, cwd=ROOT, capture_output=True, text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     obj = json.loads(out.stdout)
-    for key in ("question", "standalone_question", "answer", "refused", "sentences", "citations", "retrieved", "timings", "model"):
+    for key in (
+        "question",
+        "standalone_question",
+        "answer",
+        "refused",
+        "sentences",
+        "citations",
+        "retrieved",
+        "timings",
+        "model",
+    ):
         assert key in obj
     for c in obj["citations"]:
         assert (ROOT / c["source_file"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]

@@ -1,5 +1,6 @@
 """Answer assembly with a scripted fake generator and fixed passages: citation
 validation, renumbering, span finding, verification, refusals, follow-ups."""
+
 from __future__ import annotations
 
 import json
@@ -104,10 +105,14 @@ def test_wrong_citation_recited_to_supporting_passage():
 
 
 def test_unsupported_sentence_removed_and_reported():
-    qa, _, _ = make_qa([answer_json(
-        ([2], "The Mérida Initiative was launched in 2008."),
-        ([2], "It also funded 40 helicopters for Colombia."),
-    )])
+    qa, _, _ = make_qa(
+        [
+            answer_json(
+                ([2], "The Mérida Initiative was launched in 2008."),
+                ([2], "It also funded 40 helicopters for Colombia."),
+            )
+        ]
+    )
     a = qa.ask("Tell me about Mérida")
     assert len(a.sentences) == 1
     assert a.removed_sentences == ("It also funded 40 helicopters for Colombia.",)
@@ -134,10 +139,14 @@ def test_free_text_fallback_with_markers():
 
 
 def test_citations_renumbered_by_first_use():
-    qa, _, _ = make_qa([answer_json(
-        ([2], "The Mérida Initiative was launched in 2008."),
-        ([1], "López Obrador created a National Guard in 2019."),
-    )])
+    qa, _, _ = make_qa(
+        [
+            answer_json(
+                ([2], "The Mérida Initiative was launched in 2008."),
+                ([1], "López Obrador created a National Guard in 2019."),
+            )
+        ]
+    )
     a = qa.ask("Compare")
     assert [s.citations for s in a.sentences] == [(1,), (2,)]
     assert [c.source_id for c in a.citations] == ["merida", "amlo"]
@@ -153,10 +162,12 @@ def test_empty_and_huge_questions():
 
 
 def test_follow_up_rewritten_before_retrieval():
-    qa, gen, ret = make_qa([
-        "What did Richard Downie recommend about the Mérida Initiative?",
-        answer_json(([2], "The Mérida Initiative was launched in 2008.")),
-    ])
+    qa, gen, ret = make_qa(
+        [
+            "What did Richard Downie recommend about the Mérida Initiative?",
+            answer_json(([2], "The Mérida Initiative was launched in 2008.")),
+        ]
+    )
     history = [{"role": "user", "content": "What is Mérida?"}, {"role": "assistant", "content": "An aid package."}]
     a = qa.ask("and what did Downie recommend?", history=history)
     assert a.standalone_question == "What did Richard Downie recommend about the Mérida Initiative?"
@@ -183,8 +194,9 @@ def test_supported_draft_that_misses_the_question_is_refused():
     qa, _, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], judge=judge)
     a = qa.ask("How many agents did the DEA have in Mexico in 2024?")
     assert a.refused and a.answer == REFUSAL and not a.citations
-    assert judge.asked == [("How many agents did the DEA have in Mexico in 2024?",
-                            "The Mérida Initiative was launched in 2008.")]
+    assert judge.asked == [
+        ("How many agents did the DEA have in Mexico in 2024?", "The Mérida Initiative was launched in 2008.")
+    ]
     assert any("do not give what the question asks" in n for n in a.notices)
     assert a.retrieved  # the closest passages are still shown
 
@@ -194,8 +206,9 @@ def test_answer_check_passes_and_can_be_switched_off():
     qa, _, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], judge=judge)
     assert not qa.ask("When did Mérida start?").refused and judge.asked
     judge = AnswerCheckJudge(answers=False)
-    qa, _, _ = make_qa([answer_json(([2], "The Mérida Initiative was launched in 2008."))], judge=judge,
-                       answer_check=False)
+    qa, _, _ = make_qa(
+        [answer_json(([2], "The Mérida Initiative was launched in 2008."))], judge=judge, answer_check=False
+    )
     assert not qa.ask("When did Mérida start?").refused and not judge.asked
 
 
@@ -211,16 +224,24 @@ def test_draft_from_partial_json():
     assert draft_from_partial(full) == "A. [2] B. [1][2]"
 
 
-@pytest.mark.parametrize("raw, sentences", [
-    (answer_json(), ()),  # declined
-    ("", ()),
-    ("  " + REFUSAL + " [1]", ()),  # free text refusing
-    (answer_json(([1], "X happened [2].")), (DraftSentence("X happened.", (1, 2)),)),  # markers in the text count
-    (answer_json(([1, 9], "  Spaced   out. "), ([], "")), (DraftSentence("Spaced out.", (1, 9)),)),  # keys as written
-    ("The Mérida Initiative was launched in 2008 [2]. Uncited.",
-     (DraftSentence("The Mérida Initiative was launched in 2008.", (2,)), DraftSentence("Uncited.", ()))),
-    ('{"sentences": "not a list"}', ()),  # valid JSON, wrong shape: nothing usable
-])
+@pytest.mark.parametrize(
+    "raw, sentences",
+    [
+        (answer_json(), ()),  # declined
+        ("", ()),
+        ("  " + REFUSAL + " [1]", ()),  # free text refusing
+        (answer_json(([1], "X happened [2].")), (DraftSentence("X happened.", (1, 2)),)),  # markers in the text count
+        (
+            answer_json(([1, 9], "  Spaced   out. "), ([], "")),
+            (DraftSentence("Spaced out.", (1, 9)),),
+        ),  # keys as written
+        (
+            "The Mérida Initiative was launched in 2008 [2]. Uncited.",
+            (DraftSentence("The Mérida Initiative was launched in 2008.", (2,)), DraftSentence("Uncited.", ())),
+        ),
+        ('{"sentences": "not a list"}', ()),  # valid JSON, wrong shape: nothing usable
+    ],
+)
 def test_parse_model_output_variants(raw, sentences):
     assert parse_model_output(raw) == Draft(sentences, raw)
 
@@ -251,14 +272,17 @@ def scored(rank: int, score: float) -> Hit:
     return Hit(rank, score, h.chunk, h.source, 1, 1, dense_score=0.6)
 
 
-@pytest.mark.parametrize("scores, share, kept", [
-    ([8.7, 1.8, 1.6], 0.5, 1),      # a clear winner comes alone
-    ([4.2, 4.1, 2.8], 0.5, 3),      # close scores: all shown
-    ([4.2, 2.2, 2.0], 0.5, 2),      # cut between 2.2 and 2.0
-    ([8.7, 1.8, 1.6], 0.0, 3),      # share 0: off
-    ([-0.5, -1.0, -2.0], 0.5, 3),   # no positive best: nothing to compare, all shown
-    ([0.049, 0.048, 0.047], 0.5, 3),  # rank-fusion scores are compressed: all shown
-])
+@pytest.mark.parametrize(
+    "scores, share, kept",
+    [
+        ([8.7, 1.8, 1.6], 0.5, 1),  # a clear winner comes alone
+        ([4.2, 4.1, 2.8], 0.5, 3),  # close scores: all shown
+        ([4.2, 2.2, 2.0], 0.5, 2),  # cut between 2.2 and 2.0
+        ([8.7, 1.8, 1.6], 0.0, 3),  # share 0: off
+        ([-0.5, -1.0, -2.0], 0.5, 3),  # no positive best: nothing to compare, all shown
+        ([0.049, 0.048, 0.047], 0.5, 3),  # rank-fusion scores are compressed: all shown
+    ],
+)
 def test_only_passages_close_to_the_best_are_shown(scores, share, kept):
     from qa.prompts import close_to_best
 

@@ -2,6 +2,7 @@
 lazy backend imports, the pinned llama-cpp-python version, and the OpenAI
 client against a scripted HTTP transport and a closed port. The real models
 are in test_backends_model.py."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,11 @@ from qa.errors import BackendError, ModelError
 
 ROOT = Path(__file__).resolve().parent.parent
 HELLO = [{"role": "user", "content": "Count from 1 to 5, separated by commas. Nothing else."}]
-SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "year": {"type": "integer"}},
-          "required": ["city", "year"]}
+SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "year": {"type": "integer"}},
+    "required": ["city", "year"],
+}
 
 
 def settings(**kw) -> Settings:
@@ -36,15 +40,18 @@ def settings(**kw) -> Settings:
 # ---------------------------------------------------------------- the base: one stream method, stop strings
 
 
-@pytest.mark.parametrize("pieces, stop, expected", [
-    (["ab", "cd"], None, "abcd"),
-    (["ab", "cd"], [], "abcd"),
-    (["hello wor", "ld<|e", "nd|> tail"], ["<|end|>"], "hello world"),
-    (["<|end|>rest"], ["<|end|>"], ""),
-    (["one\n\n", "two"], ["\n\n", "zz"], "one"),
-    (["abc"], ["x"], "abc"),
-    (["a", "b", "c"], ["bc", "abcd"], "a"),
-])
+@pytest.mark.parametrize(
+    "pieces, stop, expected",
+    [
+        (["ab", "cd"], None, "abcd"),
+        (["ab", "cd"], [], "abcd"),
+        (["hello wor", "ld<|e", "nd|> tail"], ["<|end|>"], "hello world"),
+        (["<|end|>rest"], ["<|end|>"], ""),
+        (["one\n\n", "two"], ["\n\n", "zz"], "one"),
+        (["abc"], ["x"], "abc"),
+        (["a", "b", "c"], ["bc", "abcd"], "a"),
+    ],
+)
 def test_cut_at_stop(pieces, stop, expected):
     assert "".join(cut_at_stop(iter(pieces), stop)) == expected
 
@@ -76,8 +83,10 @@ def delta(text: str) -> dict:
 
 
 def scripted(handler) -> OpenAIGenerator:
-    return OpenAIGenerator(settings(backend="openai", openai_base_url="http://server.test/v1", timeout_s=5),
-                           transport=httpx.MockTransport(handler))
+    return OpenAIGenerator(
+        settings(backend="openai", openai_base_url="http://server.test/v1", timeout_s=5),
+        transport=httpx.MockTransport(handler),
+    )
 
 
 def test_openai_parses_server_sent_events_and_sends_the_schema():
@@ -86,8 +95,9 @@ def test_openai_parses_server_sent_events_and_sends_the_schema():
     def handler(request: httpx.Request) -> httpx.Response:
         sent.append(json.loads(request.content))
         assert request.url.path == "/v1/chat/completions"
-        body = b": keep-alive\n\n" + sse({"choices": [{"delta": {"role": "assistant"}}]}, delta("Hel"),
-                                         delta("lo"), "[DONE]", delta("ignored"))
+        body = b": keep-alive\n\n" + sse(
+            {"choices": [{"delta": {"role": "assistant"}}]}, delta("Hel"), delta("lo"), "[DONE]", delta("ignored")
+        )
         return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
 
     gen = scripted(handler)
@@ -104,12 +114,19 @@ def test_openai_non_streaming_reads_the_message():
     assert scripted(handler).generate(HELLO) == "Hi."
 
 
-@pytest.mark.parametrize("response, in_message, in_fix", [
-    (httpx.Response(500, text="boom"), "HTTP 500: boom", "llama_cpp.server"),
-    (httpx.Response(401, text="no key"), "HTTP 401", "QA_OPENAI_API_KEY"),
-    (httpx.Response(404, text="nope"), "HTTP 404", "QA_OPENAI_BASE_URL"),
-    (httpx.Response(200, content=sse({"error": {"message": "model crashed"}})), "model crashed", "--backend llama_cpp"),
-])
+@pytest.mark.parametrize(
+    "response, in_message, in_fix",
+    [
+        (httpx.Response(500, text="boom"), "HTTP 500: boom", "llama_cpp.server"),
+        (httpx.Response(401, text="no key"), "HTTP 401", "QA_OPENAI_API_KEY"),
+        (httpx.Response(404, text="nope"), "HTTP 404", "QA_OPENAI_BASE_URL"),
+        (
+            httpx.Response(200, content=sse({"error": {"message": "model crashed"}})),
+            "model crashed",
+            "--backend llama_cpp",
+        ),
+    ],
+)
 def test_openai_server_errors_become_backend_errors(response, in_message, in_fix):
     with pytest.raises(BackendError) as err:
         list(scripted(lambda request: response).stream(HELLO))
@@ -135,24 +152,26 @@ def test_openai_closed_port_fails_fast_with_the_fix():
     assert time.monotonic() - t < 5
 
 
-
-
 # ---------------------------------------------------------------- backends are imported lazily; one llama-cpp-python
 
 
 def imported_after(code: str) -> set[str]:
     """The heavy libraries a fresh interpreter has imported after running ``code``."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    probe = code + "\nimport sys\nprint(' '.join(m for m in ('llama_cpp', 'transformers', 'torch', 'httpx') " \
-                   "if m in sys.modules))"
+    probe = (
+        code + "\nimport sys\nprint(' '.join(m for m in ('llama_cpp', 'transformers', 'torch', 'httpx') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     return set(out.stdout.split())
 
 
 def test_importing_the_package_imports_no_backend_library():
     assert imported_after("import qa.backends") == set()
-    code = ("from qa.backends import make_generator\nfrom qa.config import Settings\n"
-            "make_generator(Settings.load({'backend': 'openai'}, env={}))")
+    code = (
+        "from qa.backends import make_generator\nfrom qa.config import Settings\n"
+        "make_generator(Settings.load({'backend': 'openai'}, env={}))"
+    )
     assert imported_after(code) == set()  # the OpenAI client imports httpx only when it sends
 
 

@@ -2,6 +2,7 @@
 packaged GGUF (drafted decoding and the grammar-first pick against
 llama-cpp-python's own loop), the OpenAI client against a real
 llama_cpp.server, and transformers loading the same GGUF (also ``slow``)."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,11 @@ from qa.config import MODEL_SHA256, Settings
 from qa.errors import BackendError
 
 HELLO = [{"role": "user", "content": "Count from 1 to 5, separated by commas. Nothing else."}]
-SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "year": {"type": "integer"}},
-          "required": ["city", "year"]}
+SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "year": {"type": "integer"}},
+    "required": ["city", "year"],
+}
 CITY = [{"role": "user", "content": "Mérida was founded in 1542. Give the city and the year as JSON."}]
 
 
@@ -92,9 +96,11 @@ def test_llama_cpp_top_token_first_grammar_picks_the_same_tokens(llama):
     from qa.prompts import answer_schema
 
     model = llama._shared.model
-    passages = ("Passages:\n[1] The Merida Initiative was announced in October 2007.\n"
-                "[2] Congress appropriated $1.6 billion for it over three years.\n\n"
-                "Question: when was the Merida Initiative announced, and how much was appropriated?")
+    passages = (
+        "Passages:\n[1] The Merida Initiative was announced in October 2007.\n"
+        "[2] Congress appropriated $1.6 billion for it over three years.\n\n"
+        "Question: when was the Merida Initiative announced, and how much was appropriated?"
+    )
     asks = [CITY, [{"role": "user", "content": passages}]]
     schemas = [SCHEMA, answer_schema(2, may_decline=False)]
     own_loop = make_generator(settings(backend="llama_cpp", draft_tokens=0))  # llama-cpp-python's loop, same model
@@ -120,11 +126,17 @@ def test_llama_cpp_drafted_decoding_gives_the_greedy_output(llama):
     from qa.prompts import answer_schema
 
     own_loop = make_generator(settings(backend="llama_cpp", draft_tokens=0))
-    passages = ("Passages:\n[1] The Merida Initiative was announced in October 2007 by Presidents Bush and "
-                "Calderon.\n[2] Congress appropriated $1.6 billion for the Merida Initiative over three years.\n\n"
-                "Question: when was the Merida Initiative announced, and how much did Congress appropriate?")
-    copy_ask = [{"role": "user", "content": "Repeat exactly: the quick brown fox jumps over the lazy dog "
-                                            "near the river bank at noon."}]
+    passages = (
+        "Passages:\n[1] The Merida Initiative was announced in October 2007 by Presidents Bush and "
+        "Calderon.\n[2] Congress appropriated $1.6 billion for the Merida Initiative over three years.\n\n"
+        "Question: when was the Merida Initiative announced, and how much did Congress appropriate?"
+    )
+    copy_ask = [
+        {
+            "role": "user",
+            "content": "Repeat exactly: the quick brown fox jumps over the lazy dog near the river bank at noon.",
+        }
+    ]
     cases = [([{"role": "user", "content": passages}], answer_schema(2, may_decline=False)), (copy_ask, None)]
     before = dict(llama_internals.STATS)
     drafted = [llama.generate(m, max_tokens=80, json_schema=s) for m, s in cases]

@@ -1,4 +1,5 @@
 """Chunking (with a word-count token counter) and fusion/de-duplication logic."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ def test_chunks_are_exact_slices_and_fit():
     chunks = chunk_document(doc, Identity(TEXT), words, heading, target_tokens=30, max_tokens=45, overlap_sentences=1)
     assert len(chunks) >= 3
     for c in chunks:
-        assert TEXT[c.start:c.end] == c.text
+        assert TEXT[c.start : c.end] == c.text
         assert words(c.clean_text) <= 45
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
 
@@ -58,8 +59,13 @@ def test_headings_start_chunks_and_name_sections():
 
 def test_overlap_of_one_sentence_within_a_section():
     doc = make_doc(TEXT)
-    chunks = [c for c in chunk_document(doc, Identity(TEXT), words, heading, target_tokens=30, max_tokens=45,
-                                        overlap_sentences=1) if c.section == "Introduction"]
+    chunks = [
+        c
+        for c in chunk_document(
+            doc, Identity(TEXT), words, heading, target_tokens=30, max_tokens=45, overlap_sentences=1
+        )
+        if c.section == "Introduction"
+    ]
     assert len(chunks) >= 2
     assert chunks[1].start < chunks[0].end  # they share a sentence
 

@@ -2,6 +2,7 @@
 --history file), -k a positive number, symlinks out of the sources folder
 skipped, and every error one line with its fix, no traceback (real
 subprocesses of ``python -m qa`` and ``python ui.py``)."""
+
 from __future__ import annotations
 
 import json
@@ -25,17 +26,20 @@ GOOD = [{"role": "user", "content": "What is the Mérida Initiative?"}, {"role":
 # -- the --history file -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content, in_message", [
-    (None, "does not exist"),
-    ("[{\"role\": \"user\", \"content\": \"hi\"", "is not valid JSON (Expecting"),
-    ("not json at all", "is not valid JSON"),
-    (b"\xff\xfe[]", "cannot read history file"),
-    ('{"role": "user", "content": "hi"}', "must be a JSON list of turns, got an object"),
-    ('["hello"]', "turn 1 must be an object with role and content, got a string"),
-    ('[{"role": "system", "content": "be brief"}]', "turn 1 has role 'system'"),
-    ('[{"role": "user", "content": "a"}, {"role": "assistant"}]', "turn 2 must have a text 'content', got null"),
-    ('[{"role": "user", "content": ["a"]}]', "turn 1 must have a text 'content', got a list"),
-])
+@pytest.mark.parametrize(
+    "content, in_message",
+    [
+        (None, "does not exist"),
+        ('[{"role": "user", "content": "hi"', "is not valid JSON (Expecting"),
+        ("not json at all", "is not valid JSON"),
+        (b"\xff\xfe[]", "cannot read history file"),
+        ('{"role": "user", "content": "hi"}', "must be a JSON list of turns, got an object"),
+        ('["hello"]', "turn 1 must be an object with role and content, got a string"),
+        ('[{"role": "system", "content": "be brief"}]', "turn 1 has role 'system'"),
+        ('[{"role": "user", "content": "a"}, {"role": "assistant"}]', "turn 2 must have a text 'content', got null"),
+        ('[{"role": "user", "content": ["a"]}]', "turn 1 must have a text 'content', got a list"),
+    ],
+)
 def test_bad_history_files_are_input_errors(tmp_path, content, in_message):
     path = tmp_path / "history.json"
     if isinstance(content, bytes):
@@ -119,12 +123,15 @@ def run(*args: str, script: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
 
-@pytest.mark.parametrize("history, question, in_message", [
-    (None, "   ", "error: the question is empty -> type a question"),
-    ("missing.json", "Who?", "does not exist -> pass a JSON file"),
-    ("[{\"role\": ", "Who?", "is not valid JSON (Expecting value at line 1, column 11) -> pass a JSON file"),
-    ('{"turns": []}', "Who?", "must be a JSON list of turns, got an object -> pass a JSON file"),
-])
+@pytest.mark.parametrize(
+    "history, question, in_message",
+    [
+        (None, "   ", "error: the question is empty -> type a question"),
+        ("missing.json", "Who?", "does not exist -> pass a JSON file"),
+        ('[{"role": ', "Who?", "is not valid JSON (Expecting value at line 1, column 11) -> pass a JSON file"),
+        ('{"turns": []}', "Who?", "must be a JSON list of turns, got an object -> pass a JSON file"),
+    ],
+)
 def test_ask_input_errors_print_one_line_before_any_model_loads(tmp_path, history, question, in_message):
     args = ["ask", question, "--index", str(tmp_path / "no-index")]
     if history is not None:
@@ -151,4 +158,3 @@ def test_ui_py_takes_the_flags_of_qa_serve():
     for flag in ("--backend", "--base-url", "--model", "--sources", "--index", "--port", "--maintainer-password"):
         assert flag in out.stdout
     assert out.stdout == run("serve", "--help").stdout  # the same parser
-

@@ -1,6 +1,7 @@
 """The shipped evaluation set (eval/datasets/questions.jsonl) and the metadata
 sidecar (sources/metadata.json) are well formed. Standard library + pytest only:
 these tests read the files directly and do not import the project package."""
+
 from __future__ import annotations
 
 import json
@@ -60,16 +61,23 @@ def test_fields_and_types(rows):
         if isinstance(r.get("type"), str) and r["type"] not in TYPES:
             errors.append(f"{rid}: unknown type {r['type']!r}")
         for g in r.get("gold") or []:
-            if not (isinstance(g, dict) and isinstance(g.get("source_file"), str)
-                    and isinstance(g.get("quote"), str) and g["quote"].strip()):
+            if not (
+                isinstance(g, dict)
+                and isinstance(g.get("source_file"), str)
+                and isinstance(g.get("quote"), str)
+                and g["quote"].strip()
+            ):
                 errors.append(f"{rid}: gold entry needs non-empty string source_file and quote: {g!r}")
         if isinstance(r.get("key_facts"), list) and not all(isinstance(k, str) and k.strip() for k in r["key_facts"]):
             errors.append(f"{rid}: key_facts must be non-empty strings")
         if "history" in r:
             h = r["history"]
             if not isinstance(h, list) or not all(
-                isinstance(t, dict) and t.get("role") in ("user", "assistant")
-                and isinstance(t.get("content"), str) and t["content"].strip() for t in h
+                isinstance(t, dict)
+                and t.get("role") in ("user", "assistant")
+                and isinstance(t.get("content"), str)
+                and t["content"].strip()
+                for t in h
             ):
                 errors.append(f"{rid}: history must be a list of {{role: user|assistant, content: str}}")
     assert not errors, "\n".join(errors)
@@ -122,12 +130,14 @@ def test_answerable_consistency(rows):
 
 def test_key_facts_appear_in_gold(rows):
     """Each key fact is stated by the evidence (case and line breaks ignored)."""
+
     def norm(s: str) -> str:
         return " ".join(s.split()).lower()
 
     errors = [
         f"{r['id']}: key fact {k!r} is in none of its gold quotes"
-        for r in rows if r["answerable"]
+        for r in rows
+        if r["answerable"]
         for k in r["key_facts"]
         if not any(norm(k) in norm(g["quote"]) for g in r["gold"])
     ]

@@ -1,4 +1,5 @@
 """The pure parts of drafted decoding: where guesses come from."""
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,13 @@ def test_lookup_stops_at_the_end_of_the_tokens():
 def test_schema_example_is_the_answer_skeleton():
     example = json.dumps(schema_example(answer_schema(3)), separators=(",", ":"))
     assert example == '{"sentences":[{"passages":[1,1],"text":"x"},{"passages":[1,1],"text":"x"}]}'
-    assert schema_example({"type": "object", "properties": {"ok": {"type": "boolean"}, "n": {"type": "integer"},
-                                                            "tags": {"type": "array", "maxItems": 1}}}) == {
-        "ok": True, "n": 1, "tags": ["x"]}
+    assert schema_example(
+        {
+            "type": "object",
+            "properties": {
+                "ok": {"type": "boolean"},
+                "n": {"type": "integer"},
+                "tags": {"type": "array", "maxItems": 1},
+            },
+        }
+    ) == {"ok": True, "n": 1, "tags": ["x"]}

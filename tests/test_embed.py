@@ -1,6 +1,7 @@
 """Embedding backends: ONNX vs sentence-transformers agreement (real model),
 the fallback when onnxruntime is missing, the manifest's backend check, the
 lazy-import rule of the search path, and the index cost-curve script."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,8 @@ class OnnxHash(HashEmbedder):
 def both():
     settings = Settings.load(env={})
     return get_embedder(settings=settings.replace(embed_backend="onnx")), get_embedder(
-        settings=settings.replace(embed_backend="torch"))
+        settings=settings.replace(embed_backend="torch")
+    )
 
 
 def test_onnx_and_torch_vectors_agree_within_tolerance(both):
@@ -132,17 +134,28 @@ def test_search_path_imports_nothing_heavy(settings_for, tmp_path):
     settings = _small(settings_for, tmp_path)
     onnx = get_embedder(settings=Settings.load(env={}).replace(embed_backend="onnx"))  # export cached
     build_index(settings, embedder=onnx)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PYTHONPATH": str(ROOT),
-           "QA_INDEX_DIR": settings.index_dir, "QA_SOURCES_DIR": settings.sources_dir,
-           "QA_CACHE_DIR": Settings.load(env={}).cache_dir, "QA_EMBED_BACKEND": "onnx"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(Path.home()),
+        "PYTHONPATH": str(ROOT),
+        "QA_INDEX_DIR": settings.index_dir,
+        "QA_SOURCES_DIR": settings.sources_dir,
+        "QA_CACHE_DIR": Settings.load(env={}).cache_dir,
+        "QA_EMBED_BACKEND": "onnx",
+    }
     out = subprocess.run([sys.executable, "-c", SEARCH], env=env, capture_output=True, text=True, check=True)
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["heavy"] == [] and "1998" in got["top"]
 
 
 def test_bench_index_prints_the_cost_curve():
-    out = subprocess.run([sys.executable, str(ROOT / "eval" / "bench_index.py"), "--sizes", "20"],
-                         capture_output=True, text=True, check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "eval" / "bench_index.py"), "--sizes", "20"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     lines = out.stdout.strip().splitlines()
     row = json.loads(lines[0])
     assert row["chunks"] >= 10 and row["sentences"] > row["chunks"] and row["texts_per_s"] > 0
@@ -160,6 +173,11 @@ print(json.dumps(sorted(m for m in ("faiss", "bm25s", "onnxruntime", "torch", "t
 def test_listing_sources_loads_no_search_parts(settings_for, tmp_path):
     settings = _small(settings_for, tmp_path)
     build_index(settings, embedder=HashEmbedder())
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PYTHONPATH": str(ROOT), "QA_INDEX_DIR": settings.index_dir}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(Path.home()),
+        "PYTHONPATH": str(ROOT),
+        "QA_INDEX_DIR": settings.index_dir,
+    }
     out = subprocess.run([sys.executable, "-c", LIST], env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [] and '"a"' in out.stdout

@@ -1,5 +1,6 @@
 """The benchmark: the shipped dataset is valid, metrics match hand-computed
 scores on hand-made answers, a run writes its files, compare and ALCE export work."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,13 +31,18 @@ def test_shipped_dataset_is_valid_and_verbatim():
     for i in items:
         assert bool(i.gold) == i.answerable and (i.type != "followup" or i.history)
         for g in i.gold:
-            assert (ROOT / g.source_file).read_text(encoding="utf-8")[g.start:g.end] == g.quote
+            assert (ROOT / g.source_file).read_text(encoding="utf-8")[g.start : g.end] == g.quote
 
 
 def test_dataset_errors_are_all_reported(tmp_path):
     p = tmp_path / "d.jsonl"
     rows = [
-        {"id": "a", "question": "q", "answerable": True, "gold": [{"source_file": "sources/003_03240e58ad883d7f.txt", "quote": "not in the file"}]},
+        {
+            "id": "a",
+            "question": "q",
+            "answerable": True,
+            "gold": [{"source_file": "sources/003_03240e58ad883d7f.txt", "quote": "not in the file"}],
+        },
         {"id": "a", "question": "q", "answerable": False},
         "{broken",
     ]
@@ -58,15 +64,46 @@ class SetJudge:
 
 GOLD = (GoldSpan("s.txt", 100, 150, "x" * 50),)
 HITS = [
-    {"rank": 1, "chunk_id": "c1", "source_file": "s.txt", "start": 0, "end": 90, "text": "nothing relevant here", "title": "T"},
-    {"rank": 2, "chunk_id": "c2", "source_file": "s.txt", "start": 120, "end": 300, "text": "the treaty was signed in 2008", "title": "T"},
-    {"rank": 3, "chunk_id": "c3", "source_file": "o.txt", "start": 0, "end": 50, "text": "apples and oranges", "title": "O"},
+    {
+        "rank": 1,
+        "chunk_id": "c1",
+        "source_file": "s.txt",
+        "start": 0,
+        "end": 90,
+        "text": "nothing relevant here",
+        "title": "T",
+    },
+    {
+        "rank": 2,
+        "chunk_id": "c2",
+        "source_file": "s.txt",
+        "start": 120,
+        "end": 300,
+        "text": "the treaty was signed in 2008",
+        "title": "T",
+    },
+    {
+        "rank": 3,
+        "chunk_id": "c3",
+        "source_file": "o.txt",
+        "start": 0,
+        "end": 50,
+        "text": "apples and oranges",
+        "title": "O",
+    },
 ]
 
 
 def answer(sentences, citations, refused=False):
-    return {"answer": " ".join(s["text"] for s in sentences), "refused": refused, "sentences": sentences,
-            "citations": citations, "retrieved": HITS, "invalid_citations": 0, "timings": {"total_s": 1.0}}
+    return {
+        "answer": " ".join(s["text"] for s in sentences),
+        "refused": refused,
+        "sentences": sentences,
+        "citations": citations,
+        "retrieved": HITS,
+        "invalid_citations": 0,
+        "timings": {"total_s": 1.0},
+    }
 
 
 def cite(n, chunk, start, end, f="s.txt"):
@@ -85,14 +122,19 @@ def test_perfect_citation_scores_one():
 
 
 def test_irrelevant_extra_citation_lowers_precision():
-    a = answer([{"text": "It was signed in 2008.", "citations": [1, 2]}], [cite(1, "c2", 125, 140), cite(2, "c3", 0, 10, "o.txt")])
+    a = answer(
+        [{"text": "It was signed in 2008.", "citations": [1, 2]}],
+        [cite(1, "c2", 125, 140), cite(2, "c3", 0, 10, "o.txt")],
+    )
     s = alce_scores(a, SetJudge())
     assert s["citation_recall"] == 1.0 and s["citation_precision"] == 0.5
 
 
 def test_unsupported_sentence_lowers_recall():
-    a = answer([{"text": "It was signed in 2008.", "citations": [1]}, {"text": "It covered bananas.", "citations": [1]}],
-               [cite(1, "c2", 125, 140)])
+    a = answer(
+        [{"text": "It was signed in 2008.", "citations": [1]}, {"text": "It covered bananas.", "citations": [1]}],
+        [cite(1, "c2", 125, 140)],
+    )
     assert alce_scores(a, SetJudge())["citation_recall"] == 0.5
 
 
@@ -112,7 +154,10 @@ def test_key_facts_normalised():
 
 def test_evidence_match_and_aggregate():
     ans = Item("a", "q", True, GOLD, ("2008",), "fact")
-    a = answer([{"text": "It was signed in 2008.", "citations": [1, 2]}], [cite(1, "c2", 125, 140), cite(2, "c3", 0, 10, "o.txt")])
+    a = answer(
+        [{"text": "It was signed in 2008.", "citations": [1, 2]}],
+        [cite(1, "c2", 125, 140), cite(2, "c3", 0, 10, "o.txt")],
+    )
     s = score_answer(ans, a, SetJudge())
     assert s["evidence_match"] == 0.5 and s["cites_gold_source"] == 1.0
     agg = aggregate([{"scores": s, "timings": {"total_s": 2.0}}, {"scores": s, "timings": {"total_s": 4.0}}])
@@ -122,8 +167,12 @@ def test_evidence_match_and_aggregate():
 def _fake_ask(flip: bool):
     def ask(question, history):
         refused = flip and "capital" in question
-        return answer([] if refused else [{"text": "It was signed in 2008.", "citations": [1]}],
-                      [] if refused else [cite(1, "c2", 125, 140)], refused=refused)
+        return answer(
+            [] if refused else [{"text": "It was signed in 2008.", "citations": [1]}],
+            [] if refused else [cite(1, "c2", 125, 140)],
+            refused=refused,
+        )
+
     return ask
 
 
@@ -133,8 +182,22 @@ def test_run_compare_and_export(tmp_path):
     data = tmp_path / "d.jsonl"
     quote = "the treaty was signed in 2008"
     rows = [
-        {"id": "a", "question": "When was it signed?", "answerable": True, "gold": [{"source_file": str(src), "quote": quote}], "key_facts": ["2008"], "type": "fact"},
-        {"id": "b", "question": "What is the capital of Peru?", "answerable": False, "gold": [], "key_facts": [], "type": "unanswerable"},
+        {
+            "id": "a",
+            "question": "When was it signed?",
+            "answerable": True,
+            "gold": [{"source_file": str(src), "quote": quote}],
+            "key_facts": ["2008"],
+            "type": "fact",
+        },
+        {
+            "id": "b",
+            "question": "What is the capital of Peru?",
+            "answerable": False,
+            "gold": [],
+            "key_facts": [],
+            "type": "unanswerable",
+        },
     ]
     data.write_text("\n".join(json.dumps(r) for r in rows))
     global HITS
@@ -239,21 +302,56 @@ def test_an_interrupted_run_resumes_with_only_the_rest_asked(tmp_path):
 
 def test_resume_refuses_a_run_made_otherwise(tmp_path):
     out = tmp_path / "r"
-    run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=2, progress=False,
-        settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}}, model_info={"sha256": "x", "model_path": "/a"})
+    run(
+        DATASET,
+        out,
+        ask=CountingAsk(),
+        judge=SetJudge(),
+        limit=2,
+        progress=False,
+        settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}},
+        model_info={"sha256": "x", "model_path": "/a"},
+    )
     # the same model file elsewhere on disk is the same model
-    m = run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False, resume=True,
-            settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}}, model_info={"sha256": "x", "model_path": "/b"})
+    m = run(
+        DATASET,
+        out,
+        ask=CountingAsk(),
+        judge=SetJudge(),
+        limit=3,
+        progress=False,
+        resume=True,
+        settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}},
+        model_info={"sha256": "x", "model_path": "/b"},
+    )
     assert m["resumed_answers"] == 2
     report = (out / "report.md").read_text()
     assert "| context_passages | `3` |" in report and "| `a.txt` | `1` |" in report
     with pytest.raises(InputError) as err:
-        run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=3, progress=False, resume=True,
-            settings_fingerprint={"context_passages": 4, "sources": {"a.txt": "2"}}, model_info={"sha256": "x"})
+        run(
+            DATASET,
+            out,
+            ask=CountingAsk(),
+            judge=SetJudge(),
+            limit=3,
+            progress=False,
+            resume=True,
+            settings_fingerprint={"context_passages": 4, "sources": {"a.txt": "2"}},
+            model_info={"sha256": "x"},
+        )
     assert "settings.context_passages: 3 → 4" in err.value.message and "settings.sources.a.txt" in err.value.message
     with pytest.raises(InputError) as err:
-        run(DATASET, tmp_path / "r", search=lambda q, k, h: HITS, judge=SetJudge(), limit=3, progress=False, resume=True,
-            settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}}, model_info={"sha256": "x"})
+        run(
+            DATASET,
+            tmp_path / "r",
+            search=lambda q, k, h: HITS,
+            judge=SetJudge(),
+            limit=3,
+            progress=False,
+            resume=True,
+            settings_fingerprint={"context_passages": 3, "sources": {"a.txt": "1"}},
+            model_info={"sha256": "x"},
+        )
     assert "mode: 'answers' → 'retrieval-only'" in err.value.message
     (out / "run.json").write_text("{broken")
     with pytest.raises(InputError) as err:
@@ -263,8 +361,15 @@ def test_resume_refuses_a_run_made_otherwise(tmp_path):
 
 def test_compare_names_what_differs_between_runs(tmp_path):
     for name, passages in (("a", 3), ("b", 4)):
-        run(DATASET, tmp_path / name, ask=CountingAsk(), judge=SetJudge(), limit=2, progress=False,
-            settings_fingerprint={"context_passages": passages})
+        run(
+            DATASET,
+            tmp_path / name,
+            ask=CountingAsk(),
+            judge=SetJudge(),
+            limit=2,
+            progress=False,
+            settings_fingerprint={"context_passages": passages},
+        )
     diff = compare(tmp_path / "a", tmp_path / "b")
     assert "settings.context_passages: 3 → 4" in diff
     assert "nothing recorded" in compare(tmp_path / "a", tmp_path / "a")

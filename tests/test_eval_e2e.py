@@ -1,6 +1,7 @@
 """The benchmark end to end through the CLI, with the real model, embeddings
 and FAISS: Ctrl-C keeps the answers so far, an existing run is not written
 over, --resume finishes it, and compare / export-alce read the result."""
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,7 @@ def test_interrupted_eval_run_resumes_to_the_same_files(tmp_path):
     assert records[: len(kept)] == kept and [r["id"] for r in records] == ["q001", "q002", "q003"]
     for r in records:
         for c in r["citations"]:
-            assert (ROOT / c["source_file"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+            assert (ROOT / c["source_file"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
     assert f"resumed: {len(kept)} answers" in (out / "report.md").read_text(encoding="utf-8")
 
     same = qa("eval", "compare", str(out), str(out), env=env)

@@ -1,4 +1,5 @@
 """Index building, incremental updates, manifest checks and atomic swaps."""
+
 from __future__ import annotations
 
 import json
@@ -94,7 +95,7 @@ def test_chunk_text_is_slice_of_stored_file(small, fake_embedder):
         info = data.sources[c.source_id]
         stored = Path(info.source_file)
         stored = stored if stored.is_absolute() else Path(store.__file__).parent.parent / stored
-        assert stored.read_text(encoding="utf-8")[c.start:c.end] == c.text
+        assert stored.read_text(encoding="utf-8")[c.start : c.end] == c.text
 
 
 def test_interrupted_build_leaves_old_index(small, fake_embedder, monkeypatch):
@@ -230,8 +231,10 @@ def test_followup_joined_to_previous_question_finds_its_topic(small, fake_embedd
     settings, _ = small
     build_index(settings, embedder=fake_embedder)
     r = Retriever.from_settings(settings, embedder=fake_embedder)
-    history = [{"role": "user", "content": "What about fentanyl seizures?"},
-               {"role": "assistant", "content": "They doubled."}]
+    history = [
+        {"role": "user", "content": "What about fentanyl seizures?"},
+        {"role": "assistant", "content": "They doubled."},
+    ]
     also = followup_query("And in which year did officials meet?", history)
     assert also == "What about fentanyl seizures? And in which year did officials meet?"
     assert followup_query("Why?", None) is None

@@ -1,6 +1,7 @@
 """Reading and cleaning real files: the offset map round-trips on the shipped
 sources and on foreign documents (PDF, HTML, Markdown, a 1.2 MB book);
 debris is removed; bad files are refused with a clear message."""
+
 from __future__ import annotations
 
 import re
@@ -43,7 +44,9 @@ def test_shipped_sources_round_trip(path):
     assert_round_trip(doc.text)
 
 
-FOREIGN_FILES = sorted(p for p in FOREIGN.glob("*") if p.suffix in (".pdf", ".html", ".md", ".txt")) if FOREIGN.exists() else []
+FOREIGN_FILES = (
+    sorted(p for p in FOREIGN.glob("*") if p.suffix in (".pdf", ".html", ".md", ".txt")) if FOREIGN.exists() else []
+)
 
 
 @pytest.mark.skipif(not FOREIGN_FILES, reason="../shared/foreign is not beside this checkout")
@@ -92,20 +95,28 @@ def test_clean_rules(raw, expected):
 def test_wrapped_paragraph_not_split_at_a_heading_like_first_line():
     # Project Gutenberg style: a real heading, then paragraphs whose first
     # line is short, capitalised and unpunctuated (it looked like a heading)
-    raw = (WRAPPED + "\nFEDERALIST No. 2\n\n"
-           "This country and this people seem to have been made for each\n"
-           "other, and it appears as if it was the design of Providence.\n\n"
-           "Similar sentiments have hitherto prevailed among all orders and\n"
-           "denominations of men among us.\n")
+    raw = (
+        WRAPPED + "\nFEDERALIST No. 2\n\n"
+        "This country and this people seem to have been made for each\n"
+        "other, and it appears as if it was the design of Providence.\n\n"
+        "Similar sentiments have hitherto prevailed among all orders and\n"
+        "denominations of men among us.\n"
+    )
     paragraphs = clean(raw).text.split("\n\n")
     assert "FEDERALIST No. 2" in paragraphs
-    assert ("This country and this people seem to have been made for each other, "
-            "and it appears as if it was the design of Providence.") in paragraphs
-    assert "Similar sentiments have hitherto prevailed among all orders and denominations of men among us." in paragraphs
+    assert (
+        "This country and this people seem to have been made for each other, "
+        "and it appears as if it was the design of Providence."
+    ) in paragraphs
+    assert (
+        "Similar sentiments have hitherto prevailed among all orders and denominations of men among us." in paragraphs
+    )
 
 
 def test_markdown_heading_kept_in_wrapped_text():
-    assert "Committee Hearings" in clean(WRAPPED + "\n## Committee Hearings\nbody text goes on here.\n").text.split("\n\n")
+    assert "Committee Hearings" in clean(WRAPPED + "\n## Committee Hearings\nbody text goes on here.\n").text.split(
+        "\n\n"
+    )
 
 
 def test_is_heading():
@@ -179,8 +190,10 @@ def test_list_source_files(tmp_path):
 
 def test_html_text(tmp_path):
     p = tmp_path / "page.html"
-    p.write_text("<html><head><script>var x=1;</script><style>p{}</style></head><body><nav>Menu</nav>"
-                 "<h1>Title</h1><p>First paragraph.</p><p>Second &amp; last.</p></body></html>")
+    p.write_text(
+        "<html><head><script>var x=1;</script><style>p{}</style></head><body><nav>Menu</nav>"
+        "<h1>Title</h1><p>First paragraph.</p><p>Second &amp; last.</p></body></html>"
+    )
     doc = read_document(p, "page", max_bytes=MB)
     assert "var x" not in doc.text and "Menu" not in doc.text
     assert "Title" in doc.text and "Second & last." in doc.text

@@ -1,6 +1,7 @@
 """Model assembly: small fake parts for the logic (order, refusal, no second
 assembly, re-verification, the lock across processes), the real packaged
 parts once."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """Table-driven tests of sentence splitting, citation parsing, renumbering and
 span finding; the pure modules stay free of numpy."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ from qa.sentences import split_sentences
     "text, expected",
     [
         ("The U.S. and Mexico agreed. Dr. Downie said so.", ["The U.S. and Mexico agreed.", "Dr. Downie said so."]),
-        ("It was 2019. \"Quote.\" Next", ["It was 2019.", "\"Quote.\"", "Next"]),
+        ('It was 2019. "Quote." Next', ["It was 2019.", '"Quote."', "Next"]),
         ("Title line\n\nBody starts here. Ends.", ["Title line", "Body starts here.", "Ends."]),
         ("Sigrid Arzt, J. Smith wrote it. Yes!", ["Sigrid Arzt, J. Smith wrote it.", "Yes!"]),
         ("about 3.5 percent. then lower case", ["about 3.5 percent. then lower case"]),
@@ -74,22 +75,30 @@ def test_best_span_picks_shortest_supporting_sentence():
     assert score == 1.0
 
 
-@pytest.mark.parametrize("claim,passage,missing", [
-    ("Under President Claudia Sheinbaum, cooperation was close.", "Cooperation was close under President Calderón.",
-     {"claudia", "sheinbaum"}),
-    ("The Mérida Initiative began in 2008.", "In 2008 the Merida Initiative began.", set()),  # accents folded
-    ("Cooperation was close.", "Nothing alike.", set()),  # the sentence's first word is not a name
-    ("Officials said the DEA left.", "The DEA stayed.", set()),
-    ("Later, Peña Nieto's adviser came.", "Enrique Peña Nieto named an adviser.", set()),  # possessive folded
-    ("Later, Peña Nieto named him.", "It was Peña Nieto’s choice.", set()),
-])
+@pytest.mark.parametrize(
+    "claim,passage,missing",
+    [
+        (
+            "Under President Claudia Sheinbaum, cooperation was close.",
+            "Cooperation was close under President Calderón.",
+            {"claudia", "sheinbaum"},
+        ),
+        ("The Mérida Initiative began in 2008.", "In 2008 the Merida Initiative began.", set()),  # accents folded
+        ("Cooperation was close.", "Nothing alike.", set()),  # the sentence's first word is not a name
+        ("Officials said the DEA left.", "The DEA stayed.", set()),
+        ("Later, Peña Nieto's adviser came.", "Enrique Peña Nieto named an adviser.", set()),  # possessive folded
+        ("Later, Peña Nieto named him.", "It was Peña Nieto’s choice.", set()),
+    ],
+)
 def test_missing_names(claim, passage, missing):
     assert missing_names(claim, passage) == missing
 
 
 def test_pure_modules_import_no_numpy():
     pure = ["qa.text", "qa.prompts", "qa.citations", "qa.verify", "qa.parse", "qa.evaluation.metrics"]
-    code = f"import sys; import {', '.join(pure)}; print(sorted(m for m in ('numpy', 'qa.lexical') if m in sys.modules))"
+    code = (
+        f"import sys; import {', '.join(pure)}; print(sorted(m for m in ('numpy', 'qa.lexical') if m in sys.modules))"
+    )
     root = str(Path(qa.__file__).resolve().parent.parent)  # this checkout, not an installed copy
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)

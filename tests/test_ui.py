@@ -4,6 +4,7 @@ index over a hash embedder, scripted generator); then the real app on loopback
 with the real model — the gradio_client API, 8 concurrent questions, a real
 headless Chromium driven by Playwright, and `qa serve` with the OpenAI backend
 against a real llama_cpp.server."""
+
 from __future__ import annotations
 
 import html
@@ -44,12 +45,28 @@ def _citation() -> Citation:
 
 def _answer(refused: bool = False) -> Answer:
     c = _citation()
-    src = SourceInfo("003_03240e58ad883d7f", SRC, SRC, "0", SourceMeta("The Road Ahead", ("Sigrid Arzt",), "Wilson Center", "2009-09"))
-    hit = Hit(1, 1.0, Chunk("003#x", src.source_id, 0, c.start, c.end, c.quote, "<script>alert(1)</script> " + c.quote), src)
+    src = SourceInfo(
+        "003_03240e58ad883d7f",
+        SRC,
+        SRC,
+        "0",
+        SourceMeta("The Road Ahead", ("Sigrid Arzt",), "Wilson Center", "2009-09"),
+    )
+    hit = Hit(
+        1, 1.0, Chunk("003#x", src.source_id, 0, c.start, c.end, c.quote, "<script>alert(1)</script> " + c.quote), src
+    )
     if refused:
         return Answer("q", "q", "The sources don't answer this.", True, (), (), (hit,))
-    return Answer("What is BEST?", "What is BEST?", "A task force [1]", False,
-                  (Sentence("A task force", (1,), True),), (c,), (hit,), removed_sentences=("Unsupported claim.",))
+    return Answer(
+        "What is BEST?",
+        "What is BEST?",
+        "A task force [1]",
+        False,
+        (Sentence("A task force", (1,), True),),
+        (c,),
+        (hit,),
+        removed_sentences=("Unsupported claim.",),
+    )
 
 
 def test_highlight_is_verbatim_inside_its_paragraph():
@@ -91,10 +108,13 @@ def test_upload_names_are_safe():
 
 # -- the page's logic with a fake slow-loading assistant ------------------------------------------
 
-BRIDGE = ("The Zorblax Bridge in Quentin City was opened in 1987 by mayor Hilda Varga.\n\n"
-          "It spans the Merrow River and carries two tram lines.\n")
-ANSWER = json.dumps({"sentences": [{"passages": [1],
-                                    "text": "The Zorblax Bridge was opened in 1987 by mayor Hilda Varga."}]})
+BRIDGE = (
+    "The Zorblax Bridge in Quentin City was opened in 1987 by mayor Hilda Varga.\n\n"
+    "It spans the Merrow River and carries two tram lines.\n"
+)
+ANSWER = json.dumps(
+    {"sentences": [{"passages": [1], "text": "The Zorblax Bridge was opened in 1987 by mayor Hilda Varga."}]}
+)
 
 
 class OneAnswerGenerator(Generator):
@@ -102,9 +122,10 @@ class OneAnswerGenerator(Generator):
 
     name = "scripted"
 
-    def stream(self, messages: list, *, max_tokens: int | None = None, stop: Any = None,
-               json_schema: Any = None) -> Iterator[str]:
-        yield from (ANSWER[i:i + 9] for i in range(0, len(ANSWER), 9))
+    def stream(
+        self, messages: list, *, max_tokens: int | None = None, stop: Any = None, json_schema: Any = None
+    ) -> Iterator[str]:
+        yield from (ANSWER[i : i + 9] for i in range(0, len(ANSWER), 9))
 
 
 class SlowAssistant(Assistant):
@@ -159,11 +180,14 @@ def test_ask_api_waits_for_the_model_instead_of_returning_the_status(bridge_sett
     assert assistant.status().startswith("Ready — 1 sources")
 
 
-@pytest.mark.parametrize("fail, timeout, in_message", [
-    (None, 0.01, "the answer model is still loading after 0.01 s -> try again in a minute"),
-    (ModelError("model file is corrupt", "run: qa index"), 600, "model file is corrupt -> run: qa index"),
-    (RuntimeError("boom"), 600, "the assistant could not start: RuntimeError: boom -> read the server log"),
-])
+@pytest.mark.parametrize(
+    "fail, timeout, in_message",
+    [
+        (None, 0.01, "the answer model is still loading after 0.01 s -> try again in a minute"),
+        (ModelError("model file is corrupt", "run: qa index"), 600, "model file is corrupt -> run: qa index"),
+        (RuntimeError("boom"), 600, "the assistant could not start: RuntimeError: boom -> read the server log"),
+    ],
+)
 def test_ask_api_errors_when_loading_fails_or_runs_out(bridge_settings, fail, timeout, in_message):
     import gradio as gr
 
@@ -263,14 +287,16 @@ def app_url(tmp_path_factory):
 
 def _check_quotes(obj: dict) -> None:
     for c in obj["citations"]:
-        assert (ROOT / c["source_file"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+        assert (ROOT / c["source_file"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
 
 
 @pytest.mark.model
 def test_gradio_client_api_matches_cli_shape(app_url):
     from gradio_client import Client
 
-    obj = Client(app_url, verbose=False).predict("What did Janet Napolitano sign with Mexico's Attorney General?", api_name="/ask")
+    obj = Client(app_url, verbose=False).predict(
+        "What did Janet Napolitano sign with Mexico's Attorney General?", api_name="/ask"
+    )
     assert not obj["refused"] and obj["citations"]
     assert {"question", "standalone_question", "answer", "sentences", "citations", "retrieved", "timings"} <= set(obj)
     _check_quotes(obj)
@@ -323,9 +349,17 @@ def test_real_browser_question_citation_and_refusal(app_url):
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(app_url)
         page.wait_for_selector("#qa-input textarea", timeout=60_000)
@@ -350,14 +384,16 @@ def test_real_browser_question_citation_and_refusal(app_url):
         box.press("Enter")
         page.wait_for_function(
             "() => document.querySelector('#qa-side') && document.querySelector('#qa-side').innerText.includes('Related, but not an answer')",
-            timeout=300_000)
+            timeout=300_000,
+        )
         assert "don't answer" in page.locator("#qa-chat").inner_text()
         page.screenshot(path=str(ARTIFACTS / "ui-refusal.png"), full_page=True)
         page.set_viewport_size({"width": 420, "height": 900})
         page.screenshot(path=str(ARTIFACTS / "ui-narrow.png"), full_page=True)
         browser.close()
-    (ARTIFACTS / "ui-timings.json").write_text(json.dumps({"enter_to_sources_s": round(t_sources, 2),
-                                                           "enter_to_final_s": round(t_final, 2)}))
+    (ARTIFACTS / "ui-timings.json").write_text(
+        json.dumps({"enter_to_sources_s": round(t_sources, 2), "enter_to_final_s": round(t_final, 2)})
+    )
     print(f"Enter -> sources shown: {t_sources:.1f}s; Enter -> final answer: {t_final:.1f}s")
 
 
@@ -375,14 +411,33 @@ def test_qa_serve_passes_backend_base_url_and_sources_to_the_page(llama_server, 
     sources.mkdir()
     (sources / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "QA_N_THREADS": "1"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "QA_N_THREADS": "1"}
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "qa", "serve", "--backend", "openai", "--base-url", llama_server,
-             "--sources", str(sources), "--index", str(tmp_path / "index"), "--host", "127.0.0.1",
-             "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+            [
+                sys.executable,
+                "-m",
+                "qa",
+                "serve",
+                "--backend",
+                "openai",
+                "--base-url",
+                llama_server,
+                "--sources",
+                str(sources),
+                "--index",
+                str(tmp_path / "index"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for_page(proc, url, log)
@@ -399,7 +454,7 @@ def test_qa_serve_passes_backend_base_url_and_sources_to_the_page(llama_server, 
     assert not obj["refused"] and obj["citations"], obj["answer"]
     for c in obj["citations"]:
         assert Path(c["source_file"]).resolve() == (sources / "bridge.txt").resolve()
-        assert BRIDGE[c["start"]:c["end"]] == c["quote"]
+        assert BRIDGE[c["start"] : c["end"]] == c["quote"]
     assert "Varga" in obj["answer"]
 
 

@@ -1,4 +1,5 @@
 """FAISS wrapper against a brute-force numpy oracle; HNSW recall; real MiniLM retrieval."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,8 +41,11 @@ def test_real_embedder_finds_the_passage(real_embedder, settings_for, tmp_path):
 
     src = tmp_path / "sources"
     src.mkdir()
-    (src / "a.txt").write_text("The bridge between the two cities opened in 1998 after a decade of talks.\n\n"
-                               "Fishing quotas were renegotiated in 2004 under pressure from coastal towns.", "utf-8")
+    (src / "a.txt").write_text(
+        "The bridge between the two cities opened in 1998 after a decade of talks.\n\n"
+        "Fishing quotas were renegotiated in 2004 under pressure from coastal towns.",
+        "utf-8",
+    )
     (src / "b.txt").write_text("Cartel violence rose sharply along the border, and homicides set records.", "utf-8")
     settings = settings_for(src)
     build_index(settings, embedder=real_embedder)

@@ -15,6 +15,7 @@ with the same loading settings; one lock per model serialises generation, so
 the web UI can call from several threads. Each backend module is imported
 only when chosen, and imports its heavy library itself. Nothing is ever downloaded.
 """
+
 from __future__ import annotations
 
 from qa.backends.base import Generator, Message, cut_at_stop

@@ -4,6 +4,7 @@ process, the per-model lock and the timeout errors.
 
 Not here: any backend (see ``qa.backends``). Standard library only.
 """
+
 from __future__ import annotations
 
 import os
@@ -111,14 +112,18 @@ def load_once(key: tuple, load: Callable[[], Loaded]) -> Loaded:
 def acquire(lock: threading.Lock, settings: Settings) -> None:
     """Take the model's lock, or fail after ``settings.timeout_s``."""
     if not lock.acquire(timeout=settings.timeout_s):
-        raise BackendError(f"the model stayed busy with other requests for {settings.timeout_s:.0f}s",
-                           "try again, or raise QA_TIMEOUT_S")
+        raise BackendError(
+            f"the model stayed busy with other requests for {settings.timeout_s:.0f}s",
+            "try again, or raise QA_TIMEOUT_S",
+        )
 
 
 def timeout_error(settings: Settings) -> BackendError:
     """The error of a generation that ran past ``settings.timeout_s``."""
-    return BackendError(f"generation took longer than {settings.timeout_s:.0f}s",
-                        "ask a shorter question, lower QA_MAX_NEW_TOKENS, or raise QA_TIMEOUT_S")
+    return BackendError(
+        f"generation took longer than {settings.timeout_s:.0f}s",
+        "ask a shorter question, lower QA_MAX_NEW_TOKENS, or raise QA_TIMEOUT_S",
+    )
 
 
 def threads(settings: Settings) -> int:

@@ -9,6 +9,7 @@ Saxena 2023). The model then checks the guesses (see
 
 Standard library only.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

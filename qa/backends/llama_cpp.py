@@ -3,6 +3,7 @@
 the timeout. What needs llama-cpp-python's internals (prompt states, the
 grammar-first pick, drafted decoding) is in ``qa.backends.llama_internals``.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -70,10 +71,18 @@ class LlamaCppGenerator(Generator):
         self._roles: dict[str, LlamaCppGenerator] = {self.role: self}
         self.path = ensure_model(settings, progress)
         if self.path.is_dir():
-            raise ModelError(f"{self.path} is a folder; llama.cpp needs a GGUF file",
-                             "set QA_MODEL_PATH to a .gguf file, or use --backend transformers for a model folder")
-        key = ("llama_cpp", str(self.path.resolve()), settings.n_ctx, threads(settings), settings.seed,
-               settings.prompt_cache_mb)
+            raise ModelError(
+                f"{self.path} is a folder; llama.cpp needs a GGUF file",
+                "set QA_MODEL_PATH to a .gguf file, or use --backend transformers for a model folder",
+            )
+        key = (
+            "llama_cpp",
+            str(self.path.resolve()),
+            settings.n_ctx,
+            threads(settings),
+            settings.seed,
+            settings.prompt_cache_mb,
+        )
         t = time.perf_counter()
         self._shared = cast(_LlamaState, load_once(key, self._load))
         self.load_s = time.perf_counter() - t
@@ -83,15 +92,24 @@ class LlamaCppGenerator(Generator):
             import llama_cpp
             from llama_cpp import Llama, LlamaRAMCache
         except ImportError:
-            raise ModelError("llama-cpp-python is not installed",
-                             "run `make setup`, or use --backend openai / transformers") from None
+            raise ModelError(
+                "llama-cpp-python is not installed", "run `make setup`, or use --backend openai / transformers"
+            ) from None
         internals.check_version(llama_cpp.__version__)
         try:
-            llm = Llama(model_path=str(self.path), n_ctx=self.settings.n_ctx, n_threads=threads(self.settings),
-                        n_threads_batch=threads(self.settings), seed=self.settings.seed, verbose=False)
+            llm = Llama(
+                model_path=str(self.path),
+                n_ctx=self.settings.n_ctx,
+                n_threads=threads(self.settings),
+                n_threads_batch=threads(self.settings),
+                seed=self.settings.seed,
+                verbose=False,
+            )
         except (ValueError, RuntimeError) as exc:
-            raise ModelError(f"llama.cpp could not load {self.path}: {exc}",
-                             "check QA_MODEL_PATH is a GGUF model, or delete the cached file to re-assemble it") from exc
+            raise ModelError(
+                f"llama.cpp could not load {self.path}: {exc}",
+                "check QA_MODEL_PATH is a GGUF model, or delete the cached file to re-assemble it",
+            ) from exc
         internals.install_grammar_first_pick(llm)
         if self.settings.prompt_cache_mb > 0:  # reuses the state of a shared prompt prefix
             llm.set_cache(LlamaRAMCache(capacity_bytes=self.settings.prompt_cache_mb << 20))
@@ -116,11 +134,21 @@ class LlamaCppGenerator(Generator):
             shared.active_role = self.role
         return llm
 
-    def stream(self, messages: list[Message], *, max_tokens: int | None = None, stop: list[str] | None = None,
-               json_schema: dict | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        stop: list[str] | None = None,
+        json_schema: dict | None = None,
+    ) -> Iterator[str]:
         kw: dict[str, Any] = {
-            "messages": messages, "stream": True, "temperature": self.settings.temperature,
-            "max_tokens": max_tokens or self.settings.max_new_tokens, "stop": stop or [], "seed": self.settings.seed,
+            "messages": messages,
+            "stream": True,
+            "temperature": self.settings.temperature,
+            "max_tokens": max_tokens or self.settings.max_new_tokens,
+            "stop": stop or [],
+            "seed": self.settings.seed,
         }
         if json_schema is not None:
             kw["grammar"] = internals.compact_json_grammar(json.dumps(json_schema, sort_keys=True))
@@ -143,8 +171,11 @@ class LlamaCppGenerator(Generator):
             finally:
                 chunks.close()  # an abandoned stream must not keep the model's state
         except ValueError as exc:  # e.g. "Requested tokens (5000) exceed context window of 4096"
-            fix = ("ask a shorter question, lower QA_CONTEXT_PASSAGES, or raise QA_N_CTX"
-                   if "context window" in str(exc) else "check the messages and the JSON schema passed to the model")
+            fix = (
+                "ask a shorter question, lower QA_CONTEXT_PASSAGES, or raise QA_N_CTX"
+                if "context window" in str(exc)
+                else "check the messages and the JSON schema passed to the model"
+            )
             raise BackendError(f"llama.cpp refused the request: {exc}", fix) from exc
         finally:
             self._shared.lock.release()  # a plain Lock: the UI may close this stream from another thread
@@ -159,8 +190,9 @@ class LlamaCppGenerator(Generator):
             self._shared.formatter = internals.chat_formatter(llm) or False
         return self._shared.formatter or None
 
-    def _drafted(self, llm: Any, formatter: Any, kw: dict[str, Any], json_schema: dict | None,
-                 deadline: float) -> Iterator[str]:
+    def _drafted(
+        self, llm: Any, formatter: Any, kw: dict[str, Any], json_schema: dict | None, deadline: float
+    ) -> Iterator[str]:
         """The same greedy output as ``create_chat_completion``, decoded with
         prompt-lookup drafts (see ``llama_internals.greedy_tokens``): same
         prompt tokens, same grammar, same stop strings."""
@@ -176,8 +208,15 @@ class LlamaCppGenerator(Generator):
             if time.monotonic() > deadline:
                 raise timeout_error(self.settings)
 
-        tokens = internals.greedy_tokens(llm, prompt, max_tokens=kw["max_tokens"], grammar=kw.get("grammar"),
-                                         hint=hint, draft=self.settings.draft_tokens, check=check)
+        tokens = internals.greedy_tokens(
+            llm,
+            prompt,
+            max_tokens=kw["max_tokens"],
+            grammar=kw.get("grammar"),
+            hint=hint,
+            draft=self.settings.draft_tokens,
+            check=check,
+        )
 
         def pieces() -> Iterator[str]:
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a character may span tokens
@@ -198,6 +237,12 @@ class LlamaCppGenerator(Generator):
         return len(self._shared.model.tokenize(text.encode("utf-8"), add_bos=False))
 
     def info(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.path.name, "model_path": str(self.path),
-                "sha256": known_sha256(self.path), "n_ctx": self.settings.n_ctx,
-                "temperature": self.settings.temperature, "seed": self.settings.seed}
+        return {
+            "backend": self.name,
+            "model": self.path.name,
+            "model_path": str(self.path),
+            "sha256": known_sha256(self.path),
+            "n_ctx": self.settings.n_ctx,
+            "temperature": self.settings.temperature,
+            "seed": self.settings.seed,
+        }

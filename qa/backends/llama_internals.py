@@ -15,6 +15,7 @@ pyproject; ``check_version`` refuses another):
 
 llama_cpp is imported inside the functions, so this module imports without it.
 """
+
 from __future__ import annotations
 
 import collections
@@ -43,9 +44,11 @@ _TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)]
 def check_version(installed: str) -> None:
     """Refuse a llama-cpp-python other than the one this module was written against."""
     if installed != SUPPORTED_VERSION:
-        raise ModelError(f"llama-cpp-python {installed} is installed, but qa supports only {SUPPORTED_VERSION} "
-                         "(it uses llama-cpp-python internals that change between versions)",
-                         f"run `make setup` (it builds llama-cpp-python {SUPPORTED_VERSION})")
+        raise ModelError(
+            f"llama-cpp-python {installed} is installed, but qa supports only {SUPPORTED_VERSION} "
+            "(it uses llama-cpp-python internals that change between versions)",
+            f"run `make setup` (it builds llama-cpp-python {SUPPORTED_VERSION})",
+        )
 
 
 @functools.lru_cache(maxsize=32)
@@ -58,7 +61,7 @@ def compact_json_grammar(schema: str) -> Any:
     from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
     gbnf = json_schema_to_gbnf(schema)
-    lines = [("space ::= \"\"" if line.startswith("space ::=") else line) for line in gbnf.splitlines()]
+    lines = [('space ::= ""' if line.startswith("space ::=") else line) for line in gbnf.splitlines()]
     return LlamaGrammar.from_string("\n".join(lines), verbose=False)
 
 
@@ -115,8 +118,11 @@ def chat_formatter(llm: Any) -> Any:
 
     eos, bos = llm.token_eos(), llm.token_bos()
     return Jinja2ChatFormatter(
-        template=template, eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
-        bos_token=llm._model.token_get_text(bos) if bos != -1 else "", stop_token_ids=[eos])
+        template=template,
+        eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+        bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+        stop_token_ids=[eos],
+    )
 
 
 # ---------------------------------------------------------------- the grammar-first pick
@@ -135,8 +141,7 @@ class GrammarFirst:
         self._apply = llama_cpp.llama_sampler_apply
         self.grammar = grammar_sampler
         self.one = llama_cpp.llama_token_data(0, 0.0, 0.0)  # the top token, as the grammar left it
-        self._probe = llama_cpp.llama_token_data_array(data=ctypes.pointer(self.one), size=1, selected=-1,
-                                                       sorted=False)
+        self._probe = llama_cpp.llama_token_data_array(data=ctypes.pointer(self.one), size=1, selected=-1, sorted=False)
 
     def top(self, logits: np.ndarray, ids: np.ndarray | None = None) -> int | None:
         """The position of the largest of ``logits`` when the grammar allows its
@@ -162,9 +167,15 @@ def install_grammar_first_pick(llm: Any) -> None:
     original = llm._init_sampler
 
     def init_sampler(*args: Any, **kw: Any) -> Any:
-        plain = (kw.get("temp") == 0.0 and kw.get("grammar") is not None and kw.get("logits_processor") is None
-                 and kw.get("repeat_penalty", 1.0) == 1.0 and not kw.get("frequency_penalty")
-                 and not kw.get("presence_penalty") and not args)
+        plain = (
+            kw.get("temp") == 0.0
+            and kw.get("grammar") is not None
+            and kw.get("logits_processor") is None
+            and kw.get("repeat_penalty", 1.0) == 1.0
+            and not kw.get("frequency_penalty")
+            and not kw.get("presence_penalty")
+            and not args
+        )
         if not plain:
             return original(*args, **kw)
         sampler = _internals.LlamaSampler()
@@ -172,8 +183,10 @@ def install_grammar_first_pick(llm: Any) -> None:
 
         def top_token_first(cur_p: Any) -> None:
             arr = cur_p.contents
-            view = np.frombuffer((llama_cpp.llama_token_data * arr.size).from_address(
-                ctypes.addressof(arr.data.contents)), dtype=_TOKEN_DATA)
+            view = np.frombuffer(
+                (llama_cpp.llama_token_data * arr.size).from_address(ctypes.addressof(arr.data.contents)),
+                dtype=_TOKEN_DATA,
+            )
             if first[0].top(view["logit"], view["id"]) is not None:
                 arr.data[0] = first[0].one
                 arr.size = 1  # the grammar and the greedy pick then see only the top token
@@ -203,8 +216,9 @@ class _Drafting:
         self.first: GrammarFirst | None = None
         self.full: Any = None  # the whole-vocabulary array, built the first time the grammar rejects a top token
         if grammar is not None:
-            self.sampler = llama_cpp.llama_sampler_init_grammar(self.vocab, grammar._grammar.encode("utf-8"),
-                                                                grammar._root.encode("utf-8"))
+            self.sampler = llama_cpp.llama_sampler_init_grammar(
+                self.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
+            )
             if not self.sampler:
                 raise ValueError("llama.cpp could not parse the grammar")
             self.first = GrammarFirst(self.sampler)

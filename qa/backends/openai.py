@@ -1,6 +1,7 @@
 """Any OpenAI-compatible chat-completions server (vLLM, llama.cpp server, TGI,
 Ollama) over HTTP with httpx, streaming server-sent events.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,11 +31,20 @@ class OpenAIGenerator(Generator):
         self.base_url = settings.openai_base_url.rstrip("/")
         self._transport = transport  # tests inject an httpx.MockTransport
 
-    def _body(self, messages: list[Message], max_tokens: int | None, stop: list[str] | None,
-              json_schema: dict | None, stream: bool) -> dict[str, Any]:
+    def _body(
+        self,
+        messages: list[Message],
+        max_tokens: int | None,
+        stop: list[str] | None,
+        json_schema: dict | None,
+        stream: bool,
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "model": self.settings.openai_model, "messages": messages, "stream": stream,
-            "temperature": self.settings.temperature, "max_tokens": max_tokens or self.settings.max_new_tokens,
+            "model": self.settings.openai_model,
+            "messages": messages,
+            "stream": stream,
+            "temperature": self.settings.temperature,
+            "max_tokens": max_tokens or self.settings.max_new_tokens,
             "seed": self.settings.seed,
         }
         if stop:
@@ -47,11 +57,21 @@ class OpenAIGenerator(Generator):
         import httpx
 
         headers = {"Authorization": f"Bearer {self.settings.openai_api_key}"} if self.settings.openai_api_key else {}
-        return httpx.Client(base_url=self.base_url, headers=headers, transport=self._transport,
-                            timeout=httpx.Timeout(self.settings.timeout_s, connect=5.0))
+        return httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            transport=self._transport,
+            timeout=httpx.Timeout(self.settings.timeout_s, connect=5.0),
+        )
 
-    def stream(self, messages: list[Message], *, max_tokens: int | None = None, stop: list[str] | None = None,
-               json_schema: dict | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        stop: list[str] | None = None,
+        json_schema: dict | None = None,
+    ) -> Iterator[str]:
         import httpx
 
         body = self._body(messages, max_tokens, stop, json_schema, stream=True)
@@ -72,8 +92,9 @@ class OpenAIGenerator(Generator):
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from exc
         except ValueError as exc:  # a data line that is not JSON
-            raise BackendError(f"the model server at {self.base_url} sent a malformed event: {exc}",
-                               self._server_fix()) from exc
+            raise BackendError(
+                f"the model server at {self.base_url} sent a malformed event: {exc}", self._server_fix()
+            ) from exc
 
     def generate(self, messages: list[Message], **kw: Any) -> str:
         """One non-streaming request: the whole reply in one JSON response."""
@@ -88,8 +109,9 @@ class OpenAIGenerator(Generator):
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from exc
         except ValueError as exc:
-            raise BackendError(f"the model server at {self.base_url} sent malformed JSON: {exc}",
-                               self._server_fix()) from exc
+            raise BackendError(
+                f"the model server at {self.base_url} sent malformed JSON: {exc}", self._server_fix()
+            ) from exc
 
     def _piece(self, obj: Any, key: str) -> str:
         """The text in one response or event; an error object becomes a BackendError."""
@@ -104,10 +126,15 @@ class OpenAIGenerator(Generator):
         if resp.status_code < 400:
             return
         resp.read()
-        hint = {401: "set QA_OPENAI_API_KEY", 403: "set QA_OPENAI_API_KEY",
-                404: f"check QA_OPENAI_BASE_URL ({self.base_url}; usually ends in /v1) and QA_OPENAI_MODEL"}
-        raise BackendError(f"the model server at {self.base_url} answered HTTP {resp.status_code}: {resp.text[:300]}",
-                           hint.get(resp.status_code, self._server_fix()))
+        hint = {
+            401: "set QA_OPENAI_API_KEY",
+            403: "set QA_OPENAI_API_KEY",
+            404: f"check QA_OPENAI_BASE_URL ({self.base_url}; usually ends in /v1) and QA_OPENAI_MODEL",
+        }
+        raise BackendError(
+            f"the model server at {self.base_url} answered HTTP {resp.status_code}: {resp.text[:300]}",
+            hint.get(resp.status_code, self._server_fix()),
+        )
 
     def _transport_error(self, exc: Exception) -> BackendError:
         import httpx
@@ -118,10 +145,17 @@ class OpenAIGenerator(Generator):
     def _server_fix(self) -> str:
         url = urlparse(self.base_url)
         model = model_target(self.settings) if not self.settings.model_path else self.settings.model_path
-        return (f"start an OpenAI-compatible server at {self.base_url}, e.g. `python -m llama_cpp.server "
-                f"--model {model} --host {url.hostname or '127.0.0.1'} --port {url.port or 8080}`, "
-                "or set QA_OPENAI_BASE_URL, or switch backend: --backend llama_cpp")
+        return (
+            f"start an OpenAI-compatible server at {self.base_url}, e.g. `python -m llama_cpp.server "
+            f"--model {model} --host {url.hostname or '127.0.0.1'} --port {url.port or 8080}`, "
+            "or set QA_OPENAI_BASE_URL, or switch backend: --backend llama_cpp"
+        )
 
     def info(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.settings.openai_model, "base_url": self.base_url,
-                "temperature": self.settings.temperature, "seed": self.settings.seed}
+        return {
+            "backend": self.name,
+            "model": self.settings.openai_model,
+            "base_url": self.base_url,
+            "temperature": self.settings.temperature,
+            "seed": self.settings.seed,
+        }

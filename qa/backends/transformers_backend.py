@@ -4,6 +4,7 @@ here; the answer parser falls back to [n] markers in free text. Generation
 runs in a worker thread that streams into the caller's; nothing is ever
 downloaded.
 """
+
 from __future__ import annotations
 
 import os
@@ -56,28 +57,41 @@ class TransformersGenerator(Generator):
             tokenizer = AutoTokenizer.from_pretrained(str(folder), **kw)
             model = AutoModelForCausalLM.from_pretrained(str(folder), **kw, **model_kw)
         except (OSError, ValueError, ImportError) as exc:
-            raise ModelError(f"transformers could not load {self.path}: {exc}",
-                             "set QA_MODEL_PATH to a local model folder or GGUF file (pip install gguf for GGUF)") from exc
+            raise ModelError(
+                f"transformers could not load {self.path}: {exc}",
+                "set QA_MODEL_PATH to a local model folder or GGUF file (pip install gguf for GGUF)",
+            ) from exc
         model.eval()
         return Loaded(model, tokenizer)
 
-    def stream(self, messages: list[Message], *, max_tokens: int | None = None, stop: list[str] | None = None,
-               json_schema: dict | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        stop: list[str] | None = None,
+        json_schema: dict | None = None,
+    ) -> Iterator[str]:
         from transformers import TextIteratorStreamer
 
         tok, model = self._shared.tokenizer, self._shared.model
         try:
-            inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                             return_dict=True).to(model.device)
+            inputs = tok.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+            ).to(model.device)
         except ValueError as exc:  # e.g. a base model folder without a chat template
             raise ModelError(f"{self.path} cannot format a chat: {exc}", "use an instruct/chat model") from exc
-        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True,
-                                        timeout=self.settings.timeout_s)
+        streamer = TextIteratorStreamer(
+            tok, skip_prompt=True, skip_special_tokens=True, timeout=self.settings.timeout_s
+        )
         acquire(self._shared.lock, self.settings)
         try:
             run = _Run(self.settings.timeout_s)  # the deadline starts once the model is ours
-            worker = threading.Thread(target=run.work, daemon=True,
-                                      args=(model.generate, self._generate_kw(inputs, streamer, run, max_tokens), streamer))
+            worker = threading.Thread(
+                target=run.work,
+                daemon=True,
+                args=(model.generate, self._generate_kw(inputs, streamer, run, max_tokens), streamer),
+            )
             worker.start()
             try:
                 yield from cut_at_stop((piece for piece in streamer if piece), stop)
@@ -89,14 +103,17 @@ class TransformersGenerator(Generator):
         finally:
             self._shared.lock.release()
         if run.error is not None:
-            raise BackendError(f"transformers generation failed: {run.error}",
-                               "check the model folder, or use --backend llama_cpp") from run.error
+            raise BackendError(
+                f"transformers generation failed: {run.error}", "check the model folder, or use --backend llama_cpp"
+            ) from run.error
         if run.timed_out:
             raise timeout_error(self.settings)
 
     def _generate_kw(self, inputs: Any, streamer: Any, run: _Run, max_tokens: int | None) -> dict[str, Any]:
         kw: dict[str, Any] = {
-            **inputs, "streamer": streamer, "stopping_criteria": [run.criterion()],
+            **inputs,
+            "streamer": streamer,
+            "stopping_criteria": [run.criterion()],
             "max_new_tokens": max_tokens or self.settings.max_new_tokens,
             "pad_token_id": self._shared.tokenizer.eos_token_id,
         }
@@ -110,9 +127,15 @@ class TransformersGenerator(Generator):
         return len(self._shared.tokenizer.encode(text, add_special_tokens=False))
 
     def info(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.path.name, "model_path": str(self.path),
-                "sha256": known_sha256(self.path), "device": str(self._shared.model.device),
-                "temperature": self.settings.temperature, "seed": self.settings.seed}
+        return {
+            "backend": self.name,
+            "model": self.path.name,
+            "model_path": str(self.path),
+            "sha256": known_sha256(self.path),
+            "device": str(self._shared.model.device),
+            "temperature": self.settings.temperature,
+            "seed": self.settings.seed,
+        }
 
 
 class _Run:

@@ -1,6 +1,7 @@
 """Export a run in ALCE's input format (princeton-nlp/ALCE eval.py): a JSON
 object {"args": ..., "data": [{"question", "answer", "qa_pairs"?, "output", "docs":
 [{"title", "text"}]}]} where [n] in "output" points at docs[n-1]."""
+
 from __future__ import annotations
 
 import json
@@ -16,14 +17,24 @@ def to_alce(run: str | Path) -> dict[str, Any]:
     for r in records.values():
         chunk_text = {h["chunk_id"]: (h.get("title", ""), h["text"]) for h in r.get("retrieved", [])}
         cites = sorted(r.get("citations", []), key=lambda c: c["n"])
-        docs = [{"title": chunk_text.get(c["chunk_id"], (c["title"], c["quote"]))[0],
-                 "text": chunk_text.get(c["chunk_id"], (c["title"], c["quote"]))[1]} for c in cites]
+        docs = [
+            {
+                "title": chunk_text.get(c["chunk_id"], (c["title"], c["quote"]))[0],
+                "text": chunk_text.get(c["chunk_id"], (c["title"], c["quote"]))[1],
+            }
+            for c in cites
+        ]
         output = " ".join(s["text"] + "".join(f"[{n}]" for n in s.get("citations", [])) for s in r.get("sentences", []))
-        data.append({
-            "id": r["id"], "question": r["question"], "answer": "; ".join(r.get("key_facts", [])),
-            "output": output if not r.get("refused") else r.get("answer", ""), "docs": docs,
-            "answerable": r.get("answerable"),
-        })
+        data.append(
+            {
+                "id": r["id"],
+                "question": r["question"],
+                "answer": "; ".join(r.get("key_facts", [])),
+                "output": output if not r.get("refused") else r.get("answer", ""),
+                "docs": docs,
+                "answerable": r.get("answerable"),
+            }
+        )
     return {"args": {"source": str(run), "judge": metrics.get("judge")}, "data": data}
 
 

@@ -1,4 +1,5 @@
 """``qa eval``: run / compare / export-alce. Heavy parts are imported in the handlers."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,11 @@ def register(sub: Any) -> None:
     r.add_argument("--retrieval-only", action="store_true", help="measure retrieval only (no model)")
     r.add_argument("--index")
     again = r.add_mutually_exclusive_group()
-    again.add_argument("--resume", action="store_true",
-                       help="finish an interrupted run in --out: keep its answers, ask the rest (same settings required)")
+    again.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an interrupted run in --out: keep its answers, ask the rest (same settings required)",
+    )
     again.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     r.set_defaults(func=cmd_run)
     c = esub.add_parser("compare", help="metric deltas and changed questions between two runs")
@@ -47,18 +51,34 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         from qa.retrieve import Retriever, followup_query
 
         retriever = Retriever.from_settings(settings)
-        metrics = run(args.dataset, args.out, search=lambda q, k, history: [h.to_json() for h in retriever.search(q, k=k, also=followup_query(q, history))],
-                      judge=LexicalJudge(), limit=args.limit, workers=args.workers,
-                      settings_fingerprint={**fingerprint, "sources": _sources(retriever)}, **again)
+        metrics = run(
+            args.dataset,
+            args.out,
+            search=lambda q, k, history: [
+                h.to_json() for h in retriever.search(q, k=k, also=followup_query(q, history))
+            ],
+            judge=LexicalJudge(),
+            limit=args.limit,
+            workers=args.workers,
+            settings_fingerprint={**fingerprint, "sources": _sources(retriever)},
+            **again,
+        )
     else:
         from qa.answer import QA
 
         qa = QA.from_settings(settings)
         judge = LLMJudge(qa.generator) if args.judge == "llm" else LexicalJudge()
-        metrics = run(args.dataset, args.out, ask=lambda q, h: qa.ask(q, history=h).to_json(), judge=judge,
-                      limit=args.limit, workers=args.workers,
-                      settings_fingerprint={**fingerprint, "sources": _sources(qa.retriever)},
-                      model_info={**qa.generator.info(), "embed_model": settings.embed_model}, **again)
+        metrics = run(
+            args.dataset,
+            args.out,
+            ask=lambda q, h: qa.ask(q, history=h).to_json(),
+            judge=judge,
+            limit=args.limit,
+            workers=args.workers,
+            settings_fingerprint={**fingerprint, "sources": _sources(qa.retriever)},
+            model_info={**qa.generator.info(), "embed_model": settings.embed_model},
+            **again,
+        )
     o = metrics["overall"]
     print(f"{o['questions']} questions, {o['errors']} errors; report: {args.out}/report.md")
     from qa.evaluation.report import flat

@@ -1,4 +1,5 @@
 """Comparing two runs: metric deltas and the questions whose outcome changed."""
+
 from __future__ import annotations
 
 import json
@@ -20,14 +21,21 @@ def load_run(folder: str | Path) -> tuple[dict[str, Any], dict[str, dict[str, An
                 r = json.loads(line)
                 records[r["id"]] = r
     except (OSError, ValueError) as exc:
-        raise InputError(f"{folder} is not a finished run ({exc})", "pass a folder written by: qa eval run --out DIR") from exc
+        raise InputError(
+            f"{folder} is not a finished run ({exc})", "pass a folder written by: qa eval run --out DIR"
+        ) from exc
     return metrics, records
 
 
 def _outcome(r: dict[str, Any]) -> dict[str, Any]:
     s = r.get("scores", {})
-    return {"refused": s.get("refused"), "key_facts_pass": s.get("key_facts_pass"),
-            "citation_recall": s.get("citation_recall"), "first_gold_rank": s.get("first_gold_rank"), "error": r.get("error")}
+    return {
+        "refused": s.get("refused"),
+        "key_facts_pass": s.get("key_facts_pass"),
+        "citation_recall": s.get("citation_recall"),
+        "first_gold_rank": s.get("first_gold_rank"),
+        "error": r.get("error"),
+    }
 
 
 def compare(run_a: str | Path, run_b: str | Path) -> str:
@@ -41,8 +49,10 @@ def compare(run_a: str | Path, run_b: str | Path) -> str:
         delta = f"{vb - va:+.3f}" if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else "–"
         lines.append(f"| {k} | {va if va is not None else '–'} | {vb if vb is not None else '–'} | {delta} |")
     if ma.get("judge") != mb.get("judge"):
-        lines.append(f"\nwarning: the runs used different judges ({ma.get('judge')} vs {mb.get('judge')}): "
-                     "the citation metrics are not comparable")
+        lines.append(
+            f"\nwarning: the runs used different judges ({ma.get('judge')} vs {mb.get('judge')}): "
+            "the citation metrics are not comparable"
+        )
     lines += ["", "## What differs between the runs", ""]
     setup = differences(run_identity(ma), run_identity(mb))
     lines += [f"- {d}" for d in setup] or ["nothing recorded (same dataset, settings, sources, model and judge)"]

@@ -1,5 +1,6 @@
 """Evaluation datasets: JSONL, one question per line, every gold quote checked
 verbatim against its stored source file. Standard library only."""
+
 from __future__ import annotations
 
 import json
@@ -77,12 +78,21 @@ def load_dataset(path: str | Path, root: Path = PROJECT_ROOT) -> list[Item]:
                 problems.append(f"line {n} ({row['id']}): quote not verbatim in {f}: {g.get('quote', '')[:70]!r}")
                 continue
             spans.append(GoldSpan(f, start, start + len(g["quote"]), g["quote"]))
-        items.append(Item(
-            id=str(row["id"]), question=row["question"], answerable=bool(row["answerable"]), gold=tuple(spans),
-            key_facts=tuple(row.get("key_facts") or ()), type=row.get("type", "fact"),
-            history=tuple(row.get("history") or ()), raw=row,
-        ))
+        items.append(
+            Item(
+                id=str(row["id"]),
+                question=row["question"],
+                answerable=bool(row["answerable"]),
+                gold=tuple(spans),
+                key_facts=tuple(row.get("key_facts") or ()),
+                type=row.get("type", "fact"),
+                history=tuple(row.get("history") or ()),
+                raw=row,
+            )
+        )
     if problems:
-        raise InputError(f"{len(problems)} problem(s) in {path}:\n  " + "\n  ".join(problems),
-                         "fix the lines above (quotes must be copied exactly from the stored file)")
+        raise InputError(
+            f"{len(problems)} problem(s) in {path}:\n  " + "\n  ".join(problems),
+            "fix the lines above (quotes must be copied exactly from the stored file)",
+        )
     return items

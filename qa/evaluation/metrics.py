@@ -16,6 +16,7 @@ Definitions (see eval/README.md):
 - refusals, invalid citations, latency percentiles (``percentile``: linear
   between the closest ranks, as numpy's default).
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,13 @@ def retrieval_scores(hits: Sequence[dict[str, Any]], gold: Sequence[GoldSpan]) -
                 found.add(i)
                 if first is None:
                     first = h["rank"]
-    top10 = {i for h in hits if h["rank"] <= 10 for i, g in enumerate(gold) if overlaps(h["source_file"], h["start"], h["end"], g)}
+    top10 = {
+        i
+        for h in hits
+        if h["rank"] <= 10
+        for i, g in enumerate(gold)
+        if overlaps(h["source_file"], h["start"], h["end"], g)
+    }
     return {
         "first_gold_rank": first,
         "recall@1": float(first is not None and first <= 1),
@@ -79,7 +86,9 @@ def _passages(answer: dict[str, Any]) -> dict[int, str]:
 
 
 def _with_header(hit: dict[str, Any]) -> str:
-    header = " ".join(x for x in (hit.get("title") or "", " ".join(hit.get("authors") or ()), hit.get("date") or "") if x)
+    header = " ".join(
+        x for x in (hit.get("title") or "", " ".join(hit.get("authors") or ()), hit.get("date") or "") if x
+    )
     return f"{header}\n{hit['text']}" if header else hit["text"]
 
 
@@ -117,10 +126,16 @@ def alce_scores(answer: dict[str, Any], judge: SupportJudge) -> dict[str, Any]:
 def evidence_scores(answer: dict[str, Any], gold: Sequence[GoldSpan]) -> dict[str, Any]:
     cites = answer.get("citations") or []
     if not cites or not gold:
-        return {"evidence_match": None, "cites_gold_source": None if not gold else (0.0 if not answer.get("refused") else None)}
+        return {
+            "evidence_match": None,
+            "cites_gold_source": None if not gold else (0.0 if not answer.get("refused") else None),
+        }
     match = sum(any(overlaps(c["source_file"], c["start"], c["end"], g) for g in gold) for c in cites)
     files = {g.source_file for g in gold}
-    return {"evidence_match": match / len(cites), "cites_gold_source": float(any(c["source_file"] in files for c in cites))}
+    return {
+        "evidence_match": match / len(cites),
+        "cites_gold_source": float(any(c["source_file"] in files for c in cites)),
+    }
 
 
 def score_answer(item: Item, answer: dict[str, Any], judge: SupportJudge) -> dict[str, Any]:
@@ -135,7 +150,9 @@ def score_answer(item: Item, answer: dict[str, Any], judge: SupportJudge) -> dic
         scores.update(key_fact_scores(answer.get("answer", "") if not refused else "", item.key_facts))
     scores.update(alce_scores(answer, judge))
     scores.update(evidence_scores(answer, item.gold) if item.answerable else {})
-    raw_keys = answer.get("invalid_citations", 0) + sum(len(s.get("citations", [])) for s in answer.get("sentences", []))
+    raw_keys = answer.get("invalid_citations", 0) + sum(
+        len(s.get("citations", [])) for s in answer.get("sentences", [])
+    )
     scores["invalid_citations"] = answer.get("invalid_citations", 0)
     scores["raw_citation_keys"] = raw_keys
     return scores
@@ -171,13 +188,18 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "questions": len(records),
         "errors": len(records) - len(ok),
         "retrieval": {
-            "recall@1": _mean(get("recall@1")), "recall@5": _mean(get("recall@5")), "recall@10": _mean(get("recall@10")),
-            "mrr": _mean(get("rr")), "all_evidence@10": _mean(get("all_evidence@10")),
+            "recall@1": _mean(get("recall@1")),
+            "recall@5": _mean(get("recall@5")),
+            "recall@10": _mean(get("recall@10")),
+            "mrr": _mean(get("rr")),
+            "all_evidence@10": _mean(get("all_evidence@10")),
         },
         "answer": {"key_fact_accuracy": _mean(get("key_facts_pass")), "key_facts_found": _mean(get("key_facts_found"))},
         "citations": {
-            "alce_recall": _mean(get("citation_recall")), "alce_precision": _mean(get("citation_precision")),
-            "evidence_match": _mean(get("evidence_match")), "cites_gold_source": _mean(get("cites_gold_source")),
+            "alce_recall": _mean(get("citation_recall")),
+            "alce_precision": _mean(get("citation_precision")),
+            "evidence_match": _mean(get("evidence_match")),
+            "cites_gold_source": _mean(get("cites_gold_source")),
             "invalid_rate": _ratio(get("invalid_citations"), get("raw_citation_keys")),
         },
         "refusals": {
@@ -190,8 +212,11 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         xs = [r.get("timings", {}).get(stage) for r in ok]
         xs = [x for x in xs if x is not None]
         if xs:
-            lat[stage] = {"p50": round(percentile(xs, 50), 3), "p95": round(percentile(xs, 95), 3),
-                          "mean": round(statistics.fmean(xs), 3)}
+            lat[stage] = {
+                "p50": round(percentile(xs, 50), 3),
+                "p95": round(percentile(xs, 95), 3),
+                "mean": round(statistics.fmean(xs), 3),
+            }
     out["latency"] = lat
     toks = [r.get("model", {}).get("completion_tokens") for r in ok]
     toks = [t for t in toks if t]

@@ -1,4 +1,5 @@
 """report.md with tables and matplotlib plots (imported here only)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -28,11 +29,16 @@ def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str,
     overall = metrics["overall"]
     plots = _plots(out, overall, records)
     lines = [
-        "# Evaluation report", "",
+        "# Evaluation report",
+        "",
         f"- dataset: `{metrics['dataset']}` (sha256 `{metrics['dataset_sha256'][:16]}…`), {overall['questions']} questions, {overall['errors']} errors",
         f"- mode: {metrics['mode']}; started {metrics['started_at']}; wall time {metrics['wall_s']} s; peak RSS {metrics['peak_rss_mb']} MB"
-        + (f" (resumed: {metrics['resumed_answers']} answers from an earlier invocation, whose time is included; "
-           "peak RSS is this invocation's)" if metrics.get("resumed_answers") else ""),
+        + (
+            f" (resumed: {metrics['resumed_answers']} answers from an earlier invocation, whose time is included; "
+            "peak RSS is this invocation's)"
+            if metrics.get("resumed_answers")
+            else ""
+        ),
         f"- support judge: **{metrics['judge']['name']}** v{metrics['judge']['version']}",
         f"- model: `{metrics.get('model', {})}`",
     ]
@@ -44,22 +50,44 @@ def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str,
         lines += ["## Latency (seconds)", "", "| stage | p50 | p95 | mean |", "|---|---|---|---|"]
         lines += [f"| {k} | {v['p50']} | {v['p95']} | {v['mean']} |" for k, v in overall["latency"].items()]
         lines.append("")
-    lines += ["## By question type", "", "| type | n | R@5 | key facts | ALCE recall | ALCE precision | refused (unans.) | wrongly refused |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "## By question type",
+        "",
+        "| type | n | R@5 | key facts | ALCE recall | ALCE precision | refused (unans.) | wrongly refused |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for t, m in metrics["by_type"].items():
-        lines.append(f"| {t} | {m['questions']} | {_fmt(m['retrieval']['recall@5'])} | {_fmt(m['answer']['key_fact_accuracy'])} | "
-                     f"{_fmt(m['citations']['alce_recall'])} | {_fmt(m['citations']['alce_precision'])} | "
-                     f"{_fmt(m['refusals']['unanswerable_refused'])} | {_fmt(m['refusals']['answerable_wrongly_refused'])} |")
+        lines.append(
+            f"| {t} | {m['questions']} | {_fmt(m['retrieval']['recall@5'])} | {_fmt(m['answer']['key_fact_accuracy'])} | "
+            f"{_fmt(m['citations']['alce_recall'])} | {_fmt(m['citations']['alce_precision'])} | "
+            f"{_fmt(m['refusals']['unanswerable_refused'])} | {_fmt(m['refusals']['answerable_wrongly_refused'])} |"
+        )
     lines += ["", "## Worst questions", ""]
     for r in worst(records):
         s = r.get("scores", {})
-        lines.append(f"- `{r['id']}` ({r.get('type')}): {r['question']} — gold rank {s.get('first_gold_rank')}, "
-                     f"key facts {_fmt(s.get('key_facts_pass'))}, refused {bool(s.get('refused'))}"
-                     + (f", error {r['error']}" if r.get("error") else ""))
+        lines.append(
+            f"- `{r['id']}` ({r.get('type')}): {r['question']} — gold rank {s.get('first_gold_rank')}, "
+            f"key facts {_fmt(s.get('key_facts_pass'))}, refused {bool(s.get('refused'))}"
+            + (f", error {r['error']}" if r.get("error") else "")
+        )
     lines += ["", *[f"![{p.stem}]({p.name})" for p in plots], ""]
-    lines += ["## Settings", "", "| setting | value |", "|---|---|", *[f"| {k} | `{v!r}` |" for k, v in settings.items()], ""]
+    lines += [
+        "## Settings",
+        "",
+        "| setting | value |",
+        "|---|---|",
+        *[f"| {k} | `{v!r}` |" for k, v in settings.items()],
+        "",
+    ]
     if sources:
-        lines += ["## Sources", "", "| file | sha256 |", "|---|---|", *[f"| `{f}` | `{sha}` |" for f, sha in sources.items()], ""]
+        lines += [
+            "## Sources",
+            "",
+            "| file | sha256 |",
+            "|---|---|",
+            *[f"| `{f}` | `{sha}` |" for f, sha in sources.items()],
+            "",
+        ]
     (out / "report.md").write_text("\n".join(lines), "utf-8")
 
 
@@ -69,11 +97,14 @@ def worst(records: Sequence[dict[str, Any]], n: int = 10) -> list[dict[str, Any]
             return 10.0
         s = r.get("scores", {})
         b = 0.0
-        b += 2 * (s.get("wrong_refusal") or 0) + 2 * (1 - (s.get("correct_refusal") if s.get("correct_refusal") is not None else 1))
+        b += 2 * (s.get("wrong_refusal") or 0) + 2 * (
+            1 - (s.get("correct_refusal") if s.get("correct_refusal") is not None else 1)
+        )
         b += 1 - (s.get("key_facts_pass") if s.get("key_facts_pass") is not None else 1)
         b += 1 - (s.get("recall@5") if s.get("recall@5") is not None else 1)
         b += 1 - (s.get("citation_recall") if s.get("citation_recall") is not None else 1)
         return b
+
     return sorted(records, key=badness, reverse=True)[:n]
 
 

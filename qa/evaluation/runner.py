@@ -1,5 +1,6 @@
 """Running a dataset through the assistant (or retrieval alone) and writing
 answers.jsonl, metrics.json, report.md and plots to an output folder."""
+
 from __future__ import annotations
 
 import json
@@ -56,11 +57,15 @@ def run(
     dataset_sha = file_sha256(dataset)  # of the file as it was read
     items = load_dataset(dataset)[: limit or None]
     out = Path(out_dir)
-    identity = run_identity({
-        "dataset_sha256": dataset_sha, "mode": "answers" if ask else "retrieval-only",
-        "judge": {"name": judge.name, "version": judge.version},
-        "settings": settings_fingerprint or {}, "model": model_info or {},
-    })
+    identity = run_identity(
+        {
+            "dataset_sha256": dataset_sha,
+            "mode": "answers" if ask else "retrieval-only",
+            "judge": {"name": judge.name, "version": judge.version},
+            "settings": settings_fingerprint or {},
+            "model": model_info or {},
+        }
+    )
     earlier, elapsed_before = _earlier(out, identity, items, resume=resume, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -68,15 +73,23 @@ def run(
     manifest = {"dataset": str(dataset), **identity, "model": model_info or {}, "started_at": started}
 
     def save_manifest() -> None:
-        atomic_write(out / MANIFEST, json.dumps(
-            {**manifest, "elapsed_s": round(elapsed_before + time.perf_counter() - t0, 1)}, indent=2, ensure_ascii=False))
+        atomic_write(
+            out / MANIFEST,
+            json.dumps(
+                {**manifest, "elapsed_s": round(elapsed_before + time.perf_counter() - t0, 1)},
+                indent=2,
+                ensure_ascii=False,
+            ),
+        )
 
     def one(item: Item) -> dict[str, Any]:
         return _one(item, ask, search, judge)
 
     # the kept answers first, in dataset order; new ones are appended as they come
-    atomic_write(out / "answers.jsonl", "".join(json.dumps(earlier[i.id], ensure_ascii=False) + "\n"
-                                                 for i in items if i.id in earlier))
+    atomic_write(
+        out / "answers.jsonl",
+        "".join(json.dumps(earlier[i.id], ensure_ascii=False) + "\n" for i in items if i.id in earlier),
+    )
     save_manifest()
     todo = [i for i in items if i.id not in earlier]
     new = _answer_all(out, todo, one, workers, earlier, len(items), progress, save_manifest)
@@ -84,11 +97,18 @@ def run(
     atomic_write(out / "answers.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     wall = round(elapsed_before + time.perf_counter() - t0, 1)
     metrics = {
-        "dataset": str(dataset), "dataset_sha256": dataset_sha, "started_at": started,
-        "wall_s": wall, "resumed_answers": len(earlier), "mode": identity["mode"],
-        "judge": identity["judge"], "settings": settings_fingerprint or {}, "model": model_info or {},
+        "dataset": str(dataset),
+        "dataset_sha256": dataset_sha,
+        "started_at": started,
+        "wall_s": wall,
+        "resumed_answers": len(earlier),
+        "mode": identity["mode"],
+        "judge": identity["judge"],
+        "settings": settings_fingerprint or {},
+        "model": model_info or {},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "overall": aggregate(records), "by_type": by_type(records),
+        "overall": aggregate(records),
+        "by_type": by_type(records),
     }
     atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
     from qa.evaluation.report import write_report
@@ -97,9 +117,16 @@ def run(
     return metrics
 
 
-def _answer_all(out: Path, todo: Sequence[Item], one: Callable[[Item], dict[str, Any]], workers: int,
-                earlier: dict[str, dict[str, Any]], n_items: int, progress: bool,
-                save_manifest: Callable[[], None]) -> dict[str, dict[str, Any]]:
+def _answer_all(
+    out: Path,
+    todo: Sequence[Item],
+    one: Callable[[Item], dict[str, Any]],
+    workers: int,
+    earlier: dict[str, dict[str, Any]],
+    n_items: int,
+    progress: bool,
+    save_manifest: Callable[[], None],
+) -> dict[str, dict[str, Any]]:
     """Answer ``todo``, appending each scored record to answers.jsonl as it
     comes; Ctrl-C stops after the questions in flight (``RunInterrupted``)."""
     new: dict[str, dict[str, Any]] = {}
@@ -129,8 +156,9 @@ def _answer_all(out: Path, todo: Sequence[Item], one: Callable[[Item], dict[str,
     return new
 
 
-def _in_order(pool: ThreadPoolExecutor, fn: Callable[[Item], dict[str, Any]], items: Sequence[Item],
-              in_flight: int) -> Iterator[dict[str, Any]]:
+def _in_order(
+    pool: ThreadPoolExecutor, fn: Callable[[Item], dict[str, Any]], items: Sequence[Item], in_flight: int
+) -> Iterator[dict[str, Any]]:
     """``pool.map`` with at most ``in_flight`` questions submitted: an interrupt leaves nothing queued."""
     rest = iter(items)
     pending = deque(pool.submit(fn, item) for item in islice(rest, in_flight))
@@ -183,7 +211,8 @@ def _earlier(
     changed = differences(run_identity(before), identity)
     if changed:
         raise InputError(
-            f"cannot resume {out}: it was run otherwise: " + "; ".join(changed[:6])
+            f"cannot resume {out}: it was run otherwise: "
+            + "; ".join(changed[:6])
             + ("; …" if len(changed) > 6 else ""),
             "resume with the same dataset, settings, model and --judge, or use --overwrite, or choose another --out",
         )
@@ -204,8 +233,17 @@ def run_identity(m: dict[str, Any]) -> dict[str, Any]:
     of ``run``, as it reads back from JSON. The model counts by its sha256, not by
     where its file lies."""
     model = {k: v for k, v in (m.get("model") or {}).items() if k != "model_path"}
-    return json.loads(json.dumps({"dataset_sha256": m.get("dataset_sha256"), "mode": m.get("mode"),
-                                  "judge": m.get("judge"), "settings": m.get("settings") or {}, "model": model}))
+    return json.loads(
+        json.dumps(
+            {
+                "dataset_sha256": m.get("dataset_sha256"),
+                "mode": m.get("mode"),
+                "judge": m.get("judge"),
+                "settings": m.get("settings") or {},
+                "model": model,
+            }
+        )
+    )
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
@@ -219,8 +257,13 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
 
 
 def _one(item: Item, ask: AskFn | None, search: SearchFn | None, judge: SupportJudge) -> dict[str, Any]:
-    base = {"id": item.id, "type": item.type, "answerable": item.answerable,
-            "gold": [g.__dict__ for g in item.gold], "key_facts": list(item.key_facts)}
+    base = {
+        "id": item.id,
+        "type": item.type,
+        "answerable": item.answerable,
+        "gold": [g.__dict__ for g in item.gold],
+        "key_facts": list(item.key_facts),
+    }
     try:
         if ask is not None:
             answer = ask(item.question, list(item.history) or None)
@@ -228,11 +271,22 @@ def _one(item: Item, ask: AskFn | None, search: SearchFn | None, judge: SupportJ
             assert search is not None
             t = time.perf_counter()
             hits = search(item.question, 10, list(item.history) or None)
-            answer = {"question": item.question, "retrieved": hits, "refused": False, "sentences": [],
-                      "citations": [], "answer": "", "timings": {"retrieve_s": time.perf_counter() - t}}
+            answer = {
+                "question": item.question,
+                "retrieved": hits,
+                "refused": False,
+                "sentences": [],
+                "citations": [],
+                "answer": "",
+                "timings": {"retrieve_s": time.perf_counter() - t},
+            }
         scores = score_answer(item, answer, judge)
         if ask is None:
-            scores = {k: v for k, v in scores.items() if k in ("first_gold_rank", "recall@1", "recall@5", "recall@10", "rr", "all_evidence@10")}
+            scores = {
+                k: v
+                for k, v in scores.items()
+                if k in ("first_gold_rank", "recall@1", "recall@5", "recall@10", "rr", "all_evidence@10")
+            }
         return {**base, **answer, "question": item.question, "scores": scores}
     except Exception as exc:  # one failing question must not stop the run
         return {**base, "question": item.question, "error": f"{type(exc).__name__}: {exc}", "scores": {}}
@@ -240,10 +294,17 @@ def _one(item: Item, ask: AskFn | None, search: SearchFn | None, judge: SupportJ
 
 def _running(records: Sequence[dict[str, Any]]) -> dict[str, str]:
     sc = [r["scores"] for r in records if r.get("scores")]
+
     def m(k: str) -> str:
         xs = [s[k] for s in sc if s.get(k) is not None]
         return f"{sum(xs) / len(xs):.2f}" if xs else "-"
-    return {"R@5": m("recall@5"), "facts": m("key_facts_pass"), "cite_rec": m("citation_recall"), "refuse_ok": m("correct_refusal")}
+
+    return {
+        "R@5": m("recall@5"),
+        "facts": m("key_facts_pass"),
+        "cite_rec": m("citation_recall"),
+        "refuse_ok": m("correct_refusal"),
+    }
 
 
 def _bar(total: int, enabled: bool, initial: int = 0) -> Any:
