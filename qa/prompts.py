@@ -139,7 +139,7 @@ def answer_messages(
 ) -> list[dict[str, str]]:
     """Chat messages for an answer; passage i (1-based) is ``passages[i-1]``.
     ``few_shot`` adds two worked examples (one answered, one not): about 200
-    prompt tokens, some 2.5 s on 2 CPU cores."""
+    more prompt tokens (their cost: README, ``QA_FEW_SHOT``)."""
     body = "\n\n".join(
         f"[{i}] {passage_label(h)}\n{focus(h.chunk.clean_text, question, max_words)}"
         for i, h in enumerate(passages, start=1)

@@ -54,7 +54,7 @@ class LlamaCppGenerator(Generator):
     a prompt after the prefix it shares with that role's previous prompt: the
     system prompt of a role is evaluated once, not on every call. A second
     llama.cpp context per role would do the same without the copies but costs
-    a full copy of the (repacked) weights each: 1.8 GB per role, measured.
+    a full copy of the (repacked) weights each (docs/ARCHITECTURE.md has the measurement).
     One lock per model serialises all roles (two at once would share 2 cores).
 
     At temperature 0 the GGUF's chat template is applied here and decoding

@@ -21,8 +21,8 @@ from qa.model_files import Progress, ensure_model, known_sha256
 
 
 class TransformersGenerator(Generator):
-    """Hugging Face transformers: the packaged GGUF (dequantised to float32 on the CPU:
-    ~60 s to load, ~9 GB RAM) or a local model folder (``settings.model_path``); a
+    """Hugging Face transformers: the packaged GGUF (dequantised to float32 on the CPU,
+    so it loads slowly and takes several times the GGUF's memory) or a local model folder (``settings.model_path``); a
     GPU (float16) when torch sees one.
 
     ``json_schema`` is accepted but not enforced: the model is only asked for
