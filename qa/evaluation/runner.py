@@ -3,6 +3,7 @@ answers.jsonl, metrics.json, report.md and plots to an output folder."""
 
 from __future__ import annotations
 
+import functools
 import json
 import resource
 import time
@@ -55,15 +56,8 @@ def run(
     dataset_sha = file_sha256(dataset)  # of the file as it was read
     items = load_dataset(dataset)[: limit or None]
     out = Path(out_dir)
-    identity = run_identity(
-        {
-            "dataset_sha256": dataset_sha,
-            "mode": "answers" if ask else "retrieval-only",
-            "judge": {"name": judge.name, "version": judge.version},
-            "settings": settings_fingerprint or {},
-            "model": model_info or {},
-        }
-    )
+    mode = "answers" if ask else "retrieval-only"
+    identity = _identity(dataset_sha, mode, judge, settings_fingerprint or {}, model_info or {})
     earlier, elapsed_before = kept_answers(out, identity, items, resume=resume, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -71,19 +65,14 @@ def run(
     manifest = {"dataset": str(dataset), **identity, "model": model_info or {}, "started_at": started}
     save_manifest = _manifest_writer(out / MANIFEST, manifest, elapsed_before, t0)
 
-    def one(item: Item) -> dict[str, Any]:
-        return _one(item, ask, search, judge)
-
     # the kept answers first, in dataset order; new ones are appended as they come
-    atomic_write(
-        out / "answers.jsonl",
-        "".join(json.dumps(earlier[i.id], ensure_ascii=False) + "\n" for i in items if i.id in earlier),
-    )
+    _write_answers(out / "answers.jsonl", [earlier[i.id] for i in items if i.id in earlier])
     save_manifest()
     todo = [i for i in items if i.id not in earlier]
+    one = functools.partial(_one, ask=ask, search=search, judge=judge)
     new = _answer_all(out, todo, one, workers, earlier, len(items), progress, save_manifest)
     records = [earlier.get(i.id) or new[i.id] for i in items]
-    atomic_write(out / "answers.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    _write_answers(out / "answers.jsonl", records)
     run_facts = {
         "dataset": str(dataset),
         "dataset_sha256": dataset_sha,
@@ -101,6 +90,26 @@ def run(
 
     write_report(out, metrics, records)
     return metrics
+
+
+def _identity(
+    dataset_sha: str, mode: str, judge: SupportJudge, settings: dict[str, Any], model: dict[str, Any]
+) -> dict[str, Any]:
+    """The identity (``run_identity``) of the run ``run`` is asked for."""
+    return run_identity(
+        {
+            "dataset_sha256": dataset_sha,
+            "mode": mode,
+            "judge": {"name": judge.name, "version": judge.version},
+            "settings": settings,
+            "model": model,
+        }
+    )
+
+
+def _write_answers(path: Path, records: Sequence[dict[str, Any]]) -> None:
+    """answers.jsonl: one JSON record per line."""
+    atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
 
 
 def _manifest_writer(path: Path, manifest: dict[str, Any], elapsed_before: float, t0: float) -> Callable[[], None]:
