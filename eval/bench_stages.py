@@ -9,7 +9,7 @@ the cached prefix), prompt tokens/second, decoded tokens and decode
 tokens/second; then the mean and median total answer time. It times
 ``llama_cpp.Llama.eval``, so it measures the real runtime, not a model of it.
 With drafted decoding (QA_DRAFT_TOKENS > 0, the default) ``Llama.eval`` only
-sees the prompts; the decoding steps are counted by ``qa.backends.llama_internals.STATS``
+sees the prompts; the decoding steps are counted by ``qa.backends.llama_drafted.STATS``
 (model calls, guesses drafted and accepted, seconds).
 """
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 import llama_cpp  # noqa: E402
 
 import qa.backends.llama_cpp as generate  # noqa: E402
-import qa.backends.llama_internals as speculative  # noqa: E402
+import qa.backends.llama_drafted as speculative  # noqa: E402
 from qa.answer import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
 

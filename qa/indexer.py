@@ -24,7 +24,8 @@ from qa.fileio import file_sha256
 from qa.ingest import list_source_files, read_document
 from qa.metadata import fallback_meta, load_sidecar
 from qa.records import Chunk, SourceInfo, SourceMeta
-from qa.store import IndexData, IndexLock, check_fingerprint, read_data, write_extracted, write_generation
+from qa.store import IndexData, check_fingerprint, read_data
+from qa.store_write import IndexLock, write_extracted, write_generation
 
 
 @dataclass

@@ -12,7 +12,7 @@ model to finish loading; failures are Gradio errors, never an answer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import gradio as gr
 
@@ -126,42 +126,9 @@ def build_app(
         gr.Timer(2.0).tick(assistant.status, outputs=status)
         history = gr.State([])
         with gr.Tab("Ask"), gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
-                chat = gr.Chatbot(label="Conversation", height=480, elem_id="qa-chat")
-                box = gr.Textbox(
-                    label="Your question",
-                    placeholder="Ask about the sources and press Enter",
-                    elem_id="qa-input",
-                    lines=1,
-                    max_lines=4,
-                )
-                with gr.Row():
-                    send = gr.Button("Ask", variant="primary", elem_id="qa-send")
-                    new = gr.Button("New conversation", elem_id="qa-new")
-                gr.Examples(EXAMPLES, inputs=box, label="Example questions")
-                export = gr.Textbox(
-                    label="Last answer as Markdown (copy to share)",
-                    lines=4,
-                    buttons=["copy"],
-                    elem_id="qa-export",
-                    interactive=False,
-                )
-            with gr.Column(scale=2, min_width=300):
-                side = gr.HTML(EMPTY_SIDE, elem_id="qa-side")
+            chat, box, send, new, export, side = _ask_tab()
         with gr.Tab("Sources"):
-            table = gr.Dataframe(
-                headers=["id", "title", "authors", "publisher", "date", "chunks", "file"],
-                interactive=False,
-                wrap=True,
-                elem_id="qa-sources",
-            )
-            info = gr.Markdown()
-            gr.Button("Refresh").click(show_sources, outputs=[table, info], api_visibility="private")
-            app.load(show_sources, outputs=[table, info], api_visibility="private")
-            if maintainer_password:
-                from qa.web_maintainer import maintainer_panel
-
-                maintainer_panel(settings, assistant, maintainer_password, show_sources, table, info)
+            _sources_tab(app, settings, assistant, maintainer_password, show_sources)
         outputs = [chat, side, history, box, export]
         box.submit(on_submit, [box, chat, history], outputs, api_visibility="private")
         send.click(on_submit, [box, chat, history], outputs, api_visibility="private")
@@ -169,6 +136,56 @@ def build_app(
         gr.api(ask, api_name="ask")
     app.queue(default_concurrency_limit=2, max_size=64)
     return app, assistant
+
+
+def _ask_tab() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, gr.Textbox, gr.HTML]:
+    """The Ask tab's components: conversation, question box, Ask and New buttons, Markdown export, side panel."""
+    with gr.Column(scale=3, min_width=320):
+        chat = gr.Chatbot(label="Conversation", height=480, elem_id="qa-chat")
+        box = gr.Textbox(
+            label="Your question",
+            placeholder="Ask about the sources and press Enter",
+            elem_id="qa-input",
+            lines=1,
+            max_lines=4,
+        )
+        with gr.Row():
+            send = gr.Button("Ask", variant="primary", elem_id="qa-send")
+            new = gr.Button("New conversation", elem_id="qa-new")
+        gr.Examples(EXAMPLES, inputs=box, label="Example questions")
+        export = gr.Textbox(
+            label="Last answer as Markdown (copy to share)",
+            lines=4,
+            buttons=["copy"],
+            elem_id="qa-export",
+            interactive=False,
+        )
+    with gr.Column(scale=2, min_width=300):
+        side = gr.HTML(EMPTY_SIDE, elem_id="qa-side")
+    return chat, box, send, new, export, side
+
+
+def _sources_tab(
+    app: gr.Blocks,
+    settings: Settings,
+    assistant: Assistant,
+    maintainer_password: str | None,
+    show_sources: Callable[[], tuple[list, str]],
+) -> None:
+    """The Sources tab: the indexed sources (loaded with the page), and the maintainer panel if a password is set."""
+    table = gr.Dataframe(
+        headers=["id", "title", "authors", "publisher", "date", "chunks", "file"],
+        interactive=False,
+        wrap=True,
+        elem_id="qa-sources",
+    )
+    info = gr.Markdown()
+    gr.Button("Refresh").click(show_sources, outputs=[table, info], api_visibility="private")
+    app.load(show_sources, outputs=[table, info], api_visibility="private")
+    if maintainer_password:
+        from qa.web_maintainer import maintainer_panel
+
+        maintainer_panel(settings, assistant, maintainer_password, show_sources, table, info)
 
 
 def serve(

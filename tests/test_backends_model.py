@@ -122,7 +122,7 @@ def test_llama_cpp_drafted_decoding_gives_the_greedy_output(llama):
     """Prompt-lookup drafts change the speed, not the tokens: the same text as
     llama-cpp-python's own greedy loop, with and without a grammar, and the
     KV cache stays right for the next call."""
-    from qa.backends import llama_internals
+    from qa.backends import llama_drafted
     from qa.prompts import answer_schema
 
     own_loop = make_generator(settings(backend="llama_cpp", draft_tokens=0))
@@ -138,9 +138,9 @@ def test_llama_cpp_drafted_decoding_gives_the_greedy_output(llama):
         }
     ]
     cases = [([{"role": "user", "content": passages}], answer_schema(2, may_decline=False)), (copy_ask, None)]
-    before = dict(llama_internals.STATS)
+    before = dict(llama_drafted.STATS)
     drafted = [llama.generate(m, max_tokens=80, json_schema=s) for m, s in cases]
-    accepted = llama_internals.STATS["accepted"] - before.get("accepted", 0)
+    accepted = llama_drafted.STATS["accepted"] - before.get("accepted", 0)
     plain = [own_loop.generate(m, max_tokens=80, json_schema=s) for m, s in cases]
     assert drafted == plain
     assert accepted >= 10  # the copied words and the JSON skeleton came as accepted guesses

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.chunking import chunk_document, chunk_sentences, make_chunk_id
+from qa.fusion import dedupe, fuse, named_terms, source_prior, source_terms, zscore_fuse
 from qa.records import Chunk, Document, SourceMeta
-from qa.retrieve import dedupe, fuse, named_terms, source_prior, source_terms, zscore_fuse
 
 
 @dataclass

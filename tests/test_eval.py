@@ -259,7 +259,7 @@ def _lines(path):
 
 
 def test_an_earlier_run_is_kept_unless_told(tmp_path):
-    from qa.evaluation.runner import check_out
+    from qa.evaluation.resume import check_out
 
     out = tmp_path / "r"
     run(DATASET, out, ask=CountingAsk(), judge=SetJudge(), limit=2, progress=False)

@@ -3,7 +3,8 @@
 - ``llama_cpp.LlamaCppGenerator``: llama-cpp-python on the packaged GGUF (the
   CPU default); JSON-schema constrained decoding through llama.cpp grammars;
   greedy decoding with prompt-lookup drafts. Its uses of llama-cpp-python's
-  internals are all in ``llama_internals``; the pure draft guesses in ``drafts``.
+  internals are all in ``llama_internals`` and (drafted decoding)
+  ``llama_drafted``; the pure draft guesses in ``drafts``.
 - ``transformers_backend.TransformersGenerator``: Hugging Face transformers on
   the same GGUF (dequantised) or on any local model folder. The JSON schema is
   NOT enforced there; the answer parser falls back to [n] markers in free text.

@@ -5,7 +5,7 @@ skeleton, so the next few tokens can often be guessed by finding the last few
 tokens generated earlier in the prompt (or in an example of the JSON
 skeleton) and copying what followed them there ("prompt lookup decoding",
 Saxena 2023). The model then checks the guesses (see
-``qa.backends.llama_internals.greedy_tokens``).
+``qa.backends.llama_drafted.greedy_tokens``).
 
 Standard library only.
 """

@@ -1,7 +1,8 @@
 """llama.cpp through llama-cpp-python's public API: loading the packaged GGUF
 (via ``qa.model_files``), one prompt state per role, the per-model lock and
 the timeout. What needs llama-cpp-python's internals (prompt states, the
-grammar-first pick, drafted decoding) is in ``qa.backends.llama_internals``.
+grammar-first pick) is in ``qa.backends.llama_internals``, drafted decoding
+in ``qa.backends.llama_drafted``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from qa.backends.base import (
     timeout_error,
 )
 from qa.backends.drafts import schema_example
+from qa.backends.llama_drafted import greedy_tokens
 from qa.config import Settings
 from qa.errors import BackendError, ModelError
 from qa.model_files import Progress, ensure_model, known_sha256
@@ -58,7 +60,7 @@ class LlamaCppGenerator(Generator):
     One lock per model serialises all roles (two at once would share 2 cores).
 
     At temperature 0 the GGUF's chat template is applied here and decoding
-    runs in ``llama_internals.greedy_tokens`` (same tokens as llama-cpp-python's
+    runs in ``llama_drafted.greedy_tokens`` (same tokens as llama-cpp-python's
     loop, several per model call when the guesses copied from the prompt are
     right); ``draft_tokens=0`` uses ``create_chat_completion``.
     """
@@ -194,7 +196,7 @@ class LlamaCppGenerator(Generator):
         self, llm: Any, formatter: Any, kw: dict[str, Any], json_schema: dict | None, deadline: float
     ) -> Iterator[str]:
         """The same greedy output as ``create_chat_completion``, decoded with
-        prompt-lookup drafts (see ``llama_internals.greedy_tokens``): same
+        prompt-lookup drafts (see ``llama_drafted.greedy_tokens``): same
         prompt tokens, same grammar, same stop strings."""
         chat = formatter(messages=kw["messages"])
         prompt = llm.tokenize(chat.prompt.encode("utf-8"), add_bos=not chat.added_special, special=True)
@@ -208,7 +210,7 @@ class LlamaCppGenerator(Generator):
             if time.monotonic() > deadline:
                 raise timeout_error(self.settings)
 
-        tokens = internals.greedy_tokens(
+        tokens = greedy_tokens(
             llm,
             prompt,
             max_tokens=kw["max_tokens"],

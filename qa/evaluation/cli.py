@@ -40,7 +40,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.evaluation.runner import check_out, run
+    from qa.evaluation.resume import check_out
+    from qa.evaluation.runner import run
     from qa.verify import LexicalJudge, LLMJudge
 
     check_out(args.out, resume=args.resume, overwrite=args.overwrite)

@@ -8,7 +8,7 @@ from typing import Any
 
 from qa.errors import InputError
 from qa.evaluation.report import flat
-from qa.evaluation.runner import differences, run_identity
+from qa.evaluation.resume import differences, run_identity
 
 
 def load_run(folder: str | Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

@@ -28,7 +28,26 @@ def flat(metrics: dict[str, Any]) -> list[tuple[str, Any]]:
 def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
     overall = metrics["overall"]
     plots = _plots(out, overall, records)
-    lines = [
+    settings = dict(metrics.get("settings", {}))
+    sources = settings.pop("sources", None) or {}
+    lines = _header(metrics, len(settings), len(sources))
+    lines += ["", "## Overall", "", _table(flat(overall)), ""]
+    if overall.get("latency"):
+        lines += ["## Latency (seconds)", "", "| stage | p50 | p95 | mean |", "|---|---|---|---|"]
+        lines += [f"| {k} | {v['p50']} | {v['p95']} | {v['mean']} |" for k, v in overall["latency"].items()]
+        lines.append("")
+    lines += _by_type(metrics["by_type"])
+    lines += ["", "## Worst questions", ""]
+    lines += _worst_lines(records)
+    lines += ["", *[f"![{p.stem}]({p.name})" for p in plots], ""]
+    lines += _settings(settings, sources)
+    (out / "report.md").write_text("\n".join(lines), "utf-8")
+
+
+def _header(metrics: dict[str, Any], n_settings: int, n_sources: int) -> list[str]:
+    """The report's title and what was run: dataset, mode, time, judge, model, settings."""
+    overall = metrics["overall"]
+    return [
         "# Evaluation report",
         "",
         f"- dataset: `{metrics['dataset']}` (sha256 `{metrics['dataset_sha256'][:16]}…`), {overall['questions']} questions, {overall['errors']} errors",
@@ -41,28 +60,30 @@ def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str,
         ),
         f"- support judge: **{metrics['judge']['name']}** v{metrics['judge']['version']}",
         f"- model: `{metrics.get('model', {})}`",
+        f"- settings: {n_settings} recorded, listed at the end; {n_sources} sources",
     ]
-    settings = dict(metrics.get("settings", {}))
-    sources = settings.pop("sources", None) or {}
-    lines.append(f"- settings: {len(settings)} recorded, listed at the end; {len(sources)} sources")
-    lines += ["", "## Overall", "", _table(flat(overall)), ""]
-    if overall.get("latency"):
-        lines += ["## Latency (seconds)", "", "| stage | p50 | p95 | mean |", "|---|---|---|---|"]
-        lines += [f"| {k} | {v['p50']} | {v['p95']} | {v['mean']} |" for k, v in overall["latency"].items()]
-        lines.append("")
-    lines += [
+
+
+def _by_type(by_type: dict[str, dict[str, Any]]) -> list[str]:
+    """The table of the main scores per question type."""
+    lines = [
         "## By question type",
         "",
         "| type | n | R@5 | key facts | ALCE recall | ALCE precision | refused (unans.) | wrongly refused |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for t, m in metrics["by_type"].items():
+    for t, m in by_type.items():
         lines.append(
             f"| {t} | {m['questions']} | {_fmt(m['retrieval']['recall@5'])} | {_fmt(m['answer']['key_fact_accuracy'])} | "
             f"{_fmt(m['citations']['alce_recall'])} | {_fmt(m['citations']['alce_precision'])} | "
             f"{_fmt(m['refusals']['unanswerable_refused'])} | {_fmt(m['refusals']['answerable_wrongly_refused'])} |"
         )
-    lines += ["", "## Worst questions", ""]
+    return lines
+
+
+def _worst_lines(records: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per question of ``worst(records)``."""
+    lines = []
     for r in worst(records):
         s = r.get("scores", {})
         lines.append(
@@ -70,8 +91,12 @@ def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str,
             f"key facts {_fmt(s.get('key_facts_pass'))}, refused {bool(s.get('refused'))}"
             + (f", error {r['error']}" if r.get("error") else "")
         )
-    lines += ["", *[f"![{p.stem}]({p.name})" for p in plots], ""]
-    lines += [
+    return lines
+
+
+def _settings(settings: dict[str, Any], sources: dict[str, str]) -> list[str]:
+    """The settings table, and the sources with their sha256 when recorded."""
+    lines = [
         "## Settings",
         "",
         "| setting | value |",
@@ -88,7 +113,7 @@ def write_report(out: Path, metrics: dict[str, Any], records: Sequence[dict[str,
             *[f"| `{f}` | `{sha}` |" for f, sha in sources.items()],
             "",
         ]
-    (out / "report.md").write_text("\n".join(lines), "utf-8")
+    return lines
 
 
 def worst(records: Sequence[dict[str, Any]], n: int = 10) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ answers.jsonl, metrics.json, report.md and plots to an output folder."""
 
 from __future__ import annotations
 
+import functools
 import json
 import resource
 import time
@@ -13,17 +14,15 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from qa.errors import InputError, QAError
+from qa.errors import QAError
 from qa.evaluation.dataset import Item, load_dataset
 from qa.evaluation.metrics import aggregate, by_type, score_answer
+from qa.evaluation.resume import MANIFEST, kept_answers, run_identity
 from qa.fileio import atomic_write, file_sha256
 from qa.verify import SupportJudge
 
 AskFn = Callable[[str, list[dict[str, str]] | None], dict[str, Any]]
 SearchFn = Callable[[str, int, list[dict[str, str]] | None], list[dict[str, Any]]]
-
-
-MANIFEST = "run.json"  # what the run is (dataset, settings, model, judge) and its time so far
 
 
 class RunInterrupted(QAError):
@@ -57,64 +56,80 @@ def run(
     dataset_sha = file_sha256(dataset)  # of the file as it was read
     items = load_dataset(dataset)[: limit or None]
     out = Path(out_dir)
-    identity = run_identity(
-        {
-            "dataset_sha256": dataset_sha,
-            "mode": "answers" if ask else "retrieval-only",
-            "judge": {"name": judge.name, "version": judge.version},
-            "settings": settings_fingerprint or {},
-            "model": model_info or {},
-        }
-    )
-    earlier, elapsed_before = _earlier(out, identity, items, resume=resume, overwrite=overwrite)
+    mode = "answers" if ask else "retrieval-only"
+    identity = _identity(dataset_sha, mode, judge, settings_fingerprint or {}, model_info or {})
+    earlier, elapsed_before = kept_answers(out, identity, items, resume=resume, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     t0 = time.perf_counter()
     manifest = {"dataset": str(dataset), **identity, "model": model_info or {}, "started_at": started}
-
-    def save_manifest() -> None:
-        atomic_write(
-            out / MANIFEST,
-            json.dumps(
-                {**manifest, "elapsed_s": round(elapsed_before + time.perf_counter() - t0, 1)},
-                indent=2,
-                ensure_ascii=False,
-            ),
-        )
-
-    def one(item: Item) -> dict[str, Any]:
-        return _one(item, ask, search, judge)
+    save_manifest = _manifest_writer(out / MANIFEST, manifest, elapsed_before, t0)
 
     # the kept answers first, in dataset order; new ones are appended as they come
-    atomic_write(
-        out / "answers.jsonl",
-        "".join(json.dumps(earlier[i.id], ensure_ascii=False) + "\n" for i in items if i.id in earlier),
-    )
+    _write_answers(out / "answers.jsonl", [earlier[i.id] for i in items if i.id in earlier])
     save_manifest()
     todo = [i for i in items if i.id not in earlier]
+    one = functools.partial(_one, ask=ask, search=search, judge=judge)
     new = _answer_all(out, todo, one, workers, earlier, len(items), progress, save_manifest)
     records = [earlier.get(i.id) or new[i.id] for i in items]
-    atomic_write(out / "answers.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-    wall = round(elapsed_before + time.perf_counter() - t0, 1)
-    metrics = {
+    _write_answers(out / "answers.jsonl", records)
+    run_facts = {
         "dataset": str(dataset),
         "dataset_sha256": dataset_sha,
         "started_at": started,
-        "wall_s": wall,
+        "wall_s": round(elapsed_before + time.perf_counter() - t0, 1),
         "resumed_answers": len(earlier),
         "mode": identity["mode"],
         "judge": identity["judge"],
         "settings": settings_fingerprint or {},
         "model": model_info or {},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "overall": aggregate(records),
-        "by_type": by_type(records),
     }
+    metrics = _metrics(run_facts, records)
     atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
     from qa.evaluation.report import write_report
 
     write_report(out, metrics, records)
     return metrics
+
+
+def _identity(
+    dataset_sha: str, mode: str, judge: SupportJudge, settings: dict[str, Any], model: dict[str, Any]
+) -> dict[str, Any]:
+    """The identity (``run_identity``) of the run ``run`` is asked for."""
+    return run_identity(
+        {
+            "dataset_sha256": dataset_sha,
+            "mode": mode,
+            "judge": {"name": judge.name, "version": judge.version},
+            "settings": settings,
+            "model": model,
+        }
+    )
+
+
+def _write_answers(path: Path, records: Sequence[dict[str, Any]]) -> None:
+    """answers.jsonl: one JSON record per line."""
+    atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+
+
+def _manifest_writer(path: Path, manifest: dict[str, Any], elapsed_before: float, t0: float) -> Callable[[], None]:
+    """A function writing ``manifest`` to ``path`` with the run's time so far (``elapsed_s``)."""
+
+    def save() -> None:
+        elapsed = round(elapsed_before + time.perf_counter() - t0, 1)
+        atomic_write(path, json.dumps({**manifest, "elapsed_s": elapsed}, indent=2, ensure_ascii=False))
+
+    return save
+
+
+def _metrics(run_facts: dict[str, Any], records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """metrics.json: what the run was (``run_facts``), its peak memory and the aggregated scores."""
+    return {
+        **run_facts,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "overall": aggregate(records),
+        "by_type": by_type(records),
+    }
 
 
 def _answer_all(
@@ -167,93 +182,6 @@ def _in_order(
         for item in islice(rest, 1):
             pending.append(pool.submit(fn, item))
         yield result
-
-
-def check_out(out_dir: str | Path, *, resume: bool = False, overwrite: bool = False) -> None:
-    """Refuse, before any model is loaded, to write over a run without being told to."""
-    out = Path(out_dir)
-    if _holds_run(out) and not (resume or overwrite):
-        answers = out / "answers.jsonl"
-        n = len(answers.read_bytes().splitlines()) if answers.exists() else 0
-        raise InputError(
-            f"{out} already holds a run ({n} answers)",
-            "add --resume to finish it with the same settings, --overwrite to replace it, or choose another --out",
-        )
-
-
-def _holds_run(out: Path) -> bool:
-    answers = out / "answers.jsonl"
-    return bool(answers.exists() and answers.stat().st_size) or (out / MANIFEST).exists()
-
-
-def _earlier(
-    out: Path, identity: dict[str, Any], items: Sequence[Item], *, resume: bool, overwrite: bool
-) -> tuple[dict[str, dict[str, Any]], float]:
-    """The scored answers of an earlier run in ``out`` that may be kept, and its time so far."""
-    if not _holds_run(out):
-        return {}, 0.0
-    answers, manifest = out / "answers.jsonl", out / MANIFEST
-    if overwrite:
-        for name in (MANIFEST, "answers.jsonl", "metrics.json", "report.md", "scores.png", "latency.png"):
-            (out / name).unlink(missing_ok=True)
-        return {}, 0.0
-    check_out(out, resume=resume, overwrite=overwrite)
-    lines = answers.read_text(encoding="utf-8", errors="replace").splitlines() if answers.exists() else []
-    try:
-        before = json.loads(manifest.read_text(encoding="utf-8"))
-        if not isinstance(before, dict):
-            raise ValueError("not an object")
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"cannot resume {out}: its {MANIFEST} is missing or unreadable ({exc}), so its settings are unknown",
-            "use --overwrite to start over, or choose another --out",
-        ) from None
-    changed = differences(run_identity(before), identity)
-    if changed:
-        raise InputError(
-            f"cannot resume {out}: it was run otherwise: "
-            + "; ".join(changed[:6])
-            + ("; …" if len(changed) > 6 else ""),
-            "resume with the same dataset, settings, model and --judge, or use --overwrite, or choose another --out",
-        )
-    wanted = {i.id for i in items}
-    kept: dict[str, dict[str, Any]] = {}
-    for line in lines:  # a line cut off by a hard kill, or a failed question, is asked again
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(rec, dict) and rec.get("id") in wanted and rec.get("scores") and not rec.get("error"):
-            kept[rec["id"]] = rec
-    return kept, float(before.get("elapsed_s") or 0.0)
-
-
-def run_identity(m: dict[str, Any]) -> dict[str, Any]:
-    """What makes two runs the same run, from run.json, metrics.json or the arguments
-    of ``run``, as it reads back from JSON. The model counts by its sha256, not by
-    where its file lies."""
-    model = {k: v for k, v in (m.get("model") or {}).items() if k != "model_path"}
-    return json.loads(
-        json.dumps(
-            {
-                "dataset_sha256": m.get("dataset_sha256"),
-                "mode": m.get("mode"),
-                "judge": m.get("judge"),
-                "settings": m.get("settings") or {},
-                "model": model,
-            }
-        )
-    )
-
-
-def differences(a: Any, b: Any, path: str = "") -> list[str]:
-    """``key: old → new`` for every leaf that differs between two JSON-like values."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out: list[str] = []
-        for k in sorted(set(a) | set(b), key=str):
-            out += differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
-        return out
-    return [] if a == b else [f"{path}: {a!r} → {b!r}"]
 
 
 def _one(item: Item, ask: AskFn | None, search: SearchFn | None, judge: SupportJudge) -> dict[str, Any]:
