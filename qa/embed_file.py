@@ -10,7 +10,6 @@ character offsets), so a chunk and its sentences cost one pass.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,7 +70,7 @@ def embed_chunks(
     t = time.perf_counter()
     if mode == "pooled":
         spans = [sentence_spans_in(c, x) for c, x in zip(chunks, texts)]
-        vectors, sentences = embedder.embed_pooled(texts, spans, int(os.environ.get("XP_CONTEXT", "0")), tick)
+        vectors, sentences = embedder.embed_pooled(texts, spans, 0, tick)
         report.add_seconds("embed_chunks_s", time.perf_counter() - t)
         return vectors, sentences
     vectors = embedder.embed(texts, progress=tick)
