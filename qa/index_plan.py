@@ -43,8 +43,11 @@ class IndexReport:
         lines.append(f"{'unchanged':>16}: {len(self.unchanged)} source(s)")
         if not self.written:
             lines.append("index is up to date; nothing written")
-        emb = self.seconds.get("embed_s", 0.0)
-        rate = f" ({(self.new_chunks + self.new_sentences) / emb:.1f} texts/s)" if emb > 0 else ""
+        emb, total = self.seconds.get("embed_s", 0.0), self.seconds.get("total_s", 0.0)
+        rate = ""
+        if emb > 0:
+            per_chunk = f", {self.new_chunks / total:.1f} chunks/s end to end" if total > 0 else ""
+            rate = f" ({(self.new_chunks + self.new_sentences) / emb:.1f} texts/s{per_chunk})"
         lines.append(
             f"{self.n_chunks} chunks in index; {self.new_chunks} chunks + {self.new_sentences} sentences embedded{rate}; "
             + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
