@@ -21,6 +21,7 @@ INDEX_FORMAT_VERSION = 5  # 3: possessives folded in BM25 terms; 4: sentence vec
 BACKENDS = ("llama_cpp", "transformers", "openai")
 FUSIONS = ("zscore", "rrf")
 EMBED_BACKENDS = ("auto", "onnx", "onnx-int8", "torch")  # see qa/embed.py
+SENTENCE_VECTORS = ("separate", "pooled")  # see qa/embed_file.py
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_PARTS = 22
@@ -45,6 +46,7 @@ class Settings:
     embed_dim: int = 384
     embed_backend: str = "auto"  # "auto": onnx, else torch with a warning; "onnx", "onnx-int8", "torch" (see README)
     embed_threads: int = 0  # onnxruntime threads for embedding (0: all cores)
+    sentence_vectors: str = "separate"  # "separate": each sentence embedded alone; "pooled": from its chunk's pass
     chunk_tokens: int = 160  # target word pieces per chunk (model window: 256)
     chunk_max_tokens: int = 250  # hard cap, below the 256 window
     chunk_overlap_sentences: int = 1
@@ -104,6 +106,11 @@ class Settings:
                 f"unknown embed_backend {self.embed_backend!r}",
                 f"use one of: {', '.join(EMBED_BACKENDS)} (QA_EMBED_BACKEND)",
             )
+        if self.sentence_vectors not in SENTENCE_VECTORS:
+            raise ConfigError(
+                f"unknown sentence_vectors {self.sentence_vectors!r}",
+                f"use one of: {', '.join(SENTENCE_VECTORS)} (QA_SENTENCE_VECTORS)",
+            )
         if self.fusion not in FUSIONS:
             raise ConfigError(f"unknown fusion {self.fusion!r}", f"use one of: {', '.join(FUSIONS)} (QA_FUSION)")
         if not 0.0 <= self.sentence_weight <= 1.0:
@@ -158,7 +165,10 @@ class Settings:
         }
 
     def index_fingerprint(self) -> dict[str, Any]:
-        """The settings that shape an index: a mismatch on load means rebuild."""
+        """The settings that shape an index: a mismatch on load means rebuild.
+        ``sentence_vectors`` is named only when not "separate" (indexes built
+        before the setting existed hold separate vectors and stay valid)."""
+        pooled = {"sentence_vectors": self.sentence_vectors} if self.sentence_vectors != "separate" else {}
         return {
             "format_version": INDEX_FORMAT_VERSION,
             "embed_model": self.embed_model,
@@ -166,6 +176,7 @@ class Settings:
             "chunk_tokens": self.chunk_tokens,
             "chunk_max_tokens": self.chunk_max_tokens,
             "chunk_overlap_sentences": self.chunk_overlap_sentences,
+            **pooled,
         }
 
 

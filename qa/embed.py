@@ -75,6 +75,63 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
+    def _token_batch(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per text, the last hidden states of its real tokens, shape (n, dim), and
+        each token's character span in the text, shape (n, 2); special tokens
+        ([CLS], [SEP]) have the empty span (0, 0). The mean of the states is the
+        text's ``_embed_batch`` vector."""
+        raise NotImplementedError(f"the {self.backend} embedder cannot return token states")
+
+    def embed_pooled(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        context: int = 0,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One pass per text: its vector (as ``embed``) and, per character span in
+        ``spans[i]``, the normalised mean of the token states over that span
+        (widened by ``context`` tokens each side). A span the model's window
+        cut off is embedded on its own. ``progress(n)`` after each batch."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.zeros((len(s), self.dim), np.float32) for s in spans]
+        missed: list[tuple[int, int]] = []
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for i in range(0, len(texts), self.batch_size):
+            rows = order[i : i + self.batch_size]
+            for r, (states, offsets) in zip(rows, self._token_batch([texts[r] for r in rows])):
+                out[r] = states.mean(axis=0)
+                missed += [(r, j) for j in pool_spans(states, offsets, spans[r], context, pooled[r])]
+            if progress:
+                progress(len(rows))
+        if missed:
+            alone = self.embed([texts[r][slice(*spans[r][j])] for r, j in missed])
+            for (r, j), vec in zip(missed, alone):
+                pooled[r][j] = vec
+        return _normalise(out), [_normalise(p) for p in pooled]
+
+
+def pool_spans(
+    states: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]], context: int, into: np.ndarray
+) -> list[int]:
+    """Fill ``into[j]`` with the mean state of the tokens overlapping ``spans[j]``
+    (± ``context`` tokens, never the special ones); returns the ``j`` without tokens."""
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    real = np.flatnonzero(ends > starts)
+    missing = []
+    for j, (s, e) in enumerate(spans):
+        hit = np.flatnonzero((starts < e) & (ends > s) & (ends > starts))
+        if not len(hit):
+            missing.append(j)
+            continue
+        lo, hi = max(hit[0] - context, real[0]), min(hit[-1] + context, real[-1])
+        into[j] = states[lo : hi + 1].mean(axis=0)
+    return missing
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
 
 def model_dir() -> str:
     """The packaged all-MiniLM-L6-v2 folder (weights, tokenizer.json, configs)."""

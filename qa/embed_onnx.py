@@ -67,6 +67,20 @@ class OnnxEmbedder(Embedder):
         m = mask[:, :, None].astype(np.float32)
         return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
 
+    def _token_batch(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        enc = self._tokenizer.encode_batch(list(texts))
+        ids = np.asarray([e.ids for e in enc], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feed)[0]
+        out = []
+        for row, e in enumerate(enc):
+            n = int(mask[row].sum())
+            offsets = np.asarray(e.offsets[:n], dtype=np.int64).reshape(n, 2)
+            offsets[np.asarray(e.special_tokens_mask[:n], dtype=bool)] = 0
+            out.append((np.asarray(hidden[row, :n], dtype=np.float32), offsets))
+        return out
+
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` with [CLS] and [SEP], never truncated (as the torch tokenizer counts)."""
         if self._counter is None:

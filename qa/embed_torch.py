@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,29 @@ class TorchEmbedder(Embedder):
         return self._model.encode(
             list(texts), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
         )
+
+    def _token_batch(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        import torch
+
+        enc = self._tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self._model.max_seq_length,
+            return_offsets_mapping=True,
+            return_special_tokens_mask=True,
+            return_tensors="pt",
+        )
+        offsets, special = enc.pop("offset_mapping").numpy(), enc.pop("special_tokens_mask").numpy()
+        transformer: Any = self._model[0]  # sentence-transformers' Transformer module
+        with torch.no_grad():
+            hidden = transformer.auto_model(**enc).last_hidden_state.numpy()
+        out = []
+        for row, n in enumerate(enc["attention_mask"].sum(dim=1).tolist()):
+            off = offsets[row, :n].astype(np.int64)
+            off[special[row, :n].astype(bool)] = 0
+            out.append((hidden[row, :n].astype(np.float32), off))
+        return out
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer.encode(text, add_special_tokens=True, truncation=False))

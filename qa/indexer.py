@@ -9,69 +9,22 @@ re-embedding. A change of index-shaping settings rebuilds everything.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from qa import clean as cleaning
-from qa.chunking import chunk_document, chunk_sentences
-from qa.config import Settings, relpath
+from qa.config import Settings
 from qa.embed import EMBED_TOLERANCE, Embedder, family, get_embedder
-from qa.errors import IndexCorruptError, IndexMismatchError, SourceError
-from qa.fileio import file_sha256
-from qa.ingest import list_source_files, read_document
-from qa.metadata import fallback_meta, load_sidecar
-from qa.records import Chunk, SourceInfo, SourceMeta
-from qa.store import IndexData, check_fingerprint, read_data
-from qa.store_write import IndexLock, write_extracted, write_generation
+from qa.embed_file import NewRows, Progress, embedding_text, index_files, split_rows
+from qa.errors import SourceError
+from qa.index_plan import IndexReport, make_plan, previous_index, source_id_for
+from qa.ingest import list_source_files
+from qa.metadata import load_sidecar
+from qa.records import Chunk, SourceInfo
+from qa.store import IndexData
+from qa.store_write import IndexLock, write_generation
 
-
-@dataclass
-class IndexReport:
-    """What one ``qa index`` run did."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    metadata_updated: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    rebuilt: bool = False
-    written: bool = False
-    n_chunks: int = 0
-    new_chunks: int = 0
-    new_sentences: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        lines = []
-        for label, ids in (
-            ("added", self.added),
-            ("changed", self.changed),
-            ("removed", self.removed),
-            ("metadata updated", self.metadata_updated),
-        ):
-            if ids:
-                lines.append(f"{label:>16}: {', '.join(ids)}")
-        lines.append(f"{'unchanged':>16}: {len(self.unchanged)} source(s)")
-        if not self.written:
-            lines.append("index is up to date; nothing written")
-        emb = self.seconds.get("embed_s", 0.0)
-        rate = f" ({(self.new_chunks + self.new_sentences) / emb:.1f} texts/s)" if emb > 0 else ""
-        lines.append(
-            f"{self.n_chunks} chunks in index; {self.new_chunks} chunks + {self.new_sentences} sentences embedded{rate}; "
-            + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
-        )
-        lines.extend(f"warning: {w}" for w in self.warnings)
-        return "\n".join(lines)
-
-
-def source_id_for(path: Path, sources_dir: Path) -> str:
-    """Stable id of a source: its path below the sources folder, without suffix."""
-    rel = path.relative_to(sources_dir)
-    return rel.with_suffix("").as_posix()
+__all__ = ["IndexReport", "build_index", "embedding_text", "source_id_for"]
 
 
 def build_index(
@@ -79,7 +32,7 @@ def build_index(
     *,
     rebuild: bool = False,
     embedder: Embedder | None = None,
-    progress: Callable[[str, float, float], None] | None = None,
+    progress: Progress | None = None,
 ) -> IndexReport:
     """Bring ``settings.index_dir`` up to date with ``settings.sources_dir``.
     ``progress(file name, bytes just done, bytes to do)`` as files are indexed."""
@@ -91,7 +44,7 @@ def build_index(
             f"sources folder {sources_dir} does not exist", "create it and copy .txt/.md/.html/.pdf files into it"
         )
     with IndexLock(index_dir):
-        old = None if rebuild else _previous(settings, index_dir, report)
+        old = None if rebuild else previous_index(settings, index_dir, report)
         files = list_source_files(sources_dir)
         if not files:
             raise SourceError(
@@ -99,16 +52,12 @@ def build_index(
                 f"copy documents into {sources_dir}, then run: qa index",
             )
         sidecar = load_sidecar(sources_dir)
-        plan = _plan(files, sources_dir, old, sidecar, report)
+        plan = make_plan(files, sources_dir, old, sidecar, report)
         if plan.todo:
             embedder = embedder or get_embedder(settings.embed_model, settings)
             if old is not None and family(embedder.backend) != family(old.manifest.get("embed_backend")):
-                report.warnings.append(
-                    f"the index holds {old.manifest.get('embed_backend') or 'torch'} vectors, this run embeds "
-                    f"with {embedder.backend} (beyond the {EMBED_TOLERANCE} tolerance); rebuilding from scratch"
-                )
-                old, report = None, IndexReport(warnings=report.warnings)
-                plan = _plan(files, sources_dir, old, sidecar, report)
+                report, old = _other_family(old, embedder, report), None
+                plan = make_plan(files, sources_dir, old, sidecar, report)
         report.rebuilt = old is None
         report.seconds["scan_s"] = time.perf_counter() - t0
         changed = report.added or report.changed or report.removed or report.metadata_updated
@@ -116,9 +65,9 @@ def build_index(
             report.n_chunks = len(old.chunks)
             report.unchanged = sorted(plan.sources)
             return report
-        new = _NewRows()
+        new = NewRows()
         if plan.todo and embedder is not None:
-            new = _index_files(plan, index_dir, embedder, settings, report, progress)
+            new = index_files(plan, index_dir, embedder, settings, report, progress)
         t3 = time.perf_counter()
         backend = (
             embedder.backend
@@ -136,179 +85,20 @@ def build_index(
     return report
 
 
-def embedding_text(chunk: Chunk) -> str:
-    """What is embedded for a chunk: its section heading, then its text."""
-    if chunk.section and not chunk.clean_text.startswith(chunk.section):
-        return f"{chunk.section}: {chunk.clean_text}"
-    return chunk.clean_text
-
-
-def _previous(settings: Settings, index_dir: Path, report: IndexReport) -> IndexData | None:
-    try:
-        old = read_data(index_dir)
-        if old is not None:
-            check_fingerprint(old.manifest, settings, index_dir)
-        return old
-    except (IndexMismatchError, IndexCorruptError) as exc:
-        report.warnings.append(f"{exc.message}; rebuilding from scratch")
-        return None
-
-
-@dataclass(frozen=True)
-class _Todo:
-    """A file to (re)read, chunk and embed."""
-
-    path: Path
-    source_id: str
-    name: str  # path below the sources folder (the metadata sidecar's key)
-    sha256: str
-    meta: SourceMeta | None  # from the sidecar
-    previous: SourceInfo | None
-
-
-@dataclass
-class _Plan:
-    """What a run keeps and what it (re)indexes."""
-
-    sources: dict[str, SourceInfo] = field(default_factory=dict)  # every source the new index holds
-    kept: set[str] = field(default_factory=set)  # sources whose old rows are kept
-    todo: list[_Todo] = field(default_factory=list)
-
-
-@dataclass
-class _NewRows:
-    """Chunks made by this run, with their vectors and their sentences' vectors."""
-
-    chunks: list[Chunk] = field(default_factory=list)
-    vectors: list[np.ndarray] = field(default_factory=list)
-    sentences: list[np.ndarray] = field(default_factory=list)
-
-
-def _plan(files: list[Path], sources_dir: Path, old: IndexData | None, sidecar: dict, report: IndexReport) -> _Plan:
-    """Decide per file, by sha256: keep its chunks, (re)read it later, or drop it."""
-    old_sources = old.sources if old else {}
-    plan = _Plan()
-    for path in files:
-        sid = source_id_for(path, sources_dir)
-        name = path.relative_to(sources_dir).as_posix()
-        try:
-            sha = file_sha256(path)
-        except OSError as exc:
-            report.warnings.append(f"cannot read {path}: {exc}; skipped")
-            if sid in old_sources:
-                plan.sources[sid] = old_sources[sid]
-                plan.kept.add(sid)
-            continue
-        prev = old_sources.get(sid)
-        if prev is not None and prev.sha256 == sha:
-            meta = sidecar.get(name, prev.meta)
-            if meta != prev.meta:
-                report.metadata_updated.append(sid)
-            plan.sources[sid] = SourceInfo(sid, prev.source_file, relpath(path), sha, meta, prev.n_chunks, prev.kind)
-            plan.kept.add(sid)
-            report.unchanged.append(sid)
-            continue
-        plan.todo.append(_Todo(path, sid, name, sha, sidecar.get(name), prev))
-        (report.changed if prev is not None else report.added).append(sid)
-    report.removed = sorted(set(old_sources) - set(plan.sources) - {t.source_id for t in plan.todo})
-    return plan
-
-
-def _index_files(
-    plan: _Plan,
-    index_dir: Path,
-    embedder: Embedder,
-    settings: Settings,
-    report: IndexReport,
-    progress: Callable[[str, float, float], None] | None,
-) -> _NewRows:
-    """Read, clean, chunk and embed the files one by one: memory holds one
-    document (and the vectors made so far), never the whole corpus's text."""
-    sizes = [t.path.stat().st_size for t in plan.todo]
-    total, done = float(sum(sizes)), 0.0
-    new = _NewRows()
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += step * n
-        if progress:
-            progress(item.name, step * n, total)
-
-    for item, size in zip(plan.todo, sizes):
-        chunks = _read_and_chunk(item, plan, index_dir, embedder, settings, report)
-        sentences = [chunk_sentences(c) for c in chunks]
-        start, step = done, size / max(1, len(chunks) + sum(len(g) for g in sentences))
-        t = time.perf_counter()
-        vectors = embedder.embed([embedding_text(c) for c in chunks], progress=tick)
-        t2 = time.perf_counter()
-        flat = embedder.embed([s for g in sentences for s in g], progress=tick)
-        _add(report.seconds, "embed_chunks_s", t2 - t)
-        _add(report.seconds, "embed_sentences_s", time.perf_counter() - t2)
-        new.chunks += chunks
-        new.vectors.append(vectors)
-        new.sentences += _split_rows(flat, [len(g) for g in sentences])
-        if progress:
-            progress(item.name, start + size - done, total)
-        done = start + size
-    report.seconds["embed_s"] = report.seconds.get("embed_chunks_s", 0.0) + report.seconds.get("embed_sentences_s", 0.0)
-    return new
-
-
-def _read_and_chunk(
-    item: _Todo, plan: _Plan, index_dir: Path, embedder: Embedder, settings: Settings, report: IndexReport
-) -> list[Chunk]:
-    """The chunks of one file (none, with a warning, when it cannot be read)."""
-    t0 = time.perf_counter()
-    try:
-        doc = read_document(item.path, item.source_id, max_bytes=int(settings.max_file_mb * 1024 * 1024))
-    except SourceError as exc:
-        report.warnings.append(f"{exc.message}; skipped" + (f" ({exc.fix})" if exc.fix else ""))
-        for ids in (report.added, report.changed):
-            if item.source_id in ids:
-                ids.remove(item.source_id)
-        if item.previous is not None:  # keep what was indexed
-            plan.sources[item.source_id] = item.previous
-            plan.kept.add(item.source_id)
-        return []
-    report.warnings.extend(doc.warnings)
-    stored = item.path if doc.text_is_file else write_extracted(index_dir, item.source_id, item.sha256, doc.text)
-    plan.sources[item.source_id] = SourceInfo(
-        item.source_id,
-        relpath(stored),
-        relpath(item.path),
-        item.sha256,
-        item.meta or fallback_meta(item.name, doc.text),
-        0,
-        item.path.suffix.lstrip(".").lower(),
+def _other_family(old: IndexData, embedder: Embedder, report: IndexReport) -> IndexReport:
+    """A fresh report for a rebuild: the old vectors come from a backend that does not agree with this one."""
+    report.warnings.append(
+        f"the index holds {old.manifest.get('embed_backend') or 'torch'} vectors, this run embeds "
+        f"with {embedder.backend} (beyond the {EMBED_TOLERANCE} tolerance); rebuilding from scratch"
     )
-    t1 = time.perf_counter()
-    cleaned = cleaning.clean(doc.text)
-    t2 = time.perf_counter()
-    chunks = chunk_document(
-        doc,
-        cleaned,
-        embedder.count_tokens,
-        cleaning.is_heading,
-        target_tokens=settings.chunk_tokens,
-        max_tokens=settings.chunk_max_tokens,
-        overlap_sentences=settings.chunk_overlap_sentences,
-    )
-    if not chunks:
-        report.warnings.append(f"{doc.path} has no text to index")
-    for key, dt in (("read_s", t1 - t0), ("clean_s", t2 - t1), ("chunk_s", time.perf_counter() - t2)):
-        _add(report.seconds, key, dt)
-    return chunks
-
-
-def _add(seconds: dict[str, float], key: str, dt: float) -> None:
-    seconds[key] = seconds.get(key, 0.0) + dt
+    return IndexReport(warnings=report.warnings)
 
 
 def _assemble(
     settings: Settings,
     old: IndexData | None,
     kept: set[str],
-    new: _NewRows,
+    new: NewRows,
     sources: dict[str, SourceInfo],
     backend: str | None,
 ) -> IndexData:
@@ -347,12 +137,6 @@ def _assemble(
     return IndexData(manifest, [c for c, _, _ in rows], vectors, sources, sentence_vectors, sentence_rows)
 
 
-def _split_rows(vectors: np.ndarray, counts: list[int]) -> list[np.ndarray]:
-    """``vectors`` cut into consecutive blocks of ``counts`` rows."""
-    ends = np.cumsum(counts)
-    return [vectors[e - n : e] for n, e in zip(counts, ends)]
-
-
 def _sentences_by_row(data: IndexData) -> list[np.ndarray]:
     """The sentence vectors of each chunk row of ``data`` (rows are stored ascending)."""
     counts = (
@@ -360,4 +144,4 @@ def _sentences_by_row(data: IndexData) -> list[np.ndarray]:
         if len(data.sentence_rows)
         else np.zeros(len(data.chunks), int)
     )
-    return _split_rows(data.sentence_vectors, [int(n) for n in counts])
+    return split_rows(data.sentence_vectors, [int(n) for n in counts])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -50,6 +51,23 @@ class HashEmbedder(Embedder):
         for i, t in enumerate(texts):
             for term in tokenize(t) or ["empty"]:
                 out[i, int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return out
+
+    def _token_batch(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """One token per word, its state the hashed one-hot of the word's terms (so
+        the mean over a text is its ``_embed_batch`` vector up to scale)."""
+        self.calls.append(len(texts))
+        out = []
+        for t in texts:
+            words = list(re.finditer(r"\S+", t)) or [None]
+            states = np.zeros((len(words), self.dim), dtype=np.float32)
+            offsets = np.zeros((len(words), 2), dtype=np.int64)
+            for i, m in enumerate(words):
+                terms = tokenize(m.group()) if m else ["empty"]
+                for term in terms:
+                    states[i, int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dim] += 1.0
+                offsets[i] = m.span() if m else (0, 0)
+            out.append((states, offsets))
         return out
 
     @property

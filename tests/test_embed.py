@@ -181,3 +181,38 @@ def test_listing_sources_loads_no_search_parts(settings_for, tmp_path):
     }
     out = subprocess.run([sys.executable, "-c", LIST], env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [] and '"a"' in out.stdout
+
+
+def _joined(sentences: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    text, spans = "", []
+    for s in sentences:
+        start = len(text) + (1 if text else 0)
+        text = f"{text} {s}" if text else s
+        spans.append((start, start + len(s)))
+    return text, spans
+
+
+def test_pooled_sentence_vectors_are_near_their_separate_ones(both):
+    """One pass over a passage: its vector equals ``embed``'s; each sentence's
+    pooled vector is unit-norm and nearer its own separately embedded vector
+    than other sentences' (all but one here: pooled vectors carry context, the
+    last sentence leans to the question before it); the torch backend pools the
+    same vectors."""
+    onnx, torch_ = both
+    sentences = SENTENCES[:4] + [
+        "Homicides linked to organised crime climbed after 2007.",
+        "The two governments signed a new security framework in 2021.",
+    ]
+    text, spans = _joined(sentences)
+    vectors, pooled = onnx.embed_pooled([text, SENTENCES[0]], [spans, [(0, len(SENTENCES[0]))]])
+    assert np.allclose(vectors, onnx.embed([text, SENTENCES[0]]), atol=1e-5)
+    assert [len(p) for p in pooled] == [len(sentences), 1]
+    assert np.allclose(np.linalg.norm(pooled[0], axis=1), 1.0, atol=1e-5)
+    separate = onnx.embed(sentences)
+    sim = pooled[0] @ separate.T
+    assert np.sum(sim.argmax(axis=1) == np.arange(len(sentences))) >= len(sentences) - 1, sim.round(2)
+    assert float(np.diag(sim).mean()) > 0.6
+    # a whole text pooled over its own span is its ordinary vector, less [CLS] and [SEP]
+    assert float(pooled[1][0] @ separate[0]) > 0.95
+    _, pooled_torch = torch_.embed_pooled([text], [spans])
+    assert np.all(1 - np.sum(pooled_torch[0] * pooled[0], axis=1) <= EMBED_TOLERANCE)

@@ -279,3 +279,43 @@ def test_rrf_fusion_and_source_prior(small, fake_embedder):
         assert r.search("fentanyl seizures, says Quixote", k=2)[0].source.source_id == "alpha"
         off = Retriever.from_settings(settings.replace(fusion=fusion, source_weight=0.0), embedder=fake_embedder)
         assert off.search("fentanyl seizures, says Quixote", k=2)[0].source.source_id == "beta"
+
+
+def test_pooled_sentence_vectors_one_pass_per_chunk(small, fake_embedder):
+    """sentence_vectors=pooled: one embedding pass per chunk, one vector per sentence,
+    each the (normalised) mean of its words' states: with the bag-of-words fake, the
+    sentence's own vector; switching the setting rebuilds."""
+    settings, _ = small
+    build_index(settings, embedder=fake_embedder)
+    separate = read_data(Path(settings.index_dir))
+    pooled_settings = settings.replace(sentence_vectors="pooled")
+    with pytest.raises(IndexMismatchError):
+        load_index(pooled_settings)
+    calls = fake_embedder.embedded
+    r = build_index(pooled_settings, embedder=fake_embedder)
+    assert r.rebuilt and any("sentence_vectors" in w for w in r.warnings)
+    data = read_data(Path(settings.index_dir))
+    assert fake_embedder.embedded - calls == len(data.chunks)  # no separate sentence passes
+    assert list(data.sentence_rows) == list(separate.sentence_rows)
+    assert np.allclose(data.vectors, separate.vectors, atol=1e-6)
+    assert np.allclose(np.linalg.norm(data.sentence_vectors, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(data.sentence_vectors, separate.sentence_vectors, atol=1e-5)
+
+
+def test_pooled_span_cut_off_by_the_window_is_embedded_alone(fake_embedder):
+    """A sentence beyond the tokens the model returned gets its own pass."""
+    text = "alpha beta gamma. delta epsilon zeta."
+
+    class Short(type(fake_embedder)):  # the window ends after the first sentence
+        def _token_batch(self, texts):
+            return [(s[:3], o[:3]) for s, o in super()._token_batch(texts)]
+
+    emb = Short()
+    vectors, sentences = emb.embed_pooled([text], [[(0, 17), (18, 37)]])
+    assert emb.calls == [1, 1]  # the chunk's pass, then the cut-off sentence alone
+    assert vectors.shape == (1, emb.dim) and sentences[0].shape == (2, emb.dim)
+    assert np.allclose(sentences[0][0], emb.embed(["alpha beta gamma."])[0])
+    assert np.allclose(sentences[0][1], emb.embed(["delta epsilon zeta."])[0])
+    # context widens a span by whole tokens: the first sentence plus the next word
+    _, wide = fake_embedder.embed_pooled([text], [[(0, 17)]], context=1)
+    assert np.allclose(wide[0][0], fake_embedder.embed(["alpha beta gamma. delta"])[0])
