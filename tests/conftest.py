@@ -110,7 +110,8 @@ def corpus_copy(tmp_path: Path) -> Path:
     return dst
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on the loopback address (for servers the tests start)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -125,7 +126,7 @@ def llama_server(tmp_path_factory):
 
     # one thread: two llama.cpp threads on 2 shared cores stall each other when another process is busy
     model = ensure_model(Settings.load({"n_threads": 1}, env={}))
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"  # a file: a full pipe would block the server
     with open(log, "w") as err:
         proc = subprocess.Popen(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import free_port
 
 from qa.backends import Generator, cut_at_stop, make_generator
 from qa.backends.llama_internals import SUPPORTED_VERSION, check_version
@@ -131,12 +131,6 @@ def test_openai_server_errors_become_backend_errors(response, in_message, in_fix
     with pytest.raises(BackendError) as err:
         list(scripted(lambda request: response).stream(HELLO))
     assert in_message in err.value.message and in_fix in err.value.fix
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_openai_closed_port_fails_fast_with_the_fix():

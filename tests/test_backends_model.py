@@ -6,7 +6,6 @@ llama_cpp.server, and transformers loading the same GGUF (also ``slow``)."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 
 import pytest
@@ -27,12 +26,6 @@ CITY = [{"role": "user", "content": "Mérida was founded in 1542. Give the city 
 def settings(**kw) -> Settings:
     # one thread: two llama.cpp threads on 2 shared cores stall each other when another process is busy
     return Settings.load({"n_threads": 1, **kw}, env={})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- llama.cpp on the real model

@@ -11,7 +11,6 @@ import html
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HashEmbedder
+from conftest import HashEmbedder, free_port
 
 from qa.assistant import Assistant
 from qa.backends import Generator
@@ -212,7 +211,7 @@ def test_ask_api_through_gradio_client_waits_for_loading(bridge_settings):
     assistant = SlowAssistant(bridge_settings)
     app, same = build_app(bridge_settings, assistant=assistant)
     assert same is assistant
-    port = _free_port()
+    port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
@@ -262,12 +261,6 @@ def test_maintainer_upload_limits_come_from_settings(bridge_settings, tmp_path):
 # -- the real app -------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     from qa.indexer import build_index
@@ -277,7 +270,7 @@ def app_url(tmp_path_factory):
     settings = Settings.load({"index_dir": str(index)})
     build_index(settings)
     app, assistant = build_app(settings)
-    port = _free_port()
+    port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, quiet=True)
     assistant.ready.wait(600)
     assert assistant.qa is not None, assistant.status()
@@ -410,7 +403,7 @@ def test_qa_serve_passes_backend_base_url_and_sources_to_the_page(llama_server, 
     sources = tmp_path / "docs"
     sources.mkdir()
     (sources / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "QA_N_THREADS": "1"}
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
