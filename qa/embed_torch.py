@@ -30,7 +30,7 @@ class TorchEmbedder(Embedder):
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        self._model = SentenceTransformer(path, device="cpu")
+        self._model = SentenceTransformer(path)  # a GPU when torch sees one, else the CPU
         self._tokenizer = self._model.tokenizer
 
     def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -53,7 +53,8 @@ class TorchEmbedder(Embedder):
         offsets, special = enc.pop("offset_mapping").numpy(), enc.pop("special_tokens_mask").numpy()
         transformer: Any = self._model[0]  # sentence-transformers' Transformer module
         with torch.no_grad():
-            hidden = transformer.auto_model(**enc).last_hidden_state.numpy()
+            enc = enc.to(self._model.device)
+            hidden = transformer.auto_model(**enc).last_hidden_state.cpu().numpy()
         out = []
         for row, n in enumerate(enc["attention_mask"].sum(dim=1).tolist()):
             off = offsets[row, :n].astype(np.int64)
