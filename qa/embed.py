@@ -57,10 +57,7 @@ class Embedder(ABC):
         """Normalised vectors for ``texts`` (in their order); ``progress(n)`` after each batch."""
         texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # longest first, so texts of a batch have similar lengths and pad little
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for i in range(0, len(texts), self.batch_size):
-            rows = order[i : i + self.batch_size]
+        for rows in _batches(texts, self.batch_size):
             vecs = np.asarray(self._embed_batch([texts[r] for r in rows]), dtype=np.float32)
             if vecs.shape != (len(rows), self.dim):
                 raise ModelError(
@@ -69,8 +66,7 @@ class Embedder(ABC):
             out[rows] = vecs
             if progress:
                 progress(len(rows))
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
+        return _normalise(out)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
@@ -96,9 +92,7 @@ class Embedder(ABC):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         pooled: list[np.ndarray] = [np.zeros((len(s), self.dim), np.float32) for s in spans]
         missed: list[tuple[int, int]] = []
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for i in range(0, len(texts), self.batch_size):
-            rows = order[i : i + self.batch_size]
+        for rows in _batches(texts, self.batch_size):
             for r, (states, offsets) in zip(rows, self._token_batch([texts[r] for r in rows])):
                 out[r] = states.mean(axis=0)
                 missed += [(r, j) for j in pool_spans(states, offsets, spans[r], context, pooled[r])]
@@ -127,6 +121,13 @@ def pool_spans(
         lo, hi = max(hit[0] - context, real[0]), min(hit[-1] + context, real[-1])
         into[j] = states[lo : hi + 1].mean(axis=0)
     return missing
+
+
+def _batches(texts: Sequence[str], size: int) -> list[list[int]]:
+    """Row numbers of ``texts`` in batches of ``size``, longest first, so the
+    texts of a batch have similar lengths and pad little."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return [order[i : i + size] for i in range(0, len(texts), size)]
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
