@@ -31,12 +31,42 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    """Two steps: the sources are made searchable first (with the expansions
+    already in the cache); then the model writes the missing expansions and a
+    second pass adds them, so a new file is never kept waiting on the model."""
     from qa.indexer import build_index
 
+    if args.no_expand:
+        settings = settings.replace(expand=False)
     bar = _ProgressBar("indexing", unit="B")
     report = build_index(settings, rebuild=args.rebuild, progress=bar.update)
     bar.close()
     print(report.summary())
+    if not settings.expand or report.expanded >= report.n_chunks:
+        return 0
+    from qa.expand_index import write_missing
+
+    print("writing expansions with the answer model (searchable meanwhile; Ctrl-C keeps what is written) ...")
+    bar = _ProgressBar("expanding", unit="chunk")
+    interrupted = False
+    try:
+        expanded = write_missing(settings, tick=bar.tick)
+    except KeyboardInterrupt:
+        expanded, interrupted = None, True
+    except QAError as exc:  # e.g. the model file fails its checksum: the index stays searchable without them
+        bar.close()
+        print(f"expansions not written: {exc.message}" + (f" ({exc.fix})" if exc.fix else ""), file=sys.stderr)
+        print("the index is searchable without them; run qa index again once that is fixed", file=sys.stderr)
+        return 1
+    bar.close()
+    if expanded is not None:
+        print(expanded.summary())
+    report = build_index(settings)
+    if report.written:
+        print(report.summary())
+    if interrupted:
+        print("interrupted: the expansions written so far are kept and in the index; run qa index to go on")
+        return 130
     return 0
 
 
@@ -66,8 +96,9 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         print(f"    {who}; {m.publisher or 'publisher unknown'}; {m.date or 'date unknown'}")
         if m.url:
             print(f"    {m.url}")
+    expanded = (index.manifest.get("expansions") or {}).get("chunks", 0)
     print(
-        f"{len(index.chunks)} chunks; updated {index.manifest.get('updated_at')}; "
+        f"{len(index.chunks)} chunks ({expanded} with expansions); updated {index.manifest.get('updated_at')}; "
         f"dense index: {index.manifest.get('dense_index')}"
     )
     return 0
@@ -78,6 +109,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     retriever = Retriever.from_settings(settings)
     hits = retriever.search(args.query, k=args.k, source_ids=args.source or None)
+    if retriever.expanded < len(retriever.index.chunks):
+        print(
+            f"note: {len(retriever.index.chunks) - retriever.expanded} of {len(retriever.index.chunks)} chunks have "
+            "no expansion, so paraphrased questions find them less well (run: qa index)",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps({"query": args.query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
         return 0
@@ -162,6 +199,14 @@ class _ProgressBar:
             self._bar.set_postfix_str(stage, refresh=False)
         self._bar.update(n)
 
+    def tick(self, done: int, total: int, seconds: float) -> None:
+        """Progress of a count of items (tqdm shows the rate and the ETA)."""
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=self.label, unit=self.unit, file=sys.stderr)
+        self._bar.update(done - self._bar.n)
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
@@ -225,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="build or update the index (only changed files)")
     p.add_argument("--sources", help="sources folder (default: sources/)")
     p.add_argument("--rebuild", action="store_true", help="start over instead of updating")
+    p.add_argument(
+        "--no-expand",
+        action="store_true",
+        help="build without expansions (model-written questions per chunk): faster, weaker on paraphrases",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("sources", parents=[common], help="list indexed sources")

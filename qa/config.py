@@ -53,6 +53,11 @@ class Settings:
     max_file_mb: float = 50.0
     ann_threshold: int = 50_000  # chunks above which FAISS uses HNSW instead of exact search
 
+    # index-time expansion (qa/expand.py): questions + a context line per chunk, written by the answer model
+    expand: bool = True  # off (qa index --no-expand): no expansions in the index and none written
+    expansions_file: str = ""  # the committable cache; empty: <sources_dir>/expansions.jsonl
+    expand_keep_rank: int = 3  # keep a question when its own chunk is among its this-many nearest chunks (0: all)
+
     # retrieval
     top_k: int = 10
     candidates: int = 50  # per retriever, before fusion
@@ -63,6 +68,7 @@ class Settings:
     sentence_weight: float = (
         0.5  # share of the dense score from the chunk's best-matching sentence (0: chunk vector only)
     )
+    expansion_weight: float = 0.5  # zscore fusion weight of a chunk's best-matching expansion question (0: off)
     source_weight: float = 1.0  # boost for chunks of a source whose authors/publisher/title the query names (0: off)
     also_weight: float = 1.0  # a follow-up's question joined to the previous one, fused beside its rewrite
 
@@ -126,11 +132,19 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if (
-            min(self.chunk_overlap_sentences, self.n_threads, self.judge_context, self.draft_tokens, self.embed_threads)
+            min(
+                self.chunk_overlap_sentences,
+                self.n_threads,
+                self.judge_context,
+                self.draft_tokens,
+                self.embed_threads,
+                self.expand_keep_rank,
+            )
             < 0
         ):
             raise ConfigError(
-                "chunk_overlap_sentences, n_threads, judge_context, draft_tokens and embed_threads must not be negative"
+                "chunk_overlap_sentences, n_threads, judge_context, draft_tokens, embed_threads and "
+                "expand_keep_rank must not be negative"
             )
         if self.timeout_s <= 0 or self.max_file_mb <= 0:
             raise ConfigError("timeout_s and max_file_mb must be positive")

@@ -28,6 +28,8 @@ class IndexReport:
     n_chunks: int = 0
     new_chunks: int = 0
     new_sentences: int = 0
+    expanded: int = 0  # chunks with an expansion in the index
+    expand_off: bool = False  # built with expansion off (qa index --no-expand)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -52,6 +54,13 @@ class IndexReport:
             f"{self.n_chunks} chunks in index; {self.new_chunks} chunks + {self.new_sentences} sentences embedded{rate}; "
             + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
         )
+        if self.n_chunks and self.expand_off:
+            lines.append("built without expansions (--no-expand): paraphrased questions are found less well")
+        elif self.n_chunks and self.expanded < self.n_chunks:
+            lines.append(
+                f"{self.n_chunks - self.expanded} of {self.n_chunks} chunks have no expansion yet, so retrieval of "
+                "paraphrased questions is weaker for them (qa index writes them; qa index --no-expand skips them)"
+            )
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 

@@ -17,6 +17,8 @@ from qa.config import Settings
 from qa.embed import EMBED_TOLERANCE, Embedder, family, get_embedder
 from qa.embed_file import NewRows, Progress, embedding_text, index_files, split_rows
 from qa.errors import SourceError
+from qa.expand import ExpansionCache
+from qa.expand_index import add_expansions, expansions_differ, open_cache
 from qa.index_plan import IndexReport, make_plan, previous_index, source_id_for
 from qa.ingest import list_source_files
 from qa.metadata import load_sidecar
@@ -33,9 +35,13 @@ def build_index(
     rebuild: bool = False,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
+    expansions: ExpansionCache | None = None,
 ) -> IndexReport:
     """Bring ``settings.index_dir`` up to date with ``settings.sources_dir``.
-    ``progress(file name, bytes just done, bytes to do)`` as files are indexed."""
+    ``progress(file name, bytes just done, bytes to do)`` as files are indexed.
+    Chunks whose expansion is in the cache (``expansions``, else the
+    configured file when ``settings.expand``) get it; none is generated here
+    (``qa.expand.expand_chunks`` writes them, then a second call adds them)."""
     sources_dir, index_dir = Path(settings.sources_dir), Path(settings.index_dir)
     report = IndexReport()
     t0 = time.perf_counter()
@@ -53,6 +59,10 @@ def build_index(
             )
         sidecar = load_sidecar(sources_dir)
         plan = make_plan(files, sources_dir, old, sidecar, report)
+        cache = expansions if expansions is not None else open_cache(settings)
+        report.expand_off = cache is None
+        if cache is not None:
+            report.warnings.extend(cache.messages())
         if plan.todo:
             embedder = embedder or get_embedder(settings.embed_model, settings)
             if old is not None and family(embedder.backend) != family(old.manifest.get("embed_backend")):
@@ -61,9 +71,10 @@ def build_index(
         report.rebuilt = old is None
         report.seconds["scan_s"] = time.perf_counter() - t0
         changed = report.added or report.changed or report.removed or report.metadata_updated
-        if old is not None and not changed:
+        if old is not None and not changed and not expansions_differ(old, cache, plan.sources, settings):
             report.n_chunks = len(old.chunks)
             report.unchanged = sorted(plan.sources)
+            report.expanded = len([e for e in old.expansions if e is not None])
             return report
         new = NewRows()
         if plan.todo and embedder is not None:
@@ -75,6 +86,11 @@ def build_index(
             else (old.manifest.get("embed_backend") if old else None)
         )
         data = _assemble(settings, old, plan.kept, new, plan.sources, backend)
+        t4 = time.perf_counter()
+        embedder = add_expansions(data, old, cache, embedder, settings)
+        report.expanded = len([e for e in data.expansions if e is not None])
+        report.seconds["expansions_s"] = time.perf_counter() - t4
+        t3 += time.perf_counter() - t4
         write_generation(index_dir, data, settings.ann_threshold)
         report.seconds["write_s"] = time.perf_counter() - t3
         report.written = True

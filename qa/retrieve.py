@@ -31,7 +31,9 @@ class _Candidates:
     vec: np.ndarray  # the query embedding
     weight: float  # of this wording in the fusion
     best_sentence: np.ndarray | None  # per chunk row, its best sentence's cosine
+    best_question: np.ndarray | None  # per chunk row, its best expansion question's cosine (NaN: none)
     dense: list[tuple[int, float]]  # (row, dense score), best first
+    expanded: list[tuple[int, float]]  # (row, best question cosine), best first
     lexical: list[tuple[int, float]]  # (row, BM25 score), best first
     lex_scores: np.ndarray  # BM25 score of every row
 
@@ -48,9 +50,10 @@ class Retriever:
         index.load_search_parts()  # fail now, not at the first query
         self._source_terms = {sid: source_terms(info.meta) for sid, info in index.sources.items()}
         # sentence vectors are stored grouped by chunk row: where each row's block starts
-        rows = index.data.sentence_rows
-        self._sentence_starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
-        self._sentence_owners = rows[self._sentence_starts] if len(rows) else rows
+        self._sentences = _Grouped(index.data.sentence_vectors, index.data.sentence_rows)
+        # expansion questions that passed the filter, grouped by chunk row the same way
+        self._questions = _Grouped(*index.data.kept_questions())
+        self.expanded = sum(e is not None for e in index.data.expansions)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:
@@ -94,12 +97,15 @@ class Retriever:
     def _candidates(self, text: str, weight: float, n: int, allowed: set[int] | None) -> _Candidates:
         vec = self.embedder.embed_query(text)
         best_sentence = self._sentence_max(vec, allowed)
+        best_question = self._question_max(vec, allowed)
         lex_scores = self.index.lexical.scores(text)
         return _Candidates(
             vec,
             weight,
             best_sentence,
+            best_question,
             self._dense(vec, n, allowed, best_sentence),
+            _top_rows(best_question, n),
             self._lexical(lex_scores, n, allowed),
             lex_scores,
         )
@@ -107,20 +113,24 @@ class Retriever:
     def _fuse(self, scored: Sequence[_Candidates]) -> dict[int, float]:
         """Fused score per candidate row: z-scores over the union of each
         wording's candidates (default), or reciprocal ranks."""
-        dw, lw = self.settings.dense_weight, self.settings.lexical_weight
+        dw, lw, ew = self.settings.dense_weight, self.settings.lexical_weight, self.settings.expansion_weight
         if self.settings.fusion != "zscore":
             rankings, weights = [], []
             for c in scored:
-                rankings += [[r for r, _ in c.dense], [r for r, _ in c.lexical]]
-                weights += [c.weight * dw, c.weight * lw]
+                rankings += [[r for r, _ in c.dense], [r for r, _ in c.lexical], [r for r, _ in c.expanded]]
+                weights += [c.weight * dw, c.weight * lw, c.weight * ew]
             return dict(fuse(rankings, weights, self.settings.rrf_k))
         fused: dict[int, float] = {}
         for c in scored:
-            cand = sorted({r for r, _ in c.dense} | {r for r, _ in c.lexical})
-            part = zscore_fuse(
-                [self._dense_rows(c.vec, cand, c.best_sentence), {r: float(c.lex_scores[r]) for r in cand}],
-                [c.weight * dw, c.weight * lw],
-            )
+            cand = sorted({r for r, _ in c.dense} | {r for r, _ in c.lexical} | {r for r, _ in c.expanded})
+            dense = self._dense_rows(c.vec, cand, c.best_sentence)
+            parts = [dense, {r: float(c.lex_scores[r]) for r in cand}]
+            if c.best_question is not None and c.expanded:
+                # z-scored among the candidates that have questions; one without adds nothing
+                # (neither bonus nor penalty: question-to-question cosines run higher than chunk ones)
+                bq = c.best_question
+                parts.append({r: float(bq[r]) for r in cand if not np.isnan(bq[r])})
+            part = zscore_fuse(parts, [c.weight * dw, c.weight * lw, c.weight * ew][: len(parts)])
             for r, v in part.items():
                 fused[r] = fused.get(r, 0.0) + v
         return fused
@@ -178,13 +188,21 @@ class Retriever:
         return top_positive(scores, n)
 
     def _sentence_max(self, qvec: np.ndarray, allowed: set[int] | None) -> np.ndarray | None:
-        """Per chunk row, the cosine of its best-matching sentence (NaN: no sentence)."""
-        sv = self.index.data.sentence_vectors
-        if self.settings.sentence_weight <= 0 or not len(sv):
+        """Per chunk row, the cosine of its best-matching sentence (NaN: none; None: sentence scoring off)."""
+        return self._best_of(self._sentences, qvec, allowed) if self.settings.sentence_weight > 0 else None
+
+    def _question_max(self, qvec: np.ndarray, allowed: set[int] | None) -> np.ndarray | None:
+        """Per chunk row, the cosine of its best-matching kept expansion question (NaN: none; None: off)."""
+        return self._best_of(self._questions, qvec, allowed) if self.settings.expansion_weight > 0 else None
+
+    def _best_of(self, group: _Grouped, qvec: np.ndarray, allowed: set[int] | None) -> np.ndarray | None:
+        """Per chunk row, the cosine of its best-matching vector in ``group``
+        (its sentences, or its expansion questions); NaN: none."""
+        if not len(group.vectors):
             return None
-        scores = sv @ qvec
+        scores = group.vectors @ qvec
         best = np.full(len(self.index.chunks), np.nan, dtype=np.float32)
-        best[self._sentence_owners] = np.maximum.reduceat(scores, self._sentence_starts)
+        best[group.owners] = np.maximum.reduceat(scores, group.starts)
         if allowed is not None:
             mask = np.ones(len(best), dtype=bool)
             mask[list(allowed)] = False
@@ -222,6 +240,23 @@ class Retriever:
         cand = {r for r, _ in found} | {int(r) for r in by_sentence if not np.isnan(best_sentence[r])}
         rescored = self._dense_rows(qvec, sorted(cand), best_sentence)
         return sorted(rescored.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+class _Grouped:
+    """Vectors stored grouped by ascending chunk row: where each row's block starts."""
+
+    def __init__(self, vectors: np.ndarray, rows: np.ndarray) -> None:
+        self.vectors = vectors
+        self.starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+        self.owners = rows[self.starts] if len(rows) else rows
+
+
+def _top_rows(best: np.ndarray | None, n: int) -> list[tuple[int, float]]:
+    """Top ``n`` rows by ``best`` (NaN rows left out), best first."""
+    if best is None:
+        return []
+    order = np.argsort(-np.nan_to_num(best, nan=-np.inf), kind="stable")[:n]
+    return [(int(r), float(best[r])) for r in order if not np.isnan(best[r])]
 
 
 def check_query(query: str, max_chars: int = MAX_QUERY_CHARS) -> str:

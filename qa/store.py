@@ -11,6 +11,9 @@ Layout of ``index/``::
         vectors.npy         float32 (n, dim), L2-normalised
         sentences.npy       float32 (m, dim): the sentences of every chunk, for max-sim scoring
         sentence_rows.npy   int32 (m,): the chunk row of each sentence vector (ascending)
+        expansions.jsonl    per chunk row, its expansion or null (qa.expand_index; optional)
+        questions.npy       float32 (q, dim): every expansion question (kept or not)
+        question_rows.npy   int32 (q,): the chunk row of each question (ascending)
         dense.faiss         FAISS index over vectors
         bm25/               lexical index over chunk clean_text
 
@@ -33,6 +36,7 @@ import numpy as np
 
 from qa.config import INDEX_FORMAT_VERSION, Settings
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from qa.expand_index import RowExpansion
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, SourceInfo
 from qa.vectors import VectorIndex
@@ -54,6 +58,21 @@ class IndexData:
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     sentence_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     sentence_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    expansions: list[RowExpansion | None] = field(default_factory=list)  # per row; [] when none
+    question_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    question_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    def expansion(self, row: int) -> RowExpansion | None:
+        return self.expansions[row] if self.expansions else None
+
+    def kept_questions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors and chunk rows of the questions that passed the filter."""
+        if not len(self.question_rows):
+            return self.question_vectors, self.question_rows
+        kept = np.fromiter(
+            (k for e in self.expansions if e is not None for k in e.kept), dtype=bool, count=len(self.question_rows)
+        )
+        return self.question_vectors[kept], self.question_rows[kept]
 
 
 @dataclass
@@ -139,6 +158,7 @@ def read_data(index_dir: Path) -> IndexData | None:
         else:  # an older format: check_fingerprint names the rebuild
             sentence_vectors, sentence_rows = np.zeros((0, vectors.shape[-1]), np.float32), np.zeros(0, np.int32)
         sources = {k: SourceInfo.from_dict(v) for k, v in manifest["sources"].items()}
+        expansions, question_vectors, question_rows = _read_expansions(gen, len(chunks), vectors.shape[-1])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(
             f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc})",
@@ -158,7 +178,25 @@ def read_data(index_dir: Path) -> IndexData | None:
             f"{len(sentence_rows)} sentence rows for {len(chunks)} chunks",
             rebuild_hint(index_dir),
         )
-    return IndexData(manifest, chunks, vectors, sources, sentence_vectors, sentence_rows)
+    return IndexData(
+        manifest, chunks, vectors, sources, sentence_vectors, sentence_rows, expansions, question_vectors, question_rows
+    )
+
+
+def _read_expansions(gen: Path, n_chunks: int, dim: int) -> tuple[list[RowExpansion | None], np.ndarray, np.ndarray]:
+    """A generation's expansions (none when it was built without them), checked for consistency."""
+    if not (gen / "expansions.jsonl").exists():
+        return [], np.zeros((0, dim), np.float32), np.zeros(0, np.int32)
+    rows = [json.loads(line) for line in _lines(gen / "expansions.jsonl")]
+    expansions = [None if r is None else RowExpansion.from_dict(r) for r in rows]
+    vectors, owners = np.load(gen / "questions.npy"), np.load(gen / "question_rows.npy")
+    n_questions = sum(len(e.questions) for e in expansions if e is not None)
+    if len(expansions) != n_chunks or len(vectors) != len(owners) or len(owners) != n_questions:
+        raise ValueError(
+            f"{len(expansions)} expansion rows for {n_chunks} chunks, {len(vectors)} question vectors, "
+            f"{len(owners)} question rows, {n_questions} questions"
+        )
+    return expansions, vectors, owners
 
 
 def check_fingerprint(manifest: dict[str, Any], settings: Settings, index_dir: Path) -> None:

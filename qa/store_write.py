@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import IndexLockedError
+from qa.expand_index import lexical_extra
 from qa.fileio import atomic_write
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, SourceInfo
@@ -35,9 +36,18 @@ def write_generation(index_dir: Path, data: IndexData, ann_threshold: int) -> Pa
         np.save(tmp / "vectors.npy", np.ascontiguousarray(data.vectors, dtype=np.float32))
         np.save(tmp / "sentences.npy", np.ascontiguousarray(data.sentence_vectors, dtype=np.float32))
         np.save(tmp / "sentence_rows.npy", np.asarray(data.sentence_rows, dtype=np.int32))
+        if data.expansions:
+            with open(tmp / "expansions.jsonl", "w", encoding="utf-8") as f:
+                for e in data.expansions:
+                    f.write(json.dumps(e.to_dict() if e else None, ensure_ascii=False) + "\n")
+            np.save(tmp / "questions.npy", np.ascontiguousarray(data.question_vectors, dtype=np.float32))
+            np.save(tmp / "question_rows.npy", np.asarray(data.question_rows, dtype=np.int32))
         dense = VectorIndex.build(data.vectors, ann_threshold)
         dense.save(tmp / "dense.faiss")
-        LexicalIndex.build([lexical_text(c, data.sources) for c in data.chunks]).save(tmp / "bm25")
+        texts = [lexical_text(c, data.sources) for c in data.chunks]
+        if data.expansions:
+            texts = [f"{t} {lexical_extra(data.expansions[i])}" for i, t in enumerate(texts)]
+        LexicalIndex.build(texts).save(tmp / "bm25")
         data.manifest["dense_index"] = dense.kind
         data.manifest["n_chunks"] = len(data.chunks)
         data.manifest["sources"] = {k: v.to_dict() for k, v in sorted(data.sources.items())}

@@ -4,6 +4,7 @@ debris is removed; bad files are refused with a clear message."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -197,3 +198,22 @@ def test_html_text(tmp_path):
     doc = read_document(p, "page", max_bytes=MB)
     assert "var x" not in doc.text and "Menu" not in doc.text
     assert "Title" in doc.text and "Second & last." in doc.text
+
+
+def test_foreign_questions_quote_their_documents_verbatim():
+    """eval/datasets/foreign_questions.jsonl: each quote occurs once in the stored
+    text of its document in ../shared/foreign (the extracted text for the PDF)."""
+    if not FOREIGN.is_dir():
+        pytest.skip(f"{FOREIGN} is not on this machine")
+    rows = [
+        json.loads(x) for x in (ROOT / "eval" / "datasets" / "foreign_questions.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert len(rows) == 12 and len({r["id"] for r in rows}) == 12
+    texts: dict[str, str] = {}
+    for row in rows:
+        for g in row["gold"]:
+            name = g["source_file"]
+            if name not in texts:
+                texts[name] = read_document(FOREIGN / name, Path(name).stem, max_bytes=10**8).text
+            assert texts[name].count(g["quote"]) == 1, (row["id"], name)
+        assert all(any(k.lower() in g["quote"].lower() for g in row["gold"]) for k in row["key_facts"]), row["id"]
