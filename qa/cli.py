@@ -36,8 +36,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     second pass adds them, so a new file is never kept waiting on the model."""
     from qa.indexer import build_index
 
-    if args.no_expand:
-        settings = settings.replace(expand=False)
+    if args.no_expand or args.expand:
+        settings = settings.replace(expand=bool(args.expand))
     bar = _ProgressBar("indexing", unit="B")
     report = build_index(settings, rebuild=args.rebuild, progress=bar.update)
     bar.close()
@@ -109,10 +109,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     retriever = Retriever.from_settings(settings)
     hits = retriever.search(args.query, k=args.k, source_ids=args.source or None)
-    if retriever.expanded < len(retriever.index.chunks):
+    if settings.expand and retriever.expanded < len(retriever.index.chunks):
         print(
             f"note: {len(retriever.index.chunks) - retriever.expanded} of {len(retriever.index.chunks)} chunks have "
-            "no expansion, so paraphrased questions find them less well (run: qa index)",
+            "no expansion yet (run: qa index --expand)",
             file=sys.stderr,
         )
     if args.json:
@@ -270,11 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="build or update the index (only changed files)")
     p.add_argument("--sources", help="sources folder (default: sources/)")
     p.add_argument("--rebuild", action="store_true", help="start over instead of updating")
-    p.add_argument(
-        "--no-expand",
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--expand",
         action="store_true",
-        help="build without expansions (model-written questions per chunk): faster, weaker on paraphrases",
+        help="add expansions (questions the answer model writes per chunk; cached in sources/expansions.jsonl)",
     )
+    group.add_argument("--no-expand", action="store_true", help="build without expansions (the default; QA_EXPAND)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("sources", parents=[common], help="list indexed sources")

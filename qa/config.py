@@ -54,7 +54,8 @@ class Settings:
     ann_threshold: int = 50_000  # chunks above which FAISS uses HNSW instead of exact search
 
     # index-time expansion (qa/expand.py): questions + a context line per chunk, written by the answer model
-    expand: bool = True  # off (qa index --no-expand): no expansions in the index and none written
+    expand: bool = False  # on (qa index --expand, QA_EXPAND=1): expansions written and used; off: neither
+    # (off by default: on the shipped questions they did not improve retrieval, see README "Expansions")
     expansions_file: str = ""  # the committable cache; empty: <sources_dir>/expansions.jsonl
     expand_keep_rank: int = 3  # keep a question when its own chunk is among its this-many nearest chunks (0: all)
 
@@ -68,7 +69,7 @@ class Settings:
     sentence_weight: float = (
         0.5  # share of the dense score from the chunk's best-matching sentence (0: chunk vector only)
     )
-    expansion_weight: float = 0.5  # zscore fusion weight of a chunk's best-matching expansion question (0: off)
+    expansion_weight: float = 0.25  # zscore fusion weight of a chunk's best-matching expansion question (0: off)
     source_weight: float = 1.0  # boost for chunks of a source whose authors/publisher/title the query names (0: off)
     also_weight: float = 1.0  # a follow-up's question joined to the previous one, fused beside its rewrite
 

@@ -32,7 +32,10 @@ from qa.records import Chunk, SourceMeta
 
 PROMPT_VERSION = "expand-2"
 MAX_SENTENCES = 10  # one question per sentence, at most this many per chunk
-MAX_TOKENS = 480
+# Strings are capped in the grammar, so a reply that repeats itself still ends as valid JSON
+# (longer than any reply seen on the shipped corpus: questions 258, context 354 characters).
+MAX_QUESTION_CHARS = 300
+MAX_CONTEXT_CHARS = 400
 CACHE_NAME = "expansions.jsonl"
 
 SYSTEM = (
@@ -131,16 +134,22 @@ def expansion_schema(n_questions: int) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "context": {"type": "string"},
+            "context": {"type": "string", "maxLength": MAX_CONTEXT_CHARS},
             "questions": {
                 "type": "array",
-                "items": {"type": "string"},
+                "items": {"type": "string", "maxLength": MAX_QUESTION_CHARS},
                 "minItems": n_questions,
                 "maxItems": n_questions,
             },
         },
         "required": ["context", "questions"],
     }
+
+
+def max_tokens(n_questions: int) -> int:
+    """Room for the longest reply the schema allows, even at 2 characters per token (a
+    repeating reply can be made of short tokens); within the 4,096-token context."""
+    return (MAX_CONTEXT_CHARS + n_questions * (MAX_QUESTION_CHARS + 4)) // 2 + 16
 
 
 def parse_reply(raw: str) -> tuple[str, tuple[str, ...]]:
@@ -277,7 +286,9 @@ def expand_chunks(
     for i, (c, user, n, key) in enumerate(todo):
         t = time.perf_counter()
         try:
-            raw = generator.generate(expansion_messages(user), max_tokens=MAX_TOKENS, json_schema=expansion_schema(n))
+            raw = generator.generate(
+                expansion_messages(user), max_tokens=max_tokens(n), json_schema=expansion_schema(n)
+            )
             context, questions = parse_reply(raw)
         except (BackendError, ValueError) as exc:
             report.failed.append(f"{c.chunk_id}: {getattr(exc, 'message', None) or exc}")

@@ -55,11 +55,11 @@ class IndexReport:
             + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
         )
         if self.n_chunks and self.expand_off:
-            lines.append("built without expansions (--no-expand): paraphrased questions are found less well")
+            lines.append("built without expansions (qa index --expand adds them)")
         elif self.n_chunks and self.expanded < self.n_chunks:
             lines.append(
-                f"{self.n_chunks - self.expanded} of {self.n_chunks} chunks have no expansion yet, so retrieval of "
-                "paraphrased questions is weaker for them (qa index writes them; qa index --no-expand skips them)"
+                f"{self.n_chunks - self.expanded} of {self.n_chunks} chunks have no expansion yet; they are found "
+                "without one (qa index --expand writes them)"
             )
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)

@@ -67,7 +67,7 @@ def small(settings_for, tmp_path):
     src.mkdir()
     write(src, "alpha.txt", "extradition rose sharply")
     write(src, "beta.md", "fentanyl seizures doubled")
-    return settings_for(src), src
+    return settings_for(src, expand=True), src
 
 
 def test_parse_reply_dedupes_and_rejects_broken_json():
@@ -190,7 +190,7 @@ def test_real_model_expands_two_small_chunks(settings_for, tmp_path, real_embedd
         "40 percent. Environmental groups praised the council for acting before the state did.",
         "utf-8",
     )
-    settings = settings_for(src, chunk_tokens=30, chunk_max_tokens=60)
+    settings = settings_for(src, chunk_tokens=30, chunk_max_tokens=60, expand=True)
     first = build_index(settings, embedder=real_embedder)
     assert first.n_chunks == 2
     report = write_missing(settings)
@@ -211,9 +211,10 @@ def test_qa_index_makes_files_searchable_then_adds_expansions(small, monkeypatch
     settings, src = small
     args = ["index", "--sources", str(src), "--index", settings.index_dir]
     monkeypatch.setattr(qa.backends, "make_generator", lambda s: QuestionWriter())
-    assert main([*args, "--no-expand"]) == 0
+    assert main(args) == 0  # expansion is off by default
     out = capsys.readouterr().out
     assert "built without expansions" in out and not (src / "expansions.jsonl").exists()
+    args.append("--expand")
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "expansions: 0 cached, 2 written" in out and "no expansion yet" in out.split("expansions:")[0]
