@@ -192,13 +192,13 @@ def test_real_model_expands_two_small_chunks(settings_for, tmp_path, real_embedd
     )
     settings = settings_for(src, chunk_tokens=30, chunk_max_tokens=60, expand=True)
     first = build_index(settings, embedder=real_embedder)
-    assert first.n_chunks == 2
+    assert 2 <= first.n_chunks <= 4 and first.expanded == 0
     report = write_missing(settings)
-    assert report.generated == 2 and not report.failed
+    assert report.generated == first.n_chunks and not report.failed
     entries = [json.loads(x) for x in (src / "expansions.jsonl").read_text("utf-8").splitlines()]
     assert {e["model"] for e in entries} == {MODEL_SHA256} and all(e["questions"] for e in entries)
     second = build_index(settings, embedder=real_embedder)
-    assert second.expanded == 2
+    assert second.written and second.expanded == first.n_chunks
 
 
 def test_qa_index_makes_files_searchable_then_adds_expansions(small, monkeypatch, capsys, tmp_path):
