@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_index import write
 
 from qa.backends.base import Generator
 from qa.config import MODEL_SHA256
@@ -27,8 +28,6 @@ from qa.expand_index import cache_path, filter_questions, missing_chunks, write_
 from qa.indexer import build_index
 from qa.retrieve import Retriever
 from qa.store import read_data
-
-PARA = "The {name} report discusses cooperation between agencies. It says {fact}. Officials met in {year}."
 
 
 class QuestionWriter(Generator):
@@ -57,12 +56,9 @@ class QuestionWriter(Generator):
         yield json.dumps({"context": f"About {sentences[0][:30]}", "questions": questions})
 
 
-def write(src: Path, name: str, fact: str, year: int = 2010) -> None:
-    (src / name).write_text("\n\n".join(PARA.format(name=name, fact=fact, year=year + i) for i in range(3)), "utf-8")
-
-
 @pytest.fixture
 def small(settings_for, tmp_path):
+    """test_index's two small sources, with expansion on."""
     src = tmp_path / "sources"
     src.mkdir()
     write(src, "alpha.txt", "extradition rose sharply")
