@@ -31,7 +31,16 @@ def test_interrupted_eval_run_resumes_to_the_same_files(tmp_path):
     assert qa("index", env=env).returncode == 0
     out = tmp_path / "run"
     run = [sys.executable, "-m", "qa", "eval", "run", "--out", str(out), "--limit", "3"]
-    proc = subprocess.Popen(run, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # the child gets the default Ctrl-C handling even when this test runs as a background job (which ignores SIGINT)
+    proc = subprocess.Popen(
+        run,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
         if (out / "answers.jsonl").exists() and (out / "answers.jsonl").read_text(encoding="utf-8").strip():
