@@ -198,7 +198,8 @@ def expansions_differ(old: Any, cache: ExpansionCache | None, sources: dict[str,
     holds some and expansion is off, or the filter setting changed."""
     if cache is None:
         return bool(old.expansions)
-    if old.expansions and (old.manifest.get("expansions") or {}).get("keep_rank") != settings.expand_keep_rank:
+    built = old.manifest.get("expansions") or {}
+    if old.expansions and (built.get("keep_rank") != settings.expand_keep_rank or built.get("model") != cache.model):
         return True
     for i, key in enumerate(row_keys(old.chunks, sources)):
         have = old.expansion(i)
@@ -215,7 +216,8 @@ def add_expansions(data: Any, old: Any, cache: ExpansionCache | None, embedder: 
     if cache is None or not data.chunks:
         return embedder
     keys = row_keys(data.chunks, data.sources)
-    reuse = old_expansions(old.expansions, old.question_vectors, old.question_rows) if old and old.expansions else {}
+    same_writer = old is not None and (old.manifest.get("expansions") or {}).get("model") == cache.model
+    reuse = old_expansions(old.expansions, old.question_vectors, old.question_rows) if same_writer else {}
     if embedder is None and any(k not in reuse and cache.get(k) is not None for k in keys):
         from qa.embed import get_embedder
 

@@ -223,3 +223,14 @@ def test_qa_index_makes_files_searchable_then_adds_expansions(small, monkeypatch
     assert main(args) == 130
     out = capsys.readouterr().out
     assert "interrupted" in out and read_data(Path(settings.index_dir)).manifest["expansions"]["chunks"] == 3
+
+
+def test_expansions_of_another_writer_are_not_kept_in_the_index(small, fake_embedder):
+    settings, src = small
+    build_index(settings, embedder=fake_embedder)
+    data = read_data(Path(settings.index_dir))
+    cache_a = ExpansionCache(src / "expansions.jsonl", "model-a")
+    expand_chunks(data.chunks, {s: i.meta for s, i in data.sources.items()}, QuestionWriter(), cache_a)
+    assert build_index(settings, embedder=fake_embedder, expansions=cache_a).expanded == len(data.chunks)
+    other = build_index(settings, embedder=fake_embedder, expansions=ExpansionCache(src / "expansions.jsonl", "b"))
+    assert other.written and other.expanded == 0 and not read_data(Path(settings.index_dir)).expansions
