@@ -74,7 +74,7 @@ def build_index(
         if old is not None and not changed and not expansions_differ(old, cache, plan.sources, settings):
             report.n_chunks = len(old.chunks)
             report.unchanged = sorted(plan.sources)
-            report.expanded = len([e for e in old.expansions if e is not None])
+            report.expanded = old.n_expanded
             return report
         new = NewRows()
         if plan.todo and embedder is not None:
@@ -88,7 +88,7 @@ def build_index(
         data = _assemble(settings, old, plan.kept, new, plan.sources, backend)
         t4 = time.perf_counter()
         embedder = add_expansions(data, old, cache, embedder, settings)
-        report.expanded = len([e for e in data.expansions if e is not None])
+        report.expanded = data.n_expanded
         report.seconds["expansions_s"] = time.perf_counter() - t4
         t3 += time.perf_counter() - t4
         write_generation(index_dir, data, settings.ann_threshold)

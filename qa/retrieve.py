@@ -53,7 +53,7 @@ class Retriever:
         self._sentences = _Grouped(index.data.sentence_vectors, index.data.sentence_rows)
         # expansion questions that passed the filter, grouped by chunk row the same way
         self._questions = _Grouped(*index.data.kept_questions())
-        self.expanded = sum(e is not None for e in index.data.expansions)
+        self.expanded = index.data.n_expanded
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:

@@ -65,6 +65,11 @@ class IndexData:
     def expansion(self, row: int) -> RowExpansion | None:
         return self.expansions[row] if self.expansions else None
 
+    @property
+    def n_expanded(self) -> int:
+        """Chunk rows that have an expansion."""
+        return sum(e is not None for e in self.expansions)
+
     def kept_questions(self) -> tuple[np.ndarray, np.ndarray]:
         """Vectors and chunk rows of the questions that passed the filter."""
         if not len(self.question_rows):
