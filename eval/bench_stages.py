@@ -4,9 +4,11 @@
 
 Asks the first N questions of the dataset (with their history) with the
 default settings and the llama.cpp backend, and counts, per role (answer,
-judge, check, rewrite): calls, prompt tokens llama.cpp had to evaluate (after
+judge, check, rewrite; "-p(yes)": Yes/No probability reads): calls, prompt tokens llama.cpp had to evaluate (after
 the cached prefix), prompt tokens/second, decoded tokens and decode
-tokens/second; then the mean and median total answer time. It times
+tokens/second; the median time of each answer step (retrieve, prescore,
+select, first evidence shown, generate, verify); then the mean and median
+total answer time. It times
 ``llama_cpp.Llama.eval``, so it measures the real runtime, not a model of it.
 With drafted decoding (QA_DRAFT_TOKENS > 0, the default) ``Llama.eval`` only
 sees the prompts; the decoding steps are counted by ``qa.backends.llama_drafted.STATS``
@@ -67,18 +69,29 @@ def main() -> None:
         stages[self.role].calls += 1
         yield from stream(self, *a, **kw)
 
+    yes_probability = generate.LlamaCppGenerator.yes_probability
+
+    def counted_yes(self, *a, **kw):  # type: ignore[no-untyped-def]
+        current["role"] = self.role + "-p(yes)"
+        stages[current["role"]].calls += 1
+        return yes_probability(self, *a, **kw)
+
     llama_cpp.Llama.eval = timed_eval
     generate.LlamaCppGenerator.stream = counted_stream
+    generate.LlamaCppGenerator.yes_probability = counted_yes  # type: ignore[method-assign]
 
     settings = Settings.load({"backend": "llama_cpp"})
     qa = QA.from_settings(settings)
     lines = Path(args.dataset).read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines if line.strip()][: args.n]
     totals = []
+    steps: dict[str, list[float]] = collections.defaultdict(list)
     for row in rows:
         t = time.perf_counter()
-        qa.ask(row["question"], history=row.get("history"))
+        answer = qa.ask(row["question"], history=row.get("history"))
         totals.append(time.perf_counter() - t)
+        for k, v in answer.timings.items():
+            steps[k].append(v)
 
     print(f"llama.cpp: {llama_cpp.llama_print_system_info().decode().strip()}")
     for role, s in stages.items():
@@ -88,6 +101,10 @@ def main() -> None:
             f"{s.prompt_s:.1f} s) decoded={s.decode_tokens:5d} "
             f"({s.decode_tokens / max(s.decode_s, 1e-9):.1f} t/s, {s.decode_s:.1f} s)"
         )
+    # per step of the answer (qa.answer timings): median seconds, and in how many questions the step ran
+    print(
+        "steps (p50 s, questions): " + ", ".join(f"{k}={statistics.median(v):.2f} ({len(v)})" for k, v in steps.items())
+    )
     spec = speculative.STATS
     if spec["steps"]:
         made = spec["steps"] + spec["accepted"]

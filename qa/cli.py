@@ -143,7 +143,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     answer = None
     for event in qa.stream(args.question, history=history):
-        if event.kind == "token":
+        if event.kind == "evidence":
+            print("Evidence found:")
+            for e in event.evidence:
+                print(f"  “{e.text}” ({e.hit.source.meta.title})")
+            print(flush=True)
+        elif event.kind == "token":
             print(event.text, end="", flush=True)
         elif event.kind == "final":
             answer = event.answer

@@ -147,6 +147,41 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One candidate evidence sentence: an exact span of a retrieved chunk, the
+    cleaned form the model reads, and its pre-score (``qa.evidence``)."""
+
+    hit: Hit
+    start: int  # offsets within hit.chunk.text
+    end: int
+    text: str  # cleaned: wraps joined, footnote markers and page furniture dropped
+    score: float = 0.0
+
+    @property
+    def quote(self) -> str:
+        """The verbatim stored span (what a citation shows)."""
+        return self.hit.chunk.text[self.start : self.end]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Where it sits in the stored text: the same sentence seen in two overlapping chunks has one key."""
+        return (self.hit.source.source_id, self.hit.chunk.start + self.start)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source_id": self.hit.source.source_id,
+            "source_file": self.hit.source.source_file,
+            "title": self.hit.source.meta.title,
+            "chunk_id": self.hit.chunk.chunk_id,
+            "start": self.hit.chunk.start + self.start,
+            "end": self.hit.chunk.start + self.end,
+            "quote": self.quote,
+            "text": self.text,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered reference: the exact supporting span inside a cited chunk."""
 
@@ -252,6 +287,11 @@ class Answer:
     removed_sentences: tuple[str, ...] = ()
     invalid_citations: int = 0
     raw_answer: str = ""
+    pipeline: str = "single"  # "evidence" (select, then compose), "single" (one prompt) or "fallback" (evidence failed)
+    evidence: tuple[Evidence, ...] = ()  # the sentences chosen as evidence (evidence path)
+    rejected_sentences: int = 0  # drafted sentences dropped for a number or name not in their quotes
+    related: tuple[Sentence, ...] = ()  # a refusal's partial answer: supported sentences that come closest
+    decision: dict[str, Any] = field(default_factory=dict)  # the answer/refuse decision: probability, features
 
     def to_json(self) -> dict[str, Any]:
         """The stable ``qa ask --json`` shape."""
@@ -269,15 +309,20 @@ class Answer:
             "removed_sentences": list(self.removed_sentences),
             "invalid_citations": self.invalid_citations,
             "raw_answer": self.raw_answer,
+            "pipeline": self.pipeline,
+            "evidence": [e.to_json() for e in self.evidence],
+            "rejected_sentences": self.rejected_sentences,
+            "related": [r.to_json() for r in self.related],
+            "decision": self.decision,
         }
 
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One step of a streamed answer, in order: status*, retrieved, token*, final.
+    """One step of a streamed answer, in order: status*, retrieved, evidence?, token*, final.
 
     kind: "status" (text: what is happening), "retrieved" (hits, standalone
-    question), "token" (text: the next piece of the draft answer) or "final"
+    question), "evidence" (evidence: the chosen sentences, before the answer is written), "token" (text: the next piece of the draft answer) or "final"
     (answer: the checked Answer; citations and verdicts are settled only here).
     """
 
@@ -286,3 +331,4 @@ class StreamEvent:
     hits: tuple[Hit, ...] = ()
     standalone_question: str | None = None
     answer: Answer | None = None
+    evidence: tuple[Evidence, ...] = ()

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qa.config import PROJECT_ROOT
-from qa.records import Answer, Citation, Hit, SourceInfo
+from qa.records import Answer, Citation, Evidence, Hit, SourceInfo
 
 CONTEXT_CHARS = 450  # shown around a quote when its paragraph is long
 
@@ -79,10 +79,11 @@ def citation_card(
 
 def answer_html(answer: Answer, root: Path = PROJECT_ROOT) -> str:
     """Citation cards (or, for a refusal, the closest passages) for the side panel."""
-    if answer.refused:
+    if answer.refused and not answer.related:
         return refusal_html(answer)
-    infos = _sources(answer.retrieved)
-    chunks = {h.chunk.chunk_id: h.chunk for h in answer.retrieved}
+    hits = [*answer.retrieved, *(e.hit for e in answer.evidence)]
+    infos = _sources(hits)
+    chunks = {h.chunk.chunk_id: h.chunk for h in hits}
     cards = []
     for c in answer.citations:
         ch = chunks.get(c.chunk_id)
@@ -93,8 +94,9 @@ def answer_html(answer: Answer, root: Path = PROJECT_ROOT) -> str:
         f'<li class="qa-removed">Removed — not supported by the cited sources: {html.escape(s)}</li>'
         for s in answer.removed_sentences
     )
+    heading = "Related, but not the answer" if answer.refused else "Sources cited"
     return (
-        '<div class="qa-cards"><h3>Sources cited</h3>'
+        f'<div class="qa-cards"><h3>{heading}</h3>'
         + "".join(cards)
         + (f'<ul class="qa-removed-list">{removed}</ul>' if removed else "")
         + "</div>"
@@ -122,6 +124,25 @@ def passages_html(hits: Sequence[Hit], heading: bool = True) -> str:
         )
     head = f"<h3>Found {len(hits)} passages</h3>" if heading else ""
     return f'<div class="qa-cards">{head}{"".join(items)}</div>'
+
+
+def evidence_html(evidence: Sequence[Evidence]) -> str:
+    """The chosen evidence sentences (shown before the answer is written): quote, title, byline."""
+    items = [
+        f'<div class="qa-passage"><blockquote>{html.escape(e.quote.strip())}</blockquote>'
+        f"<b>{html.escape(e.hit.source.meta.title)}</b>"
+        f'<div class="qa-meta">{html.escape(byline(e.hit.source))}</div></div>'
+        for e in evidence
+    ]
+    return f'<div class="qa-cards"><h3>Evidence chosen ({len(evidence)} sentences)</h3>{"".join(items)}</div>'
+
+
+def evidence_markdown(evidence: Sequence[Evidence]) -> str:
+    """The chosen evidence in the chat bubble while the answer is written."""
+    lines = ["**Evidence found:**"]
+    for e in evidence:
+        lines.append(f"> {e.text}  \n> — *{e.hit.source.meta.title}*")
+    return "\n\n".join(lines)
 
 
 def answer_markdown(answer: Answer) -> str:

@@ -135,6 +135,10 @@ class Retriever:
                 fused[r] = fused.get(r, 0.0) + v
         return fused
 
+    def named_sources(self, query: str) -> dict[str, float]:
+        """Source id -> how strongly ``query`` names it (0..1: its authors, publisher or title words)."""
+        return source_prior(named_terms(query), self._source_terms)
+
     def _add_source_prior(self, fused: dict[int, float], query: str) -> None:
         """Boost, in place, chunks of the sources the query names (capitalised author or publisher words)."""
         if self.settings.source_weight <= 0:

@@ -20,7 +20,15 @@ from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import QAError
 from qa.records import Answer
-from qa.render import answer_html, answer_markdown, export_markdown, passages_html, sources_rows
+from qa.render import (
+    answer_html,
+    answer_markdown,
+    evidence_html,
+    evidence_markdown,
+    export_markdown,
+    passages_html,
+    sources_rows,
+)
 
 EXAMPLES = [
     "What is the Mérida Initiative?",
@@ -63,6 +71,10 @@ def respond(assistant: Assistant, message: str, chat: list, history: list) -> It
                 note = "" if ev.standalone_question == message else f"*Understood as: {ev.standalone_question}*\n\n"
                 chat[-1]["content"] = note + "Found passages; writing the answer…"
                 yield chat, passages_html(ev.hits[:4]), history, "", gr.update()
+            elif ev.kind == "evidence":
+                shown = evidence_markdown(ev.evidence) + "\n\n*Writing the answer…*"
+                chat[-1]["content"] = shown
+                yield chat, evidence_html(ev.evidence), history, "", gr.update()
             elif ev.kind == "token":
                 draft += ev.text
                 chat[-1]["content"] = draft + " ▌"

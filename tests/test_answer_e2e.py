@@ -97,3 +97,50 @@ def test_cli_errors_are_messages(tmp_path):
     assert out.returncode != 0 and "qa index" in out.stderr and "Traceback" not in out.stderr
     out = subprocess.run([sys.executable, "-m", "qa", "ask", "  "], env=env, cwd=ROOT, capture_output=True, text=True)
     assert out.returncode != 0 and "Traceback" not in out.stderr
+
+
+def test_multi_document_question_gets_evidence_from_both_and_cites_verbatim(qa):
+    """Evidence-first: a comparison of two named authors draws evidence from both sources."""
+    starr, arzt = "000_935ac076c558d15c", "003_03240e58ad883d7f"
+    a = qa.ask("How do Arzt and Starr each describe the Mérida Initiative? Compare them.")
+    assert a.pipeline == "evidence", a.notices
+    assert {starr, arzt} <= {e.hit.source.source_id for e in a.evidence}, [e.text for e in a.evidence]
+    if not a.refused:
+        assert {starr, arzt} <= {c.source_id for c in a.citations}, a.answer
+    check_quotes(a)
+    for e in a.evidence:  # every evidence quote is the stored span
+        stored = (ROOT / e.hit.source.source_file).read_text(encoding="utf-8")
+        start = e.hit.chunk.start + e.start
+        assert stored[start : start + len(e.quote)] == e.quote
+
+
+def test_summary_question_draws_from_across_the_document(qa):
+    a = qa.ask("Summarize Downie's overall assessment of the U.S.-Mexico defense relationship.")
+    downie = "002_e096c096f4fc120f"
+    assert a.pipeline == "evidence", a.notices
+    assert not a.refused, a.to_json()["notices"]
+    assert {c.source_id for c in a.citations} == {downie}
+    assert len({e.hit.chunk.chunk_id for e in a.evidence}) >= 2  # more than one passage
+    assert len(a.citations) >= 2
+    check_quotes(a)
+
+
+def test_near_miss_gets_a_partial_answer_counted_as_a_refusal(qa):
+    """The sources name the Bicentennial Framework but give no budget: refused, with what they do say."""
+    a = qa.ask(
+        "What is the annual budget of the Bicentennial Framework for Security, Public Health, and Safe Communities?"
+    )
+    assert a.refused, a.answer
+    assert a.decision.get("by") == "calibrated", a.decision
+    assert a.related and a.citations and not a.sentences
+    assert a.answer.startswith("The sources don't answer this.") and "[1]" in a.answer
+    assert a.to_json()["refused"] is True
+    check_quotes(a)
+
+
+def test_answerable_question_passes_the_calibrated_decision(qa):
+    a = qa.ask("Which Mexican president asked George W. Bush for help on security, and when?")
+    assert not a.refused, (a.answer, a.decision)
+    assert a.decision.get("by") == "calibrated" and a.decision["probability"] >= a.decision["threshold"]
+    assert "Calderón" in a.answer and "2007" in a.answer
+    check_quotes(a)

@@ -66,7 +66,7 @@ HITS = [hit(1, DOC, "merida"), hit(2, OTHER, "amlo")]
 def make_qa(outputs: list[str], judge=None, **settings) -> tuple[QA, ScriptedGenerator, FixedRetriever]:
     gen = ScriptedGenerator(outputs)
     ret = FixedRetriever(HITS)
-    s = Settings.load({"context_passages": 2, "judge": "lexical", **settings}, env={})
+    s = Settings.load({"context_passages": 2, "judge": "lexical", "answer_mode": "single", **settings}, env={})
     return QA(s, ret, gen, judge=judge or LexicalJudge()), gen, ret
 
 
@@ -293,7 +293,7 @@ def test_only_passages_close_to_the_best_are_shown(scores, share, kept):
 def test_weak_passages_never_reach_the_model():
     strong, weak = scored(1, 9.0), scored(2, 1.0)
     gen = ScriptedGenerator([answer_json(([1], "Passage 1 text."))])
-    s = Settings.load({"context_passages": 3, "judge": "lexical"}, env={})
+    s = Settings.load({"context_passages": 3, "judge": "lexical", "answer_mode": "single"}, env={})
     QA(s, FixedRetriever([strong, weak]), gen, judge=LexicalJudge()).ask("What does passage 1 say?")
     prompt = gen.seen[0][-1]["content"]
     assert "Passage 1 text." in prompt and "Passage 2 text." not in prompt

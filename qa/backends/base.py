@@ -44,6 +44,12 @@ class Generator(ABC):
         """Tokens in ``text``: a rough 4 characters per token unless the backend has a tokenizer."""
         return (len(text) + 3) // 4
 
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        """P("yes") / (P("yes") + P("no")) for the first token of the reply, read
+        from the model's next-token distribution (no sampling); None when the
+        backend cannot expose it (callers then generate a yes/no answer)."""
+        return None
+
     def info(self) -> dict[str, Any]:
         """What produced an answer, stored with every answer record."""
         return {"backend": self.name}

@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import numpy as np
+
+from qa.backends import llama_drafted as drafted
 from qa.backends import llama_internals as internals
 from qa.backends.base import (
     Generator,
@@ -41,6 +44,7 @@ class _LlamaState(Loaded):
     active_role: str | None = None  # whose prompt the model's KV cache holds now
     saved: dict[str, internals.SavedKV | None] = field(default_factory=dict)  # the other roles' prompt states
     formatter: Any = None  # the chat template for drafted decoding (False: none in the file)
+    yes_no: tuple[list[int], list[int]] | None = None  # token ids starting a "yes" / "no" reply
 
 
 class LlamaCppGenerator(Generator):
@@ -234,6 +238,47 @@ class LlamaCppGenerator(Generator):
             yield from cut_at_stop(pieces(), [s for s in stop if s])
         finally:
             tokens.close()
+
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        """The normalised probability of a "yes" first token (its spellings
+        "yes", "Yes", " yes", " Yes" against the same of "no"), from one
+        evaluation of the prompt: the cost of a prompt, no generated token."""
+        acquire(self._shared.lock, self.settings)
+        try:
+            llm = self._take_model()
+            if self._shared.formatter is None:
+                self._shared.formatter = internals.chat_formatter(llm) or False
+            formatter = self._shared.formatter
+            if not formatter:
+                return None
+            chat = formatter(messages=messages)
+            prompt = llm.tokenize(chat.prompt.encode("utf-8"), add_bos=not chat.added_special, special=True)
+            if len(prompt) >= llm.n_ctx():
+                raise BackendError(
+                    f"the yes/no prompt has {len(prompt)} tokens, over the context of {llm.n_ctx()}",
+                    "ask a shorter question, or raise QA_N_CTX",
+                )
+            logits = drafted.prompt_logits(llm, prompt)
+            yes, no = self._answer_tokens(llm)
+            top = float(np.max(logits))
+            p = np.exp(logits - top)
+            p_yes, p_no = float(p[yes].sum()), float(p[no].sum())
+            return p_yes / (p_yes + p_no) if p_yes + p_no > 0 else None
+        finally:
+            self._shared.lock.release()
+
+    def _answer_tokens(self, llm: Any) -> tuple[list[int], list[int]]:
+        """Token ids that start a "yes" and a "no" reply."""
+        if self._shared.yes_no is None:
+
+            def first(words: tuple[str, ...]) -> list[int]:
+                return sorted({llm.tokenize(w.encode("utf-8"), add_bos=False)[0] for w in words})
+
+            self._shared.yes_no = (
+                first(("yes", "Yes", " yes", " Yes", "YES")),
+                first(("no", "No", " no", " No", "NO")),
+            )
+        return self._shared.yes_no
 
     def count_tokens(self, text: str) -> int:
         return len(self._shared.model.tokenize(text.encode("utf-8"), add_bos=False))

@@ -96,6 +96,16 @@ class _Drafting:
             self.lc.llama_sampler_free(self.sampler)
 
 
+def prompt_logits(llm: Any, prompt: Sequence[int]) -> np.ndarray:
+    """The next-token logits after ``prompt`` (a copy), reusing the prefix in the KV cache."""
+    run = _Drafting(llm, None)
+    try:
+        run.eval_prompt(list(prompt))
+        return np.array(np.ctypeslib.as_array(run.lc.llama_get_logits_ith(run.ctx, -1), shape=(run.n_vocab,)))
+    finally:
+        run.close()
+
+
 def greedy_tokens(
     llm: Any,
     prompt: Sequence[int],

@@ -1,4 +1,4 @@
-"""``qa eval``: run / compare / export-alce. Heavy parts are imported in the handlers."""
+"""``qa eval``: run / compare / calibrate / export-alce. Heavy parts are imported in the handlers."""
 
 from __future__ import annotations
 
@@ -32,6 +32,13 @@ def register(sub: Any) -> None:
     c.add_argument("run_b")
     c.add_argument("--index")
     c.set_defaults(func=cmd_compare)
+    k = esub.add_parser("calibrate", help="fit the answer/refuse decision on a finished run (see eval/README.md)")
+    k.add_argument("--run", required=True, help="folder of a finished `qa eval run` (its answers.jsonl)")
+    k.add_argument("--out", default="qa/calibration.json", help="the calibration file to write")
+    k.add_argument("--data", default="eval/calibration/data.jsonl", help="examples with their Yes probabilities")
+    k.add_argument("--plot", default="eval/calibration/curve.png")
+    k.add_argument("--false-refusal", type=float, default=0.08, help="answerable share the threshold may refuse")
+    k.set_defaults(func=cmd_calibrate)
     e = esub.add_parser("export-alce", help="write a run in ALCE's input format")
     e.add_argument("run")
     e.add_argument("--out")
@@ -98,6 +105,17 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from qa.evaluation.compare import compare
 
     print(compare(args.run_a, args.run_b))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluation.calibrate import calibrate
+
+    if not 0 < args.false_refusal < 1:
+        from qa.errors import InputError
+
+        raise InputError(f"--false-refusal must be within (0, 1), got {args.false_refusal}")
+    print(calibrate(args.run, args.out, settings, data=args.data, plot_to=args.plot, false_refusal=args.false_refusal))
     return 0
 
 

@@ -208,7 +208,26 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         },
     }
     lat: dict[str, Any] = {}
-    for stage in ("retrieve_s", "rewrite_s", "first_token_s", "generate_s", "verify_s", "total_s"):
+    pipelines = [r.get("pipeline") or r.get("path") for r in ok]
+    out["pipeline"] = {
+        "evidence": sum(p == "evidence" for p in pipelines),
+        "single": sum(p == "single" for p in pipelines),
+        "fallback": sum(p == "fallback" for p in pipelines),
+        "partial_answers": sum(bool(r.get("related")) for r in ok),
+        "rejected_sentences": sum(int(r.get("rejected_sentences") or 0) for r in ok),
+        "removed_sentences": sum(len(r.get("removed_sentences") or ()) for r in ok),
+    }
+    for stage in (
+        "retrieve_s",
+        "rewrite_s",
+        "prescore_s",
+        "select_s",
+        "first_evidence_s",
+        "first_token_s",
+        "generate_s",
+        "verify_s",
+        "total_s",
+    ):
         xs = [r.get("timings", {}).get(stage) for r in ok]
         xs = [x for x in xs if x is not None]
         if xs:

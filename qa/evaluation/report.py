@@ -19,7 +19,7 @@ def _table(rows: list[tuple[str, Any]]) -> str:
 
 def flat(metrics: dict[str, Any]) -> list[tuple[str, Any]]:
     rows = []
-    for group in ("retrieval", "answer", "citations", "refusals"):
+    for group in ("retrieval", "answer", "citations", "refusals", "pipeline"):
         for k, v in metrics.get(group, {}).items():
             rows.append((f"{group}.{k}", v))
     return rows
@@ -140,7 +140,7 @@ def _plots(out: Path, overall: dict[str, Any], records: Sequence[dict[str, Any]]
     import matplotlib.pyplot as plt
 
     paths = []
-    rows = [(k, v) for k, v in flat(overall) if isinstance(v, float)]
+    rows = [(k, v) for k, v in flat(overall) if isinstance(v, float) and not k.startswith("pipeline.")]
     if rows:
         fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1))
         ax.barh([k for k, _ in rows], [v for _, v in rows], color="#2b6cb0")
@@ -162,4 +162,37 @@ def _plots(out: Path, overall: dict[str, Any], records: Sequence[dict[str, Any]]
         paths.append(out / "latency.png")
         fig.savefig(paths[-1], dpi=100)
         plt.close(fig)
+    curve = refusal_curve(records)
+    if curve:
+        fig, ax = plt.subplots(figsize=(5, 4))
+        ax.plot([c[2] for c in curve], [c[1] for c in curve], color="#805ad5")
+        ax.set_xlabel("answerable wrongly refused")
+        ax.set_ylabel("unanswerable refused")
+        ax.set_title("Refusals as the decision threshold moves")
+        fig.tight_layout()
+        paths.append(out / "refusals.png")
+        fig.savefig(paths[-1], dpi=100)
+        plt.close(fig)
     return paths
+
+
+def refusal_curve(records: Sequence[dict[str, Any]]) -> list[tuple[float, float, float]]:
+    """(threshold, unanswerable refused, answerable wrongly refused) as the
+    calibrated decision's threshold moves; questions refused before the
+    decision stay refused. Empty when no record has a decision probability."""
+    ok = [r for r in records if not r.get("error")]
+    if not any((r.get("decision") or {}).get("probability") is not None for r in ok):
+        return []
+    out = []
+    for i in range(1, 100):
+        t = i / 100
+        refused = [
+            (r["refused"] and (r.get("decision") or {}).get("probability") is None)
+            or ((r.get("decision") or {}).get("probability") is not None and r["decision"]["probability"] < t)
+            for r in ok
+        ]
+        neg = [x for x, r in zip(refused, ok) if not r.get("answerable")]
+        pos = [x for x, r in zip(refused, ok) if r.get("answerable")]
+        if neg and pos:
+            out.append((t, sum(neg) / len(neg), sum(pos) / len(pos)))
+    return out

@@ -1,0 +1,269 @@
+"""Evidence-first answering with a scripted generator and fixed passages:
+sentence spans and cleaning, pre-scoring, quotas, sub-questions, the two
+model turns, strict number/name checks, fallback to the single prompt."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa import evidence
+from qa.answer import QA
+from qa.config import Settings
+from qa.errors import BackendError
+from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
+from qa.verify import LexicalJudge, allowed_names, check_evidence_sentence
+from tests.test_answer_logic import FixedRetriever, ScriptedGenerator, answer_json
+
+DOWNIE = (
+    "Calderón assessed that the police lacked professionalism and were too corrupt to fight the\n"
+    "narcotraffickers, so he turned to the military.19 In meetings the generals agreed. The violence rose to\n"
+    "more than 10,000 deaths in 2010.32 The border zones suffered most."
+)
+STARR = (
+    "Starr expects the next president to refocus on reducing violence. "
+    "She also expects law enforcement reform to continue under the new government."
+)
+TABLE = "Table 2. Funding by year\n2008 400 2009 300 2010 250\nFY 2011 FY 2012 FY 2013"
+
+
+def hit(rank: int, text: str, sid: str, author: str, start: int = 50) -> Hit:
+    meta = SourceMeta(title=f"Report by {author}", authors=(f"Jane {author}",), date="2011-05-01")
+    src = SourceInfo(sid, f"sources/{sid}.txt", f"sources/{sid}.txt", "0" * 64, meta, 1)
+    chunk = Chunk(f"{sid}#c{rank}", sid, 0, start, start + len(text), text, " ".join(text.split()))
+    return Hit(rank, 1.0 / rank, chunk, src, 1, 1, dense_score=0.6)
+
+
+HITS = [hit(1, DOWNIE, "downie", "Downie"), hit(2, STARR, "starr", "Starr")]
+
+
+class NamingRetriever(FixedRetriever):
+    """Fixed hits; names a source when its author is in the query; records per-source searches."""
+
+    def __init__(self, hits):
+        super().__init__(hits)
+        self.source_searches: list[list[str]] = []
+
+    def named_sources(self, query):
+        return {h.source.source_id: 1.0 for h in self.hits if h.source.meta.authors[0].split()[-1] in query}
+
+    def search(self, query, k=None, source_ids=None, also=None):
+        if source_ids:
+            self.source_searches.append(list(source_ids))
+            return [h for h in self.hits if h.source.source_id in source_ids][: k or 10]
+        return super().search(query, k, source_ids, also)
+
+
+def make(outputs, **settings):
+    gen = ScriptedGenerator(outputs)
+    ret = NamingRetriever(HITS)
+    s = Settings.load({"judge": "lexical", "answer_mode": "evidence", **settings}, env={})
+    return QA(s, ret, gen, judge=LexicalJudge()), gen, ret
+
+
+def ids(*n: int) -> str:
+    return json.dumps({"ids": list(n)})
+
+
+def shortlist_of(gen: ScriptedGenerator) -> list[str]:
+    """The numbered sentences the model was shown in its first turn."""
+    user = gen.seen[0][-1]["content"]
+    return [ln for ln in user.splitlines() if ln.startswith("[")]
+
+
+# ---------------------------------------------------------------- sentences
+
+
+def test_spans_are_verbatim_and_reading_text_is_clean():
+    sentences = evidence.sentences_of(HITS)
+    for ev in sentences:
+        assert ev.hit.chunk.text[ev.start : ev.end] == ev.quote  # the quote is the stored span
+        assert "\n" not in ev.text
+    texts = [ev.text for ev in sentences]
+    # the footnote glued after "military." is dropped from what the model reads, and ends the sentence
+    assert any(t.endswith("so he turned to the military.") for t in texts)
+    assert "In meetings the generals agreed." in texts
+    assert any(t.endswith("more than 10,000 deaths in 2010.") for t in texts)
+    first = next(ev for ev in sentences if ev.text.startswith("Calderón"))
+    assert "fight the\nnarcotraffickers" in first.quote
+
+
+def test_table_rows_and_running_titles_are_not_evidence():
+    table = hit(3, TABLE, "crs", "Crs")
+    assert evidence.sentences_of([table]) == []
+    assert evidence.sentences_of([table], keep_furniture=True)
+
+
+def test_a_sentence_in_two_overlapping_chunks_is_offered_once():
+    a = hit(1, STARR, "starr", "Starr", start=0)
+    tail = STARR[STARR.index("She") :]
+    b = hit(2, tail, "starr", "Starr", start=STARR.index("She"))
+    got = evidence.sentences_of([a, b])
+    assert len(got) == 2 and len({ev.key for ev in got}) == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "parts", "capped"),
+    [
+        ("When did the drug war begin, and who started it?", 2, 0),
+        ("What is Mérida? What replaced it?", 2, 0),
+        ("Why did Calderón use the army?", 1, 0),
+        (" ".join(f"What about item {i}?" for i in range(20)), evidence.MAX_PARTS, 20 - evidence.MAX_PARTS),
+    ],
+)
+def test_questions_with_parts_are_split_and_capped(question, parts, capped):
+    got, left_out = evidence.split_parts(question)
+    assert (len(got), left_out) == (parts, capped)
+
+
+def test_a_short_part_carries_the_first_parts_topic():
+    parts, _ = evidence.split_parts("When did Mexico's drug war begin, and who started it?")
+    assert parts[1].startswith("who started it?") and "drug" in parts[1]
+
+
+def test_prescore_prefers_the_asked_kind_and_penalises_echoes():
+    q = "How many deaths were there in 2010?"
+    ranked = evidence.prescore(evidence.sentences_of(HITS), [q])[0]
+    assert "10,000" in ranked[0].text
+    echo = Evidence(HITS[1], 0, 10, "How many deaths were there in 2010?")
+    assert evidence.novelty(echo.text, q) < 0.2
+
+
+def test_quotas_give_each_named_source_sentences():
+    q = "Compare Downie and Starr on violence."
+    plan = evidence.plan(q, {"downie": 1.0, "starr": 0.8})
+    assert plan.sources == ("downie", "starr") and plan.compare
+    ranked = evidence.prescore(evidence.sentences_of(HITS), [q])
+    chosen = evidence.choose(ranked, plan, limit=4)
+    assert {ev.hit.source.source_id for ev in chosen} == {"downie", "starr"}
+    # a summary or comparison takes at most two sentences per passage
+    assert max(sum(ev.hit.chunk.chunk_id == h.chunk.chunk_id for ev in chosen) for h in HITS) <= 2
+
+
+def test_parse_selection_and_topped_up_choice():
+    assert evidence.parse_selection('{"ids": [3, 1, 3, 9]}', 4) == [3, 1]
+    assert evidence.parse_selection("not json", 4) is None
+    assert evidence.parse_selection('{"other": 1}', 4) is None
+    short = [Evidence(HITS[0], 0, 1, "a", score=s) for s in (0.1, 0.9, 0.5)]
+    assert evidence.with_top([1], short, 1) == [1, 2]
+
+
+# ---------------------------------------------------------------- strict checks against the quotes
+
+
+def _ev(text: str, author: str = "Downie") -> Evidence:
+    h = hit(1, text, author.lower(), author)
+    return Evidence(h, 0, len(text), text)
+
+
+def test_a_number_not_in_the_cited_sentence_is_rejected():
+    evs = [_ev("The violence rose to more than 10,000 deaths in 2010."), _ev("Mérida began in 2008.")]
+    ok, why = check_evidence_sentence("More than 10,000 deaths in 2010.", [1], evs, LexicalJudge())
+    assert ok.supports and why == ""
+    # the year comes from another chosen sentence: re-cited to it, not taken from the title
+    bad, why = check_evidence_sentence("More than 10,000 deaths in 2011.", [1], evs, LexicalJudge())
+    assert not bad.supports and why == "number"
+    recited, why = check_evidence_sentence("Mérida began in 2008 and deaths passed 10,000.", [1], evs, LexicalJudge())
+    assert why == "" and {s.key for s in recited.supports} == {1, 2}
+
+
+def test_a_name_not_in_the_quotes_is_rejected_unless_author_or_asked():
+    evs = [_ev("The generals agreed to the plan in 2009.")]
+    allowed = allowed_names("What did the generals agree?", evs)
+    assert "downie" in allowed
+    _, why = check_evidence_sentence(
+        "According to Downie, the generals agreed to the plan in 2009.", [1], evs, None, allowed
+    )
+    assert why == ""
+    _, why = check_evidence_sentence("The generals agreed with Petraeus in 2009.", [1], evs, None, allowed)
+    assert why == "name"
+
+
+# ---------------------------------------------------------------- the whole path, scripted
+
+
+def test_extractive_answer_quotes_chosen_sentences_verbatim():
+    qa, gen, _ = make([ids(1)])
+    events = list(qa.stream("Why did Calderón turn to the military instead of the police?"))
+    kinds = [e.kind for e in events]
+    assert kinds.index("retrieved") < kinds.index("evidence") < kinds.index("final")
+    a = events[-1].answer
+    assert a is not None and not a.refused and a.pipeline == "evidence"
+    assert "too corrupt" in a.answer
+    texts = {h.source.source_id: h.chunk.text for h in HITS}
+    for c in a.citations:
+        assert texts[c.source_id][c.start - 50 : c.end - 50] == c.quote  # verbatim span of the stored text
+    assert len(gen.seen) == 1  # extractive: one model call
+    assert a.to_json()["evidence"] and a.to_json()["pipeline"] == "evidence"
+
+
+def test_written_answer_second_turn_extends_the_first():
+    qa, gen, _ = make(
+        [ids(1), answer_json(([1], "Calderón judged the police too corrupt to fight the narcotraffickers."))],
+        evidence_compose="write",
+    )
+    a = qa.ask("Why did Calderón turn to the military?")
+    assert not a.refused and a.citations and a.citations[0].source_id == "downie"
+    first, second = gen.seen
+    assert second[: len(first)] == first  # prompt prefix reused
+    assert second[len(first)]["role"] == "assistant" and "[1]" in second[-1]["content"]
+
+
+def test_written_sentence_with_a_foreign_number_is_removed_and_counted():
+    qa, _, _ = make(
+        [
+            ids(1, 3),
+            answer_json(([3], "More than 12,000 deaths occurred in 2010."), ([1], "The police were too corrupt.")),
+        ],
+        evidence_compose="write",
+    )
+    a = qa.ask("How many people died, and why did Calderón use the military?")
+    assert a.rejected_sentences == 1 and "More than 12,000 deaths occurred in 2010." in a.removed_sentences
+    assert any("number or name" in n for n in a.notices)
+
+
+def test_named_sources_are_searched_and_both_offered():
+    qa, gen, ret = make([ids(1)])
+    qa.ask("Compare Downie and Starr on the police.")
+    assert sorted(map(tuple, ret.source_searches)) == [("downie",), ("starr",)]
+    shown = " ".join(shortlist_of(gen))
+    assert "(Downie, 2011)" in shown and "(Starr, 2011)" in shown
+
+
+class FailingGenerator(ScriptedGenerator):
+    def __init__(self, outputs, fail_first: bool):
+        super().__init__(outputs)
+        self.fail_first = fail_first
+
+    def stream(self, messages, **kw):
+        if self.fail_first:
+            self.fail_first = False
+            raise BackendError("the model timed out", "try again")
+        return super().stream(messages, **kw)
+
+
+@pytest.mark.parametrize("first", ["error", "garbage"])
+def test_failed_choice_falls_back_to_the_single_prompt(first):
+    single = answer_json(([1], "Calderón assessed that the police were too corrupt to fight the narcotraffickers."))
+    outputs = [single] if first == "error" else ["no json here", single]
+    gen = FailingGenerator(outputs, fail_first=first == "error")
+    s = Settings.load({"judge": "lexical", "answer_mode": "evidence", "context_passages": 1}, env={})
+    qa = QA(s, NamingRetriever(HITS), gen, judge=LexicalJudge())
+    a = qa.ask("Why did Calderón use the military?")
+    assert a.pipeline == "fallback" and not a.refused and a.citations
+    assert any("single-prompt" in n for n in a.notices)
+
+
+def test_single_mode_keeps_the_old_path():
+    qa, gen, _ = make([answer_json(([1], "Calderón assessed that the police were too corrupt."))], answer_mode="single")
+    a = qa.ask("Why did Calderón use the military?")
+    assert a.pipeline == "single" and not a.evidence
+    assert "Passages:" in gen.seen[0][-1]["content"]
+
+
+def test_a_question_with_many_parts_is_capped_with_a_notice():
+    qa, _, _ = make([ids(1)])
+    q = " ".join(f"What about item {i}?" for i in range(20))
+    a = qa.ask(q)
+    assert any("only the first 4 were answered" in n for n in a.notices)
