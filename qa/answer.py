@@ -367,21 +367,8 @@ class QA:
                 return self._partial(standalone, replace(answer, **base), sentences, citations)
         if len(removed) > rejected:
             notices.append(f"{len(removed) - rejected} sentence(s) removed: not supported by the cited sentences")
-        text = " ".join(f"{x.text} " + "".join(f"[{n}]" for n in x.citations) for x in sentences)
-        return Answer(
-            question=question,
-            standalone_question=standalone,
-            answer=text.strip(),
-            refused=False,
-            sentences=tuple(sentences),
-            citations=tuple(citations),
-            retrieved=tuple(hits),
-            notices=tuple(notices),
-            removed_sentences=tuple(removed),
-            invalid_citations=invalid,
-            raw_answer=draft.raw,
-            **base,
-        )
+        answer = self._answered(question, standalone, sentences, citations, hits, notices, draft.raw)
+        return replace(answer, removed_sentences=tuple(removed), invalid_citations=invalid, **base)
 
     # -- steps ---------------------------------------------------------------
 
@@ -429,6 +416,20 @@ class QA:
         sentences, citations = number_citations(checked.kept, passages)
         if checked.removed:
             notices.append(f"{len(checked.removed)} sentence(s) removed: not supported by the cited passages")
+        answer = self._answered(question, standalone, sentences, citations, hits, notices, draft.raw)
+        return replace(answer, removed_sentences=checked.removed, invalid_citations=checked.invalid_citations)
+
+    def _answered(
+        self,
+        question: str,
+        standalone: str,
+        sentences: Sequence[Sentence],
+        citations: Sequence[Citation],
+        hits: Sequence[Hit],
+        notices: list[str],
+        raw: str,
+    ) -> Answer:
+        """An answer of verified, numbered sentences: "text [1][2] text [3]"."""
         text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
         return Answer(
             question=question,
@@ -439,9 +440,7 @@ class QA:
             citations=tuple(citations),
             retrieved=tuple(hits),
             notices=tuple(notices),
-            removed_sentences=checked.removed,
-            invalid_citations=checked.invalid_citations,
-            raw_answer=draft.raw,
+            raw_answer=raw,
         )
 
     def _decide(self, question: str, sentences: Sequence[str]) -> tuple[bool, dict[str, Any]]:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.prompts import sentences_schema
 from qa.records import Evidence, Hit
 from qa.sentences import sentence_spans
 from qa.text import content_terms, names, numbers, tokenize
@@ -407,27 +408,4 @@ def with_top(ids: Sequence[int], shortlist: Sequence[Evidence], top: int) -> lis
 
 def compose_schema(ids: Sequence[int], max_sentences: int = 4) -> dict[str, Any]:
     """{sentences: [{passages: [chosen ids], text}]}, 1 to ``max_sentences``."""
-    return {
-        "type": "object",
-        "properties": {
-            "sentences": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": max_sentences,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "passages": {
-                            "type": "array",
-                            "items": {"type": "integer", "enum": sorted(ids)},
-                            "minItems": 1,
-                            "maxItems": min(3, len(ids)),
-                        },
-                        "text": {"type": "string", "maxLength": 400},
-                    },
-                    "required": ["passages", "text"],
-                },
-            }
-        },
-        "required": ["sentences"],
-    }
+    return sentences_schema(sorted(ids), max_sentences, 1, max_keys=min(3, len(ids)), max_chars=400)

@@ -57,23 +57,35 @@ def answer_schema(n_passages: int, max_sentences: int = 3, may_decline: bool = T
     token, before writing any evidence, the 1.5B model declined answerable
     questions whose answer was in the top passage (measured: 6/10 -> 7/10
     answerable drafts with the key facts, 2/5 -> 3/5 unanswerable declined)."""
+    keys = range(1, n_passages + 1)
+    # one passage: [1, 1] is no second citation
+    return sentences_schema(keys, max_sentences, 0 if may_decline else 1, max_keys=min(2, n_passages))
+
+
+def sentences_schema(
+    keys: Sequence[int], max_sentences: int, min_sentences: int, max_keys: int, max_chars: int | None = None
+) -> dict[str, Any]:
+    """{sentences: [{passages: [k in keys, 1..max_keys], text}]}: the shape every drafted answer takes."""
+    text: dict[str, Any] = {"type": "string"}
+    if max_chars:
+        text["maxLength"] = max_chars
     return {
         "type": "object",
         "properties": {
             "sentences": {
                 "type": "array",
-                "minItems": 0 if may_decline else 1,
+                "minItems": min_sentences,
                 "maxItems": max_sentences,
                 "items": {
                     "type": "object",
                     "properties": {
                         "passages": {
                             "type": "array",
-                            "items": {"type": "integer", "enum": list(range(1, n_passages + 1))},
+                            "items": {"type": "integer", "enum": list(keys)},
                             "minItems": 1,
-                            "maxItems": min(2, n_passages),  # one passage: [1, 1] is no second citation
+                            "maxItems": max_keys,
                         },
-                        "text": {"type": "string"},
+                        "text": text,
                     },
                     "required": ["passages", "text"],
                 },

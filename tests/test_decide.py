@@ -188,3 +188,20 @@ def test_refusal_of_an_unrelated_question_quotes_nothing(tmp_path):
     qa, _ = make(tmp_path, p_yes=0.1)
     a = qa.ask("What is the recipe for a French omelette?")
     assert a.refused and not a.related and not a.citations
+
+
+def test_refusal_curve_of_a_run():
+    from qa.evaluation.report import refusal_curve
+
+    recs = [
+        {"answerable": True, "refused": False, "decision": {"probability": 0.9}},
+        {"answerable": True, "refused": True, "decision": {"probability": 0.4}},
+        {"answerable": False, "refused": False, "decision": {"probability": 0.6}},
+        {"answerable": False, "refused": True},  # refused before the decision: stays refused
+    ]
+    curve = {round(t, 2): (neg, pos) for t, neg, pos in refusal_curve(recs)}
+    assert curve[0.3] == (0.5, 0.0)
+    assert curve[0.5] == (0.5, 0.5)
+    assert curve[0.7] == (1.0, 0.5)
+    assert curve[0.95] == (1.0, 1.0)
+    assert refusal_curve([{"answerable": True, "refused": False}]) == []

@@ -147,10 +147,7 @@ def _plots(out: Path, overall: dict[str, Any], records: Sequence[dict[str, Any]]
         ax.set_xlim(0, 1)
         ax.invert_yaxis()
         ax.set_title("Scores")
-        fig.tight_layout()
-        paths.append(out / "scores.png")
-        fig.savefig(paths[-1], dpi=100)
-        plt.close(fig)
+        paths.append(_save(plt, fig, out / "scores.png"))
     totals = [r.get("timings", {}).get("total_s") for r in records if r.get("timings", {}).get("total_s") is not None]
     if totals:
         fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -158,10 +155,7 @@ def _plots(out: Path, overall: dict[str, Any], records: Sequence[dict[str, Any]]
         ax.set_xlabel("seconds per question (total)")
         ax.set_ylabel("questions")
         ax.set_title("Latency distribution")
-        fig.tight_layout()
-        paths.append(out / "latency.png")
-        fig.savefig(paths[-1], dpi=100)
-        plt.close(fig)
+        paths.append(_save(plt, fig, out / "latency.png"))
     curve = refusal_curve(records)
     if curve:
         fig, ax = plt.subplots(figsize=(5, 4))
@@ -169,11 +163,15 @@ def _plots(out: Path, overall: dict[str, Any], records: Sequence[dict[str, Any]]
         ax.set_xlabel("answerable wrongly refused")
         ax.set_ylabel("unanswerable refused")
         ax.set_title("Refusals as the decision threshold moves")
-        fig.tight_layout()
-        paths.append(out / "refusals.png")
-        fig.savefig(paths[-1], dpi=100)
-        plt.close(fig)
+        paths.append(_save(plt, fig, out / "refusals.png"))
     return paths
+
+
+def _save(plt: Any, fig: Any, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 def refusal_curve(records: Sequence[dict[str, Any]]) -> list[tuple[float, float, float]]:
