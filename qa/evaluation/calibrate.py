@@ -3,7 +3,9 @@
 Examples come from a finished ``qa eval run`` (its answers.jsonl):
 - real: each question with its candidate answer (the supported sentences it
   answered with, or, when it refused, the evidence it had chosen), labelled
-  by the dataset (answerable or not);
+  by the dataset (answerable or not); when the run's records carry their own
+  decision's inputs (a run made with a calibration), those are used as they
+  are: the Yes probability and features the decision actually met;
 - wrong passages (synthetic, unanswerable): an answerable question paired
   with the candidate answer of a question whose gold is in another source;
 - swapped entity (synthetic, unanswerable): an answerable question whose
@@ -75,7 +77,12 @@ def examples(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in usable:
         q = r.get("standalone_question") or r["question"]
         base = {"id": r["id"], "fold": "odd" if _number(r["id"]) % 2 else "even", "question": q}
-        out.append({**base, "kind": "real", "label": int(bool(r["answerable"])), "sentences": candidate(r)})
+        real = {**base, "kind": "real", "label": int(bool(r["answerable"])), "sentences": candidate(r)}
+        decision = r.get("decision") or {}
+        if decision.get("p_yes") is not None and set(decision.get("features") or ()) >= set(decide.FEATURES):
+            # what the run's own decision read: the exact inputs it will meet again
+            real["run"] = {"p_yes": float(decision["p_yes"]), "features": decision["features"]}
+        out.append(real)
     answerable = [r for r in usable if r["answerable"]]
     all_names = sorted({n for r in answerable for n in _proper_names(r["question"])})
     for i, r in enumerate(answerable):
@@ -153,6 +160,11 @@ def score_examples(
     out = []
     for i, ex in enumerate(exs):
         k = _key(ex)
+        if "run" in ex:
+            out.append({**ex, "key": k, "p_yes": ex["run"]["p_yes"], "features": ex["run"]["features"]})
+            if progress:
+                progress(i + 1)
+            continue
         if k not in cache:
             p = yes(ex["question"], " ".join(ex["sentences"]))
             if p is None:
