@@ -172,11 +172,15 @@ def is_furniture(text: str) -> bool:
 _FOOTNOTED_END = re.compile(r"[.?!][”\"’)]?\d{1,3}(?=\s+[A-Z“\"])")
 
 
+_PAGE_LINE = re.compile(r"[ \t]*\d{1,4}[ \t]*\n\s*")
+
+
 def evidence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans of ``text``, also split where a footnote number follows a sentence's end."""
     out: list[tuple[int, int]] = []
     for s, e in sentence_spans(text):
-        cut = s
+        lead = _PAGE_LINE.match(text, s, e)  # a page number on its own line before the sentence is not quoted
+        cut = lead.end() if lead and lead.end() < e else s
         for m in _FOOTNOTED_END.finditer(text, s, e):
             out.append((cut, m.end()))
             cut = m.end()

@@ -267,3 +267,9 @@ def test_a_question_with_many_parts_is_capped_with_a_notice():
     q = " ".join(f"What about item {i}?" for i in range(20))
     a = qa.ask(q)
     assert any("only the first 4 were answered" in n for n in a.notices)
+
+
+def test_a_page_number_line_before_a_sentence_is_not_quoted():
+    text = "The first sentence ends here.\n28\nPolitics in Mexico are vibrant and changeable."
+    spans = [text[a:b] for a, b in evidence.evidence_spans(text)]
+    assert spans == ["The first sentence ends here.", "Politics in Mexico are vibrant and changeable."]
