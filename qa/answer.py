@@ -116,7 +116,7 @@ class QA:
         yield StreamEvent("retrieved", hits=tuple(hits), standalone_question=standalone)
 
         if self.settings.answer_mode == "evidence":
-            yield from self._evidence_path(question, standalone, history, hits, notices, timings, t0)
+            yield from self._evidence_path(question, standalone, hits, notices, timings, t0)
         else:
             yield from self._single_path(question, standalone, hits, notices, timings, t0)
 
@@ -186,7 +186,6 @@ class QA:
         self,
         question: str,
         standalone: str,
-        history: History | None,
         hits: Sequence[Hit],
         notices: list[str],
         timings: dict[str, float],
