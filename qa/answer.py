@@ -471,11 +471,11 @@ class QA:
         self, question: str, refusal: Answer, sentences: Sequence[Sentence], citations: Sequence[Citation]
     ) -> Answer:
         """A refusal that also says what the sources do say nearby: the first
-        supported sentence, cited (still ``refused``: it is not the answer),
-        when it is about the question (``PARTIAL_COVERAGE`` of its words)."""
+        supported sentence most about the question, cited (still ``refused``:
+        it is not the answer), when it holds ``PARTIAL_COVERAGE`` of the question's words."""
         if not sentences:
             return refusal
-        first = sentences[0]
+        first = max(sentences, key=lambda x: decide.coverage(question, x.text))
         if decide.coverage(question, first.text) < PARTIAL_COVERAGE:
             return refusal
         cited = [c for c in citations if c.n in first.citations]

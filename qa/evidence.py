@@ -1,6 +1,6 @@
 """Evidence selection, the first half of evidence-first answering: the
 retrieved passages -> their sentences (exact spans, cleaned for reading) ->
-a cheap pre-score per sentence -> the best dozen under quotas -> the model
+a cheap pre-score per sentence -> the best 8 under quotas -> the model
 picks the ones that answer (``select_messages``/``parse_selection``).
 
 Pre-score (no model): cosine of the question and the sentence (when an
