@@ -236,6 +236,7 @@ class QA:
             yield from self._fallback(question, standalone, hits, notices, timings, t0)
             return
         ids = evidence.with_top(model_ids, shortlist, s.evidence_prescore_keep)
+        ids = evidence.cover_sources(ids, shortlist, the_plan.sources)
         chosen = [shortlist[i - 1] for i in ids]
         timings["first_evidence_s"] = time.perf_counter() - t0
         yield StreamEvent("evidence", evidence=tuple(chosen))
@@ -244,7 +245,14 @@ class QA:
         if s.evidence_compose == "extractive":
             # the answer is the chosen sentences themselves (the model's picks first), each citing itself
             order = [i for i in model_ids if i in ids] + [i for i in ids if i not in model_ids]
-            order = [i for i in order if evidence.novelty(shortlist[i - 1].text, standalone) >= 0.2]
+            # a question or an echo of the question is no answer; each named source's first sentence leads
+            order = [
+                i
+                for i in order
+                if evidence.novelty(shortlist[i - 1].text, standalone) >= 0.2
+                and not shortlist[i - 1].text.rstrip("”\"’' ").endswith("?")
+            ]
+            order = evidence.sources_first(order, shortlist, the_plan.sources)
             draft = Draft(tuple(DraftSentence(shortlist[i - 1].text, (i,)) for i in self._fit(order, shortlist)), "")
             raw = ""
             for sentence in draft.sentences:

@@ -410,6 +410,30 @@ def with_top(ids: Sequence[int], shortlist: Sequence[Evidence], top: int) -> lis
     return sorted(set(ids) | set(best))
 
 
+def cover_sources(ids: Sequence[int], shortlist: Sequence[Evidence], sources: Sequence[str]) -> list[int]:
+    """``ids`` plus, for each of ``sources`` none of them is from, that source's best pre-scored shortlist sentence
+    (the quota carried through the pick: a comparison of two named sources quotes both)."""
+    out = set(ids)
+    for sid in sources:
+        if any(shortlist[i - 1].hit.source.source_id == sid for i in out):
+            continue
+        own = [i for i in range(1, len(shortlist) + 1) if shortlist[i - 1].hit.source.source_id == sid]
+        if own:
+            out.add(max(own, key=lambda i: shortlist[i - 1].score))
+    return sorted(out)
+
+
+def sources_first(order: Sequence[int], shortlist: Sequence[Evidence], sources: Sequence[str]) -> list[int]:
+    """``order`` with each of ``sources``' first sentence moved to the front (in ``sources`` order), so a
+    length cap on the answer never drops a named source."""
+    lead: list[int] = []
+    for sid in sources:
+        first = next((i for i in order if shortlist[i - 1].hit.source.source_id == sid), None)
+        if first is not None:
+            lead.append(first)
+    return lead + [i for i in order if i not in lead]
+
+
 def compose_schema(ids: Sequence[int], max_sentences: int = 4) -> dict[str, Any]:
     """{sentences: [{passages: [chosen ids], text}]}, 1 to ``max_sentences``."""
     return sentences_schema(sorted(ids), max_sentences, 1, max_keys=min(3, len(ids)), max_chars=400)

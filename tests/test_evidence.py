@@ -273,3 +273,18 @@ def test_a_page_number_line_before_a_sentence_is_not_quoted():
     text = "The first sentence ends here.\n28\nPolitics in Mexico are vibrant and changeable."
     spans = [text[a:b] for a, b in evidence.evidence_spans(text)]
     assert spans == ["The first sentence ends here.", "Politics in Mexico are vibrant and changeable."]
+
+
+def test_the_pick_keeps_a_sentence_of_each_named_source():
+    a, b = HITS
+    short = [Evidence(a, 0, 1, "x", score=0.9), Evidence(b, 0, 1, "y", score=0.2), Evidence(b, 1, 2, "z", score=0.5)]
+    assert evidence.cover_sources([1], short, ["downie", "starr"]) == [1, 3]
+    assert evidence.cover_sources([1, 2], short, ["downie", "starr"]) == [1, 2]
+    assert evidence.cover_sources([1], short, []) == [1]
+
+
+def test_each_named_source_leads_the_extractive_answer():
+    a, b = HITS
+    short = [Evidence(a, 0, 1, "x"), Evidence(a, 1, 2, "y"), Evidence(b, 0, 1, "z")]
+    assert evidence.sources_first([1, 2, 3], short, ["starr", "downie"]) == [3, 1, 2]
+    assert evidence.sources_first([2, 1], short, []) == [2, 1]
