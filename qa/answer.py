@@ -43,7 +43,6 @@ from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check
 
 History = Sequence[dict[str, str]]
 PARTIAL_COVERAGE = 0.34  # a refusal quotes a related sentence only when it holds this share of the question's words
-EXTRACT_WORDS = 130  # an extractive answer's length cap (policy staff want a short answer, then the quotes)
 
 
 class QA:
@@ -253,7 +252,8 @@ class QA:
                 and not shortlist[i - 1].text.rstrip("”\"’' ").endswith("?")
             ]
             order = evidence.sources_first(order, shortlist, the_plan.sources)
-            draft = Draft(tuple(DraftSentence(shortlist[i - 1].text, (i,)) for i in self._fit(order, shortlist)), "")
+            fits = evidence.fit_length([shortlist[i - 1].text for i in order], s.evidence_answer_sentences)
+            draft = Draft(tuple(DraftSentence(shortlist[order[j] - 1].text, (order[j],)) for j in fits), "")
             raw = ""
             for sentence in draft.sentences:
                 yield StreamEvent("token", text=sentence.text + " ")
@@ -278,19 +278,6 @@ class QA:
         timings["total_s"] = time.perf_counter() - t0
         answer = replace(answer, timings=timings, model=self._model_info(raw), raw_answer=picked + "\n" + raw)
         yield StreamEvent("final", answer=answer)
-
-    def _fit(self, order: Sequence[int], shortlist: Sequence[Evidence]) -> list[int]:
-        """The first of ``order`` that fit the answer's length: at most
-        ``evidence_answer_sentences`` sentences and ``EXTRACT_WORDS`` words (always the first)."""
-        out: list[int] = []
-        words = 0
-        for i in order[: self.settings.evidence_answer_sentences]:
-            n = len(shortlist[i - 1].text.split())
-            if out and words + n > EXTRACT_WORDS:
-                continue
-            out.append(i)
-            words += n
-        return out
 
     def _fallback(
         self,

@@ -18,6 +18,7 @@ standard library, records and numpy.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +32,7 @@ from qa.records import Evidence, Hit
 from qa.sentences import sentence_spans
 from qa.text import content_terms, names, numbers, tokenize
 
+ANSWER_WORDS = 130  # an extractive answer's length cap (policy staff want a short answer, then the quotes)
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
 
 _WH = r"(?:what|who|whom|whose|when|where|why|how|which|did|does|do|is|are|was|were|has|have|can)"
@@ -384,8 +386,6 @@ def select_schema(n: int, max_items: int = 6) -> dict[str, Any]:
 
 def parse_selection(raw: str, n: int) -> list[int] | None:
     """The chosen numbers (1..n, each once, in order given); None when ``raw`` is not a usable reply."""
-    import json
-
     m = re.search(r"\{.*\}", raw, re.S)
     if not m:
         return None
@@ -421,6 +421,20 @@ def cover_sources(ids: Sequence[int], shortlist: Sequence[Evidence], sources: Se
         if own:
             out.add(max(own, key=lambda i: shortlist[i - 1].score))
     return sorted(out)
+
+
+def fit_length(texts: Sequence[str], max_sentences: int, max_words: int = ANSWER_WORDS) -> list[int]:
+    """Positions of the first of ``texts`` that fit an answer: at most
+    ``max_sentences`` of them and ``max_words`` words (the first always fits)."""
+    out: list[int] = []
+    words = 0
+    for i, text in enumerate(texts[:max_sentences]):
+        n = len(text.split())
+        if out and words + n > max_words:
+            continue
+        out.append(i)
+        words += n
+    return out
 
 
 def sources_first(order: Sequence[int], shortlist: Sequence[Evidence], sources: Sequence[str]) -> list[int]:

@@ -33,10 +33,10 @@ import numpy as np
 from qa import decide
 from qa.config import PROJECT_ROOT, Settings
 from qa.errors import InputError
+from qa.evidence import fit_length
 from qa.prompts import answers_question_messages
 from qa.text import names
 
-ANSWER_WORDS = 130  # as qa.answer.EXTRACT_WORDS: a refused question's candidate answer is cut the same way
 DEFAULT_DATA = PROJECT_ROOT / "eval" / "calibration" / "data.jsonl"
 DEFAULT_PLOT = PROJECT_ROOT / "eval" / "calibration" / "curve.png"
 
@@ -50,15 +50,8 @@ def candidate(record: dict[str, Any]) -> list[str]:
     related = [s["text"] for s in record.get("related") or []]
     if related:
         return related
-    out: list[str] = []
-    words = 0
-    for ev in (record.get("evidence") or [])[:4]:
-        n = len(ev["text"].split())
-        if out and words + n > ANSWER_WORDS:
-            continue
-        out.append(ev["text"])
-        words += n
-    return out
+    texts = [ev["text"] for ev in record.get("evidence") or []]
+    return [texts[i] for i in fit_length(texts, 4)]
 
 
 def _number(qid: str) -> int:
