@@ -225,6 +225,8 @@ def test_run_compare_and_export(tmp_path):
             "gold": [{"source_file": str(src), "quote": quote}],
             "key_facts": ["2008"],
             "type": "fact",
+            "kind": "when",
+            "split": "heldout",
         },
         {
             "id": "b",
@@ -245,6 +247,8 @@ def test_run_compare_and_export(tmp_path):
         HITS[1] = {**HITS[1], "source_file": "s.txt"}
     for name in ("answers.jsonl", "metrics.json", "report.md", "scores.png", "latency.png"):
         assert (tmp_path / "r1" / name).exists(), name
+    first = json.loads((tmp_path / "r1" / "answers.jsonl").read_text().splitlines()[0])
+    assert (first["kind"], first["split"]) == ("when", "heldout")  # carried for per-half reports
     assert m1["overall"]["refusals"]["unanswerable_refused"] == 0.0
     assert m2["overall"]["refusals"]["unanswerable_refused"] == 1.0
     assert m1["judge"]["name"] == "test-judge" and "test-judge" in (tmp_path / "r1" / "report.md").read_text()

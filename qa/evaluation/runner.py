@@ -186,12 +186,13 @@ def _in_order(
 
 
 def _one(item: Item, ask: AskFn | None, search: SearchFn | None, judge: SupportJudge) -> dict[str, Any]:
-    base = {
+    base: dict[str, Any] = {
         "id": item.id,
         "type": item.type,
         "answerable": item.answerable,
         "gold": [g.__dict__ for g in item.gold],
         "key_facts": list(item.key_facts),
+        **{k: item.raw[k] for k in ("kind", "split") if k in item.raw},  # the independent sets' halves
     }
     try:
         if ask is not None:
