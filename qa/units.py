@@ -336,11 +336,14 @@ _REFERENCE_TEXT = re.compile(
     r"\bpp?\.\s?\d|\b(?:ibid|op\. cit|retrieved from|accessed (?:on )?\w+ \d)|https?://|\bvol\.\s?\d", re.I
 )
 _TERMINAL = '.!?:;"”’)'
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)]\d{0,3}$")  # also after a footnote number ("privilege.”8")
 
 
 def _line_kind(ln: _Line) -> str | None:
     """The class of a line that is a unit by itself, else None (prose or a list item's start)."""
     t = ln.text
+    if len(t) > 400:
+        return None  # structure lines are short (and the patterns below stay linear)
     if _LONE_MARK.match(t) or _RULE.match(t) or _PAGE.match(t):
         return FURNITURE
     if t.startswith("|") or t.count(" | ") >= 2 or t.count("\t") >= 2:
@@ -442,7 +445,7 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
             )  # "Specialist on Congress and" / "the Legislative Process"
             i += 1
             continue
-        sentence_ended = not prose or prose[-1].text[-1:] in _TERMINAL
+        sentence_ended = not prose or _SENTENCE_END.search(prose[-1].text) is not None
         # 2. a heading: title-like lines that neither continue a sentence nor are continued by one
         if sentence_ended:
             stop = _heading_lines(lines, i, _double_spaced(lines, i + 1) if i + 1 < len(lines) else False)
@@ -535,7 +538,7 @@ def _goes_on(text: str, last: Unit, ln: _Line) -> bool:
 
 def _continues(ln: _Line, nxt: _Line | None) -> bool:
     """The next line goes on with this line's sentence, so this line is no heading."""
-    if nxt is None or nxt.blanks_before >= 2:
+    if nxt is None or nxt.blanks_before >= 2 or (nxt.blanks_before == 1 and not nxt.text[:1].islower()):
         return False
     if nxt.text[:1].islower():
         return True
@@ -570,3 +573,25 @@ def _reads_like_reference(sentence: str) -> bool:
     words = sentence.split()
     lower = sum(1 for w in words if re.fullmatch(r"[a-z][a-z'’-]*[.,;:]?", w))
     return len(words) < 8 or lower / len(words) < 0.5
+
+
+# ------------------------------------------------------------------ answer sentences (the fragment metric)
+
+_LIST_MARK = re.compile(rf"^(?:[{_BULLET}\-*]|\(?\w{{1,3}}[.)])\s")
+
+
+def answer_sentence_flaws(sentence: str) -> tuple[bool, bool]:
+    """(fragment, non-prose) for an answer sentence: a fragment starts mid-sentence (a lower-case first
+    letter not after a list marker) or ends without closing punctuation (list items aside); non-prose
+    holds a unit that is not a sentence or list item (heading, footnote, biography, page furniture...)."""
+    text = sentence.strip()
+    if not text:
+        return False, False
+    found = units(text)
+    # a column of bullets glued before the text ("• • • • • Demonstrate success...") is page furniture
+    non_prose = any(not u.is_evidence for u in found) or re.match(rf"^(?:[{_BULLET}]\s*){{2,}}", text) is not None
+    is_item = bool(found) and found[0].kind == LIST_ITEM or bool(_LIST_MARK.match(text))
+    first = next((c for c in text if c.isalpha()), "")
+    starts_mid = first.islower() and not is_item
+    open_end = text.rstrip("\"'”’)]*")[-1:] not in ".!?:;" and not is_item
+    return starts_mid or open_end, non_prose
