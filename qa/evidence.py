@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.records import Evidence, Hit
-from qa.sentences import sentence_spans
 from qa.text import content_terms, names, numbers, tokenize
+from qa.units import units
 
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
 
@@ -167,27 +167,10 @@ def is_furniture(text: str) -> bool:
     return lower / len(tokens) < 0.35 or digits / len(tokens) > 0.45
 
 
-# a sentence end hidden by a footnote number glued to it ("in 2010.32 The violence")
-_FOOTNOTED_END = re.compile(r"[.?!][”\"’)]?\d{1,3}(?=\s+[A-Z“\"])")
-
-
-_PAGE_LINE = re.compile(r"[ \t]*\d{1,4}[ \t]*\n\s*")
-
-
-def evidence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text``, also split where a footnote number follows a sentence's end."""
-    out: list[tuple[int, int]] = []
-    for s, e in sentence_spans(text):
-        lead = _PAGE_LINE.match(text, s, e)  # a page number on its own line before the sentence is not quoted
-        cut = lead.end() if lead and lead.end() < e else s
-        for m in _FOOTNOTED_END.finditer(text, s, e):
-            out.append((cut, m.end()))
-            cut = m.end()
-            while cut < e and text[cut].isspace():
-                cut += 1
-        if cut < e:
-            out.append((cut, e))
-    return out
+def evidence_spans(text: str, keep_furniture: bool = False) -> list[tuple[int, int]]:
+    """Spans of the units of ``text`` (``qa.units``) offered as evidence: sentences and list items
+    (with ``keep_furniture``, every unit: headings, table rows, footnotes, page furniture too)."""
+    return [(u.start, u.end) for u in units(text) if keep_furniture or u.is_evidence]
 
 
 def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False) -> list[Evidence]:
@@ -197,7 +180,7 @@ def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False) -> list[Evid
     out: list[Evidence] = []
     for hit in hits:
         text = hit.chunk.text
-        for s, e in evidence_spans(text):
+        for s, e in evidence_spans(text, keep_furniture):
             ev = Evidence(hit, s, e, reading_text(text[s:e], hit.chunk.clean_text))
             if ev.key in seen or not ev.text or (not keep_furniture and is_furniture(ev.text)):
                 continue
