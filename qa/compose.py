@@ -157,3 +157,21 @@ def related(
     usable = [i for i in chosen if i not in exclude and is_answer_sentence(shortlist[i - 1], question)]
     best = max(usable, key=cover, default=0)
     return best if best and cover(best) >= min_coverage else 0
+
+
+def refusal_lead(commitments: Sequence[Commitment], refusal: str) -> str:
+    """ "The sources don't say who replaced him." for the parts no phrase answers, else ``refusal``."""
+    what = "; ".join(c.part.rstrip("?. ") for c in commitments if not c.ok)
+    if not what:
+        return refusal
+    return f"The sources don't say {what[:1].lower() + what[1:] if what[1:2].islower() else what}."
+
+
+def why_refused(commitments: Sequence[Commitment], supported: bool) -> str:
+    """The notice of a refusal: what failed."""
+    if not supported:
+        return "no sentence of the answer was supported by its quote"
+    failed = [f"{c.phrase or 'no phrase'!r}: {c.why}" for c in commitments if not c.ok]
+    if failed:
+        return "no checked answer to what the question asks (" + "; ".join(failed) + ")"
+    return "the quoted sentences do not give what the question asks for"
