@@ -184,7 +184,7 @@ class QA:
         shown = [(text, (holder,)) for text, holder in composed.leads]
         shown += [(g.shortlist[i - 1].text, (i,)) for i in composed.quotes]
         allowed = allowed_names(turn.standalone, [g.shortlist[i - 1] for i in chosen])
-        usable = sorted(set(chosen) | {h for _, h in composed.leads})
+        usable = sorted(set(chosen) | {h for _, h in composed.leads} | set(composed.quotes))
         kept, removed, rejected = check_answer(shown, g.shortlist, self.judge, allowed, usable)
         base: dict[str, Any] = {
             "evidence": tuple(g.shortlist[i - 1] for i in chosen),

@@ -63,8 +63,9 @@ def compose(
     if not commitments:
         order = [i for i in model_ids if i in chosen] + [i for i in chosen if i not in model_ids]
         order = [i for i in order if is_answer_sentence(shortlist[i - 1], question)]
-        if topic:
-            order = [i for i in order if names_topic(shortlist[i - 1].text, topic)]
+        if topic:  # sentences that name the topic: the chosen first, then the rest of the shortlist by score
+            rest = sorted(range(1, len(shortlist) + 1), key=lambda i: -shortlist[i - 1].score)
+            order = [i for i in order + rest if names_topic(shortlist[i - 1].text, topic)]
             order = best_per_source(order, shortlist) + order
         quotes += [i for i in order if i not in quotes]
     elif not leads:
