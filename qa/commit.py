@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.records import Evidence
-from qa.text import content_terms, numbers, tokenize
+from qa.text import content_terms, names, numbers, tokenize
 
 PHRASE_WORDS = 15  # a committed answer longer than this is not a phrase
 NONE = "NONE"  # what the model writes when no sentence states the answer
@@ -236,8 +236,7 @@ def check_phrase(
         return Commitment(part, ask, "", why="none")
     if len(given.split()) > PHRASE_WORDS:
         return Commitment(part, ask, given, why="too long")
-    want = _strip(given)
-    holders = [i for i in range(1, len(shortlist) + 1) if want in normalise(shortlist[i - 1].text)]
+    holders = _holders(given, shortlist)
     if not holders:
         return Commitment(part, ask, given, why="not verbatim")
     ranked = sorted(holders, key=lambda i: (i not in prefer, -shortlist[i - 1].score))
@@ -246,8 +245,47 @@ def check_phrase(
     typed = of_kind(ask, given, part)
     if ask.kind == "define":
         typed = _names_target(shortlist[holder - 1].text, ask.target)
-    why = "" if typed and new else ("echo" if not new else "wrong kind")
+    on_topic = about(part, shortlist[holder - 1])
+    why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
+
+
+def _holders(phrase: str, shortlist: Sequence[Evidence]) -> list[int]:
+    """The shortlist sentences (1-based) holding ``phrase``: as a whole, or, for a
+    phrase the model joined from pieces ("230,000 homicides, 90% unpunished"),
+    the sentence holding its first piece when every piece is in the shortlist.
+    A sentence is read with its source's label ("Arzt, 2009"), as the model saw it."""
+    texts = [normalise(f"{_label(e)} {e.text}") for e in shortlist]
+    want = _strip(phrase)
+    whole = [i for i, t in enumerate(texts, start=1) if want in t]
+    if whole:
+        return whole
+    pieces = [p for p in (_strip(x) for x in re.split(r"[,;]|\band\b", phrase)) if content_terms(p) or numbers(p)]
+    if len(pieces) < 2 or not all(any(p in t for t in texts) for p in pieces):
+        return []
+    return [i for i, t in enumerate(texts, start=1) if pieces[0] in t]
+
+
+def _label(ev: Evidence) -> str:
+    meta = ev.hit.source.meta
+    who = meta.authors[0].split()[-1] if meta.authors else ""
+    return f"({who}, {(meta.date or '')[:4]})" if who else ""
+
+
+def about(question: str, ev: Evidence) -> bool:
+    """Is the sentence's passage about what the question names? At least half of
+    the question's names (capitalised words past its first) occur in the passage,
+    its section or its source's title, authors and publisher: "44 inmates" from a
+    passage on Monterrey is no answer to a question about Ciudad Juárez."""
+    asked = {n for n in names(question) if len(n) > 2}
+    if not asked:
+        return True
+    meta = ev.hit.source.meta
+    where = " ".join(
+        (ev.hit.chunk.text, ev.hit.chunk.section or "", meta.title, " ".join(meta.authors), meta.publisher or "")
+    )
+    held = normalise(" ".join(tokenize(where)))
+    return 2 * sum(n in held for n in asked) >= len(asked)
 
 
 def adds_to(phrase: str, question: str) -> bool:

@@ -147,3 +147,21 @@ def test_a_refusal_quotes_a_related_sentence_but_never_a_holder():
     assert related(q, SHORT, [1, 3], 0.34) == 3
     assert related(q, SHORT, [1, 3], 0.34, exclude=[3]) == 0
     assert related("What is the weather in Oslo?", SHORT, [1, 3], 0.34) == 0
+
+
+def test_a_phrase_from_a_passage_about_something_else_is_off_topic():
+    short = [ev("The Monterrey prison break, during which a cartel murdered 44 inmates, shocked the country.")]
+    q = "How many people were murdered in Ciudad Juárez in 2010?"
+    assert check_phrase(q, ask_of(q), "44 inmates", short).why == "off topic"
+    q = "How many inmates were murdered in the Monterrey prison break?"
+    assert check_phrase(q, ask_of(q), "44 inmates", short).ok
+
+
+def test_a_phrase_joined_from_pieces_and_a_source_label_are_found():
+    short = [ev("Since 2007 there have been 230,000 homicides."), ev("Some 90% of crimes go unpunished.")]
+    q = "How many homicides and what share of crimes go unpunished?"
+    c = check_phrase(q, ask_of(q), "230,000 homicides, 90% of crimes", short)
+    assert c.verbatim and c.holder == 1
+    assert check_phrase(q, ask_of(q), "230,000 homicides, 95% of crimes", short).why == "not verbatim"
+    q = "Who wrote that violence rose?"
+    assert check_phrase(q, ask_of(q), "Doe, 2011", [ev("Violence rose.")]).ok  # the label the model was shown

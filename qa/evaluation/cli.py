@@ -124,9 +124,11 @@ def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
     from qa.store import load_index
     from qa.verify import LexicalJudge
 
-    index = load_index(settings)
-    stored = {Path(s.original_file).name: s.source_file for s in index.sources.values()}
-    stored.update({s.original_file: s.source_file for s in index.sources.values()})
+    stored: dict[str, str] | None = None
+    if args.index:  # a dataset naming documents of another folder finds their stored text in the index
+        index = load_index(settings)
+        stored = {Path(s.original_file).name: s.source_file for s in index.sources.values()}
+        stored.update({s.original_file: s.source_file for s in index.sources.values()})
     metrics = rescore(args.run, args.dataset, LexicalJudge(), stored)
     print(f"rescored {metrics['overall']['questions']} answers; report: {args.run}/report.md")
     return 0
