@@ -208,11 +208,10 @@ def add_expansions(
     if cache is None or not data.chunks:
         return embedder
     keys = row_keys(data.chunks, data.sources)
-    same_writer = old is not None and (old.manifest.get("expansions") or {}).get("model") == cache.model
-    reuse = old_expansions(old.expansions, old.question_vectors, old.question_rows) if same_writer else {}
+    reuse = {}
+    if old is not None and (old.manifest.get("expansions") or {}).get("model") == cache.model:  # the same writer
+        reuse = old_expansions(old.expansions, old.question_vectors, old.question_rows)
     if embedder is None and any(k not in reuse and cache.get(k) is not None for k in keys):
-        from qa.embed import get_embedder
-
         embedder = get_embedder(settings.embed_model, settings)
     block = attach(
         data.chunks, keys, data.vectors, cache, reuse, embedder, settings.expand_keep_rank, settings.embed_dim

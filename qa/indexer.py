@@ -15,8 +15,8 @@ import numpy as np
 
 from qa.backends.base import Generator
 from qa.config import Settings
-from qa.embedders import EMBED_TOLERANCE, Embedder, family, get_embedder
 from qa.embed_file import NewRows, Progress, embedding_text, index_files, split_rows
+from qa.embedders import EMBED_TOLERANCE, Embedder, family, get_embedder
 from qa.errors import SourceError
 from qa.expand import ExpandReport, ExpansionCache, Tick, expand_chunks
 from qa.expand_index import add_expansions, expansions_differ, missing_chunks, open_cache, writer_settings
