@@ -1,87 +1,75 @@
-"""Answering: question -> (standalone question) -> passages -> constrained
-generation -> Draft (``qa.parse``) -> citation keys checked and each sentence
-verified -> Checked (``qa.verify``) -> citations numbered -> Answer.
+"""The answer path, one for every backend: question -> (standalone question)
+-> passages -> evidence sentences (``qa.evidence``) -> the model's one turn:
+its pick and, per part asking for a thing, a short answer phrase
+(``qa.pick``) -> the phrases checked (``qa.commit``) -> the answer's
+sentences (``qa.compose``) -> every sentence checked against its quote
+(``qa.verify``) -> answer or refuse (``qa.decide``) -> citations numbered
+-> Answer.
 
-Citations and refusals are built by the system, not trusted to the model:
-the model must attach passage numbers to every sentence (JSON schema), keys
-that point nowhere are dropped and counted, each sentence is checked against
-the passages it cites (re-cited or removed when unsupported), and an answer
-with nothing supported becomes the fixed refusal plus the closest passages.
+The orchestrator calls the stages; the stages decide. When the model's
+reply is unusable the best pre-scored sentences stand in for its pick
+(``pipeline="fallback"``, with a notice); nothing unchecked is ever shown.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-import warnings
-from collections.abc import Generator as Generator_
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from qa import decide, evidence, prompts
+from qa import compose, evidence, pick, prompts
 from qa.backends import Generator, make_generator
-from qa.citations import number_citations, validate
+from qa.citations import number_citations
+from qa.commit import Ask, Commitment, ask_of, check_phrase
 from qa.config import Settings
+from qa.decide import PARTIAL_COVERAGE, Decider, Decision
 from qa.errors import QAError
 from qa.inputs import check_question
-from qa.parse import draft_from_partial, parse_model_output
-from qa.records import (
-    Answer,
-    Checked,
-    CheckedSentence,
-    Citation,
-    Draft,
-    DraftSentence,
-    Evidence,
-    Hit,
-    Sentence,
-    StreamEvent,
-)
+from qa.records import Answer, Citation, Evidence, Hit, Searcher, StreamEvent, Turn
 from qa.retrieve import Retriever, followup_query
-from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check_draft, check_evidence_sentence
+from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check_answer
 
 History = Sequence[dict[str, str]]
-PARTIAL_COVERAGE = 0.34  # a refusal quotes a related sentence only when it holds this share of the question's words
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """The evidence stage's result: the plan, what each part asks, the numbered shortlist."""
+
+    plan: evidence.Plan
+    asks: tuple[Ask, ...]
+    shortlist: tuple[Evidence, ...]
+
+    @property
+    def phrase_parts(self) -> tuple[str, ...]:
+        return tuple(p for p, a in zip(self.plan.parts, self.asks) if a.wants_phrase)
+
+    @property
+    def topic(self) -> str:
+        return self.asks[0].target if len(self.asks) == 1 and self.asks[0].kind == "topic" else ""
 
 
 class QA:
-    """The assistant: one retriever, one generator, one judge; safe to share across threads."""
+    """The assistant: one searcher, one generator, one judge, one decision; safe to share across threads."""
 
     def __init__(
-        self,
-        settings: Settings,
-        retriever: Retriever,
-        generator: Generator,
-        judge: SupportJudge | None = None,
+        self, settings: Settings, retriever: Searcher, generator: Generator, judge: SupportJudge | None = None
     ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
-        if judge is None and settings.verify:
-            judge = LLMJudge(generator) if settings.judge == "llm" else LexicalJudge()
-        self.judge = judge
-        self.calibration_problem = ""
-        self.calibration = self._load_calibration()
-
-    def _load_calibration(self) -> decide.Calibration | None:
-        """The fitted decision, or None (with a warning) when missing or invalid: the yes/no chain decides."""
-        path = self.settings.calibration_file
-        if not path or self.settings.judge != "llm" or not self.settings.answer_check:
-            return None
-        try:
-            return decide.load_calibration(path)
-        except QAError as err:
-            warnings.warn(f"{err.one_line()}; answering with the yes/no check instead", stacklevel=2)
-            self.calibration_problem = err.one_line()
-            return None
+        llm = settings.judge == "llm"
+        self.judge = judge or (LLMJudge(generator) if llm else LexicalJudge())
+        self.decider = Decider.from_file(generator.for_role("check") if llm else None, settings.calibration_file)
 
     @classmethod
     def from_settings(
         cls,
         settings: Settings | None = None,
         *,
-        retriever: Retriever | None = None,
+        retriever: Searcher | None = None,
         generator: Generator | None = None,
         judge: SupportJudge | None = None,
     ) -> QA:
@@ -100,208 +88,82 @@ class QA:
         return final
 
     def stream(self, question: str, history: History | None = None) -> Iterator[StreamEvent]:
-        """Events: status, retrieved (hits), token (draft text), final (checked Answer)."""
-        t0 = time.perf_counter()
-        timings: dict[str, float] = {}
-        question, notices = self._check_question(question)
-        standalone = question
+        """Events: status, retrieved (hits), evidence (the chosen sentences), token (the answer), final (Answer)."""
+        text, notices = check_question(question, self.settings.max_question_chars)
+        turn = Turn(text, text, notices=notices, t0=time.perf_counter())
         if history:
             yield StreamEvent("status", text="Understanding the follow-up question…")
-            standalone = self._rewrite(question, history)
-            timings["rewrite_s"] = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        hits = self.retriever.search(standalone, k=self.settings.top_k, also=followup_query(question, history))
-        timings["retrieve_s"] = time.perf_counter() - t1
-        yield StreamEvent("retrieved", hits=tuple(hits), standalone_question=standalone)
-
-        if self.settings.answer_mode == "evidence":
-            yield from self._evidence_path(question, standalone, hits, notices, timings, t0)
-        else:
-            yield from self._single_path(question, standalone, hits, notices, timings, t0)
-
-    # -- the single-prompt path: top passages -> one constrained draft -> verified ----------
-
-    def _single_path(
-        self,
-        question: str,
-        standalone: str,
-        hits: Sequence[Hit],
-        notices: list[str],
-        timings: dict[str, float],
-        t0: float,
-        path: str = "single",
-    ) -> Iterator[StreamEvent]:
-        passages = self._select(hits)
-        if not passages:
-            timings["total_s"] = time.perf_counter() - t0
-            notices.append("no retrieved passage was relevant enough; the model was not asked")
-            answer = self._refusal(question, standalone, hits, notices, timings=timings)
-            yield StreamEvent("final", answer=replace(answer, pipeline=path))
-            return
-
-        # generation, constrained to {sentences: [{passages, text}]} (an empty list declines)
-        t2 = time.perf_counter()
-        may_decline = self.settings.model_may_decline
-        messages = prompts.answer_messages(
-            standalone, passages, self.settings.passage_words, self.settings.few_shot, may_decline
+            turn.standalone = self._rewrite(text, history)
+            turn.timings["rewrite_s"] = time.perf_counter() - turn.t0
+        t = time.perf_counter()
+        turn.hits = tuple(
+            self.retriever.search(turn.standalone, k=self.settings.top_k, also=followup_query(text, history))
         )
-        schema = prompts.answer_schema(len(passages), may_decline=may_decline)
-        raw = yield from self._draft(self.generator, messages, schema, timings, t0, t2)
-
-        t3 = time.perf_counter()
-        answer = self._checked(question, standalone, parse_model_output(raw), passages, hits, notices)
-        timings["verify_s"] = time.perf_counter() - t3
-        timings["total_s"] = time.perf_counter() - t0
-        yield StreamEvent("final", answer=replace(answer, timings=timings, model=self._model_info(raw), pipeline=path))
-
-    def _draft(
-        self,
-        generator: Generator,
-        messages: list[dict[str, str]],
-        schema: dict[str, Any],
-        timings: dict[str, float],
-        t0: float,
-        t2: float,
-    ) -> Generator_[StreamEvent, None, str]:
-        """Stream a JSON draft's readable text as token events; return the raw reply."""
-        raw = ""
-        draft = ""
-        first_token = None
-        for piece in generator.stream(messages, max_tokens=self.settings.max_new_tokens, json_schema=schema):
-            if first_token is None:
-                first_token = time.perf_counter() - t0
-            raw += piece
-            new_draft = draft_from_partial(raw)
-            if new_draft.startswith(draft) and len(new_draft) > len(draft):
-                yield StreamEvent("token", text=new_draft[len(draft) :])
-                draft = new_draft
-        timings["generate_s"] = time.perf_counter() - t2
-        timings["first_token_s"] = first_token if first_token is not None else timings["generate_s"]
-        return raw
-
-    # -- the evidence-first path: sentences pre-scored -> the model picks -> composes from them --
-
-    def _evidence_path(
-        self,
-        question: str,
-        standalone: str,
-        hits: Sequence[Hit],
-        notices: list[str],
-        timings: dict[str, float],
-        t0: float,
-    ) -> Iterator[StreamEvent]:
-        s = self.settings
-        if not self._select(hits):
-            timings["total_s"] = time.perf_counter() - t0
-            notices.append("no retrieved passage was relevant enough; the model was not asked")
-            answer = self._refusal(question, standalone, hits, notices, timings=timings)
-            yield StreamEvent("final", answer=replace(answer, pipeline="evidence"))
+        turn.timings["retrieve_s"] = time.perf_counter() - t
+        yield StreamEvent("retrieved", hits=turn.hits, standalone_question=turn.standalone)
+        if not self._relevant(turn.hits):
+            turn.notices.append("no retrieved passage was relevant enough; the model was not asked")
+            yield self._final(turn, self._refusal(turn))
             return
-        t1 = time.perf_counter()
-        named: dict[str, float] = getattr(self.retriever, "named_sources", lambda q: {})(standalone)
-        the_plan = evidence.plan(standalone, named)
+        gathered = self._gather(turn)
+        if not gathered.shortlist:
+            turn.notices.append("the retrieved passages hold no sentence to use as evidence")
+            yield self._final(turn, self._refusal(turn))
+            return
+        yield StreamEvent("status", text="Choosing the sentences that answer…")
+        chosen_pick, pipeline = self._pick(turn, gathered)
+        chosen = evidence.with_top(chosen_pick.ids, gathered.shortlist, self.settings.evidence_prescore_keep)
+        chosen = evidence.cover_sources(chosen, gathered.shortlist, gathered.plan.sources)
+        turn.timings["first_evidence_s"] = time.perf_counter() - turn.t0
+        yield StreamEvent("evidence", evidence=tuple(gathered.shortlist[i - 1] for i in chosen))
+        t = time.perf_counter()
+        answer = self._answer(turn, gathered, chosen_pick, chosen)
+        turn.timings["verify_s"] = time.perf_counter() - t
+        for sentence in answer.sentences:
+            yield StreamEvent("token", text=sentence.text + " ")
+        yield self._final(turn, replace(answer, pipeline=pipeline, raw_answer=chosen_pick.raw))
+
+    # -- stages -----------------------------------------------------------------------------
+
+    def _rewrite(self, question: str, history: History) -> str:
+        out = self.generator.for_role("rewrite").generate(prompts.rewrite_messages(question, history), max_tokens=60)
+        out = out.strip().strip('"').splitlines()[0].strip() if out.strip() else ""
+        # a rewrite that lost the question or ran away is not used
+        return out if out and len(out) <= 4 * len(question) + 200 else question
+
+    def _relevant(self, hits: Sequence[Hit]) -> bool:
+        """Is any passage worth asking the model about?"""
+        if not hits:
+            return False
+        best = max(h.dense_score or 0.0 for h in hits)
+        return best >= self.settings.min_relevance or any(h.lexical_rank for h in hits[:3])
+
+    def _gather(self, turn: Turn) -> Gathered:
+        """The plan, the pool of passages, their sentences pre-scored, the shortlist in reading order."""
+        t = time.perf_counter()
+        the_plan = evidence.plan(turn.standalone, self.retriever.named_sources(turn.standalone))
         if the_plan.capped:
-            notices.append(
+            turn.notices.append(
                 f"the question has {len(the_plan.parts) + the_plan.capped} parts; "
                 f"only the first {len(the_plan.parts)} were answered: ask the others separately"
             )
-        pool = self._evidence_pool(standalone, hits, the_plan)
-        candidates = evidence.sentences_of(pool)
-        queries = [standalone, *the_plan.parts] if len(the_plan.parts) > 1 else [standalone]
-        ranked = evidence.prescore(candidates, queries, self._embed_fn())
-        shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, s.evidence_sentences))
-        timings["prescore_s"] = time.perf_counter() - t1
-        if not shortlist:
-            notices.append("the retrieved passages hold no sentence to use as evidence")
-            yield from self._fallback(question, standalone, hits, notices, timings, t0)
-            return
+        pool = self._pool(turn, the_plan)
+        queries = [turn.standalone, *the_plan.parts] if len(the_plan.parts) > 1 else [turn.standalone]
+        embed = self.retriever.embed
+        ranked = evidence.prescore(evidence.sentences_of(pool), queries, embed)
+        shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences))
+        turn.timings["prescore_s"] = time.perf_counter() - t
+        return Gathered(the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist))
 
-        yield StreamEvent("status", text="Choosing the sentences that answer…")
-        t2 = time.perf_counter()
-        select = evidence.select_messages(standalone, shortlist)
-        answerer = self.generator.for_role("answer")
-        try:
-            picked = answerer.generate(
-                select, max_tokens=40, json_schema=evidence.select_schema(len(shortlist), s.evidence_max_chosen)
-            )
-        except QAError as err:
-            notices.append(f"choosing evidence failed ({err.one_line()})")
-            yield from self._fallback(question, standalone, hits, notices, timings, t0)
-            return
-        timings["select_s"] = time.perf_counter() - t2
-        model_ids = evidence.parse_selection(picked, len(shortlist))
-        if not model_ids:
-            notices.append("the model's choice of evidence was unreadable")
-            yield from self._fallback(question, standalone, hits, notices, timings, t0)
-            return
-        ids = evidence.with_top(model_ids, shortlist, s.evidence_prescore_keep)
-        ids = evidence.cover_sources(ids, shortlist, the_plan.sources)
-        chosen = [shortlist[i - 1] for i in ids]
-        timings["first_evidence_s"] = time.perf_counter() - t0
-        yield StreamEvent("evidence", evidence=tuple(chosen))
-
-        t3 = time.perf_counter()
-        if s.evidence_compose == "extractive":
-            # the answer is the chosen sentences themselves (the model's picks first), each citing itself
-            order = [i for i in model_ids if i in ids] + [i for i in ids if i not in model_ids]
-            # a question or an echo of the question is no answer; each named source's first sentence leads
-            order = [
-                i
-                for i in order
-                if evidence.novelty(shortlist[i - 1].text, standalone) >= 0.2
-                and not shortlist[i - 1].text.rstrip("”\"’' ").endswith("?")
-            ]
-            order = evidence.sources_first(order, shortlist, the_plan.sources)
-            fits = evidence.fit_length([shortlist[i - 1].text for i in order], s.evidence_answer_sentences)
-            draft = Draft(tuple(DraftSentence(shortlist[order[j] - 1].text, (order[j],)) for j in fits), "")
-            raw = ""
-            for sentence in draft.sentences:
-                yield StreamEvent("token", text=sentence.text + " ")
-            timings["generate_s"] = time.perf_counter() - t3
-        else:
-            raw = yield from self._draft(
-                answerer,
-                evidence.compose_messages(select, picked, ids),
-                evidence.compose_schema(ids, s.evidence_answer_sentences),
-                timings,
-                t0,
-                t3,
-            )
-            draft = parse_model_output(raw)
-        if not draft.sentences:
-            notices.append("the answer written from the chosen evidence was unreadable")
-            yield from self._fallback(question, standalone, hits, notices, timings, t0)
-            return
-        t4 = time.perf_counter()
-        answer = self._checked_evidence(question, standalone, draft, shortlist, ids, hits, notices)
-        timings["verify_s"] = time.perf_counter() - t4
-        timings["total_s"] = time.perf_counter() - t0
-        answer = replace(answer, timings=timings, model=self._model_info(raw), raw_answer=picked + "\n" + raw)
-        yield StreamEvent("final", answer=answer)
-
-    def _fallback(
-        self,
-        question: str,
-        standalone: str,
-        hits: Sequence[Hit],
-        notices: list[str],
-        timings: dict[str, float],
-        t0: float,
-    ) -> Iterator[StreamEvent]:
-        notices.append("answered with the single-prompt path instead")
-        yield from self._single_path(question, standalone, hits, notices, timings, t0, path="fallback")
-
-    def _evidence_pool(self, standalone: str, hits: Sequence[Hit], the_plan: evidence.Plan) -> list[Hit]:
-        """The passages sentences are drawn from: the best ``evidence_passages``
-        hits, plus the best few of each part and of each named source."""
-        s = self.settings
-        pool = list(hits[: s.evidence_passages])
+    def _pool(self, turn: Turn, the_plan: evidence.Plan) -> list[Hit]:
+        """The best ``evidence_passages`` hits, plus the best few of each part and of each named source."""
         extra: list[Hit] = []
         if len(the_plan.parts) > 1:
             for part in the_plan.parts:
                 extra += self.retriever.search(part, k=4)
         for sid in the_plan.sources:
-            extra += self.retriever.search(standalone, k=3, source_ids=[sid])
+            extra += self.retriever.search(turn.standalone, k=3, source_ids=[sid])
+        pool = list(turn.hits[: self.settings.evidence_passages])
         seen = {h.chunk.chunk_id for h in pool}
         for h in extra:
             if h.chunk.chunk_id not in seen:
@@ -309,216 +171,132 @@ class QA:
                 pool.append(h)
         return pool
 
-    def _embed_fn(self) -> evidence.Embed | None:
+    def _pick(self, turn: Turn, g: Gathered) -> tuple[pick.Pick, str]:
+        """The model's pick and phrases; on an unusable reply or a backend error, the
+        best pre-scored sentences and no phrases (``fallback``, with a notice)."""
+        t = time.perf_counter()
+        n, parts = len(g.shortlist), g.phrase_parts
+        raw = ""
         try:
-            embedder = self.retriever.embedder
-        except (AttributeError, QAError):
-            return None
-        return getattr(embedder, "embed", None)
+            raw = self.generator.for_role("answer").generate(
+                pick.messages(turn.standalone, g.shortlist, parts),
+                max_tokens=40 + 45 * len(parts),
+                json_schema=pick.schema(n, self.settings.evidence_max_chosen, len(parts)),
+            )
+            got = pick.parse_pick(raw, n, len(parts))
+            problem = "" if got else "the model's reply was unreadable"
+        except QAError as err:
+            got, problem = None, f"the model failed ({err.one_line()})"
+        turn.timings["select_s"] = time.perf_counter() - t
+        if got is not None:
+            return got, "evidence"
+        turn.notices.append(f"{problem}: answered from the best pre-scored sentences, with no answer phrase")
+        best = sorted(range(1, n + 1), key=lambda i: -g.shortlist[i - 1].score)[:2]
+        return pick.Pick(tuple(best), (), raw), "fallback"
 
-    def _checked_evidence(
-        self,
-        question: str,
-        standalone: str,
-        draft: Draft,
-        shortlist: Sequence[Evidence],
-        ids: Sequence[int],
-        hits: Sequence[Hit],
-        notices: list[str],
-    ) -> Answer:
-        """The composed draft checked sentence by sentence against the quotes it
-        cites (numbers into ``shortlist``; only the chosen ``ids`` count)."""
-        chosen = [shortlist[i - 1] for i in ids]
-        allowed = allowed_names(standalone, chosen)
-        kept: list[CheckedSentence] = []
-        removed: list[str] = []
-        invalid = 0
-        rejected = 0
-        for sentence in draft.sentences:
-            good, bad = validate(sentence.keys, len(shortlist))
-            invalid += bad + sum(1 for k in good if k not in ids)
-            good = tuple(k for k in good if k in ids)
-            checked, why = check_evidence_sentence(sentence.text, good, shortlist, self.judge, allowed, ids)
-            if checked.supports:
-                kept.append(checked)
-            else:
-                removed.append(sentence.text)
-                rejected += why in ("number", "name")
-        base: dict[str, Any] = {"pipeline": "evidence", "evidence": tuple(chosen), "rejected_sentences": rejected}
-        checked_all = Checked(tuple(kept), tuple(removed), invalid)
+    def _answer(self, turn: Turn, g: Gathered, got: pick.Pick, chosen: list[int]) -> Answer:
+        """The phrases checked, the answer composed and checked, then answered or refused."""
+        parts = g.phrase_parts if got.answers else ()
+        asks = [a for a in g.asks if a.wants_phrase]
+        commitments = [check_phrase(p, a, x, g.shortlist, chosen) for p, a, x in zip(parts, asks, got.answers)]
+        composed = compose.compose(turn.standalone, commitments, g.shortlist, chosen, got.ids, g.plan.sources, g.topic)
+        shown = [(text, (holder,)) for text, holder in composed.leads]
+        shown += [(g.shortlist[i - 1].text, (i,)) for i in composed.quotes]
+        allowed = allowed_names(turn.standalone, [g.shortlist[i - 1] for i in chosen])
+        usable = sorted(set(chosen) | {h for _, h in composed.leads})
+        kept, removed, rejected = check_answer(shown, g.shortlist, self.judge, allowed, usable)
+        base: dict[str, Any] = {
+            "evidence": tuple(g.shortlist[i - 1] for i in chosen),
+            "commitments": tuple(c.to_json() for c in commitments),
+            "removed_sentences": tuple(removed),
+            "rejected_sentences": rejected,
+        }
         if rejected:
-            notices.append(f"{rejected} sentence(s) removed: a number or name not in the quotes they cite")
-        if not kept:
-            notices.append("no sentence of the draft answer was supported by the chosen evidence")
-            answer = self._refusal(question, standalone, hits, notices, raw=draft.raw, checked=checked_all)
-            return replace(answer, **base)
-        sentences, citations = number_citations(kept, [e.hit for e in shortlist])
-        if self.settings.answer_check:
-            ok, base["decision"] = self._decide(standalone, [k.text for k in kept])
-            if not ok:
-                notices.append("the supported sentences do not give what the question asks for")
-                answer = self._refusal(question, standalone, hits, notices, raw=draft.raw, checked=checked_all)
-                return self._partial(standalone, replace(answer, **base), sentences, citations)
-        if len(removed) > rejected:
-            notices.append(f"{len(removed) - rejected} sentence(s) removed: not supported by the cited sentences")
-        answer = self._answered(question, standalone, sentences, citations, hits, notices, draft.raw)
-        return replace(answer, removed_sentences=tuple(removed), invalid_citations=invalid, **base)
-
-    # -- steps ---------------------------------------------------------------
-
-    def _check_question(self, question: str) -> tuple[str, list[str]]:
-        return check_question(question, self.settings.max_question_chars)
-
-    def _rewrite(self, question: str, history: History) -> str:
-        out = self.generator.for_role("rewrite").generate(prompts.rewrite_messages(question, history), max_tokens=60)
-        out = out.strip().strip('"').splitlines()[0].strip() if out.strip() else ""
-        # a rewrite that lost the question or ran away is not used
-        if not out or len(out) > 4 * len(question) + 200:
-            return question
-        return out
-
-    def _select(self, hits: Sequence[Hit]) -> list[Hit]:
-        """The passages the model sees, most relevant last; none when nothing is relevant."""
-        if not hits:
-            return []
-        best = max(h.dense_score or 0.0 for h in hits)
-        if best < self.settings.min_relevance and not any(h.lexical_rank for h in hits[:3]):
-            return []
-        shown = prompts.close_to_best(hits[: self.settings.context_passages], self.settings.passage_min_share)
-        return shown if self.settings.best_passage_first else prompts.order_passages(shown)
-
-    def _checked(
-        self, question: str, standalone: str, draft: Draft, passages: list[Hit], hits: Sequence[Hit], notices: list[str]
-    ) -> Answer:
-        """The draft verified and cited, or the refusal when nothing of it stands."""
-        if not draft.sentences:
-            notices.append("the model found no answer in the passages")
-            return self._refusal(question, standalone, hits, notices, raw=draft.raw)
-        checked = check_draft(
-            draft,
-            passages,
-            self.judge,
-            verify=self.judge is not None or self.settings.verify,
-            around=self.settings.judge_context,
+            turn.notices.append(f"{rejected} sentence(s) removed: a number or name not in the quotes they cite")
+        decision = self.decider.decide(
+            turn.standalone, [k.text for k in kept], bool(commitments), any(c.ok for c in commitments)
         )
-        if not checked.kept:
-            notices.append("no sentence of the draft answer was supported by the passages")
-            return self._refusal(question, standalone, hits, notices, raw=draft.raw, checked=checked)
-        if self.settings.answer_check and not self._answers(standalone, " ".join(s.text for s in checked.kept)):
-            notices.append("the supported sentences do not give what the question asks for")
-            return self._refusal(question, standalone, hits, notices, raw=draft.raw, checked=checked)
-        sentences, citations = number_citations(checked.kept, passages)
-        if checked.removed:
-            notices.append(f"{len(checked.removed)} sentence(s) removed: not supported by the cited passages")
-        answer = self._answered(question, standalone, sentences, citations, hits, notices, draft.raw)
-        return replace(answer, removed_sentences=checked.removed, invalid_citations=checked.invalid_citations)
-
-    def _answered(
-        self,
-        question: str,
-        standalone: str,
-        sentences: Sequence[Sentence],
-        citations: Sequence[Citation],
-        hits: Sequence[Hit],
-        notices: list[str],
-        raw: str,
-    ) -> Answer:
-        """An answer of verified, numbered sentences: "text [1][2] text [3]"."""
+        sentences, citations = number_citations(kept, [e.hit for e in g.shortlist])
+        if not kept or not decision.answers:
+            turn.notices.append(_why_refused(commitments, decision, kept))
+            holders = [c.holder for c in commitments if c.ok]
+            related = compose.related(turn.standalone, g.shortlist, chosen, PARTIAL_COVERAGE, holders)
+            refusal = replace(self._refusal(turn), decision=decision.details, **base)
+            return self._partial(refusal, related, g.shortlist, commitments) if related else refusal
+        if composed.open_parts:
+            turn.notices.append("the sources do not say: " + "; ".join(composed.open_parts))
         text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
+        if composed.open_parts:
+            text += " The sources do not say: " + " ".join(composed.open_parts)
         return Answer(
-            question=question,
-            standalone_question=standalone,
+            question=turn.question,
+            standalone_question=turn.standalone,
             answer=text.strip(),
             refused=False,
             sentences=tuple(sentences),
             citations=tuple(citations),
-            retrieved=tuple(hits),
-            notices=tuple(notices),
-            raw_answer=raw,
+            retrieved=turn.hits,
+            decision=decision.details,
+            open_parts=composed.open_parts,
+            **base,
         )
 
-    def _decide(self, question: str, sentences: Sequence[str]) -> tuple[bool, dict[str, Any]]:
-        """Answer or refuse: the fitted decision (``qa.decide``) when a
-        calibration is loaded and the backend exposes Yes/No probabilities;
-        else the judge's sampled yes/no (the previous chain)."""
-        cal = self.calibration
-        p_yes = None
-        if cal is not None:
-            p_yes = self.generator.for_role("check").yes_probability(
-                prompts.answers_question_messages(question, " ".join(sentences))
-            )
-        if cal is None or p_yes is None:
-            ok = self._answers(question, " ".join(sentences))
-            found = {"by": "yes-no judge", "answers": ok}
-            return ok, {**found, "warning": self.calibration_problem} if self.calibration_problem else found
-        x = decide.features(question, sentences, p_yes)
-        ok, prob = cal.answers(x)
-        return ok, {
-            "by": "calibrated",
-            "answers": ok,
-            "probability": round(prob, 4),
-            "threshold": round(cal.threshold, 4),
-            "p_yes": round(p_yes, 4),
-            "features": {k: round(v, 4) for k, v in x.items()},
-        }
-
     def _partial(
-        self, question: str, refusal: Answer, sentences: Sequence[Sentence], citations: Sequence[Citation]
+        self, refusal: Answer, related: int, shortlist: Sequence[Evidence], commitments: Sequence[Commitment]
     ) -> Answer:
-        """A refusal that also says what the sources do say nearby: the first
-        supported sentence most about the question, cited (still ``refused``:
-        it is not the answer), when it holds ``PARTIAL_COVERAGE`` of the question's words."""
+        """A refusal that also quotes the chosen sentence most about the question
+        (still ``refused``: it is not the answer)."""
+        ev = shortlist[related - 1]
+        sentences, citations = number_citations(
+            check_answer([(ev.text, (related,))], shortlist, None, frozenset(), [related])[0],
+            [e.hit for e in shortlist],
+        )
         if not sentences:
             return refusal
-        first = max(sentences, key=lambda x: decide.coverage(question, x.text))
-        if decide.coverage(question, first.text) < PARTIAL_COVERAGE:
-            return refusal
-        cited = [c for c in citations if c.n in first.citations]
-        mapping = {c.n: i for i, c in enumerate(cited, start=1)}
-        related = replace(first, citations=tuple(mapping[n] for n in first.citations))
-        renumbered = tuple(replace(c, n=mapping[c.n]) for c in cited)
-        marks = "".join(f"[{n}]" for n in related.citations)
-        text = f"{refusal.answer} The closest they come: {related.text} {marks}"
-        return replace(refusal, answer=text, related=(related,), citations=renumbered)
+        what = "; ".join(c.part for c in commitments if not c.ok)
+        lead = f"The sources don't say {_lower_first(what)}" if what else prompts.REFUSAL.rstrip(".")
+        text = f"{lead.rstrip('?.')}. The closest they come: {sentences[0].text} [1]"
+        return replace(refusal, answer=text, related=tuple(sentences), citations=_renumbered(citations))
 
-    def _answers(self, question: str, draft: str) -> bool:
-        """The judge's view of whether ``draft`` answers ``question``; judges that cannot tell say yes."""
-        check = getattr(self.judge, "answers", None)
-        return True if check is None else bool(check(question, draft))
-
-    def _refusal(
-        self,
-        question: str,
-        standalone: str,
-        hits: Sequence[Hit],
-        notices: list[str],
-        *,
-        timings: dict[str, float] | None = None,
-        raw: str = "",
-        checked: Checked | None = None,
-    ) -> Answer:
-        """The fixed refusal, with the closest passages and whatever the check removed."""
+    def _refusal(self, turn: Turn) -> Answer:
+        """The fixed refusal, with the closest passages."""
         return Answer(
-            question=question,
-            standalone_question=standalone,
+            question=turn.question,
+            standalone_question=turn.standalone,
             answer=prompts.REFUSAL,
             refused=True,
             sentences=(),
             citations=(),
-            retrieved=tuple(hits),
-            timings=timings or {},
-            model=self._model_info(raw),
-            notices=tuple(notices),
-            removed_sentences=checked.removed if checked else (),
-            invalid_citations=checked.invalid_citations if checked else 0,
-            raw_answer=raw,
+            retrieved=turn.hits,
         )
 
-    def _model_info(self, raw: str) -> dict[str, Any]:
+    def _final(self, turn: Turn, answer: Answer) -> StreamEvent:
+        turn.timings["total_s"] = time.perf_counter() - turn.t0
+        done = replace(answer, timings=dict(turn.timings), notices=tuple(turn.notices), model=self._model_info(answer))
+        return StreamEvent("final", answer=done)
+
+    def _model_info(self, answer: Answer) -> dict[str, Any]:
         info = dict(self.generator.info())
         info["embed_model"] = self.settings.embed_model
-        info["judge"] = getattr(self.judge, "name", None)
-        if raw:
+        info["judge"] = self.judge.name
+        if answer.raw_answer:
             with contextlib.suppress(Exception):  # token counts are informative only
-                info["completion_tokens"] = self.generator.count_tokens(raw)
+                info["completion_tokens"] = self.generator.count_tokens(answer.raw_answer)
         return info
+
+
+def _why_refused(commitments: Sequence[Commitment], decision: Decision, kept: Sequence[Any]) -> str:
+    if not kept:
+        return "no sentence of the answer was supported by its quote"
+    failed = [f"{c.phrase or 'no phrase'!r}: {c.why}" for c in commitments if not c.ok]
+    if failed:
+        return "no checked answer to what the question asks (" + "; ".join(failed) + ")"
+    return "the quoted sentences do not give what the question asks for"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _renumbered(citations: Sequence[Citation]) -> tuple[Citation, ...]:
+    return tuple(replace(c, n=i) for i, c in enumerate(citations, start=1))

@@ -14,6 +14,7 @@ from qa.errors import ModelError, QAError
 
 if TYPE_CHECKING:
     from qa.answer import QA
+    from qa.retrieve import Retriever
 
 LOAD_TIMEOUT_S = 600.0  # how long a question waits for the model to finish loading
 
@@ -73,12 +74,21 @@ class Assistant:
         if self.qa is None:
             pct = f" (preparing model file: {self.progress:.0%})" if 0 < self.progress < 1 else ""
             return f"Loading the answer model{pct}… you can type your question meanwhile."
-        index = self.qa.retriever.index
+        index = self.retriever().index
         return f"Ready — {len(index.sources)} sources, {len(index.chunks)} passages indexed."
+
+    def retriever(self) -> Retriever:
+        """The live QA's retriever (the page needs the index behind it, not only the search)."""
+        from qa.retrieve import Retriever
+
+        found = self.qa.retriever if self.qa is not None else None
+        if not isinstance(found, Retriever):
+            raise ModelError("the assistant has no index loaded", "restart: qa serve")
+        return found
 
     def reload_index(self) -> None:
         """After a re-index: the live QA searches the new index (same embedder)."""
         from qa.retrieve import Retriever
 
         if self.qa is not None:
-            self.qa.retriever = Retriever.from_settings(self.settings, embedder=self.qa.retriever.embedder)
+            self.qa.retriever = Retriever.from_settings(self.settings, embedder=self.retriever().embedder)

@@ -3,7 +3,7 @@
 Input: a cleaned text whose paragraphs are separated by "\\n\\n" (see
 ``qa.clean``), its offset map, and a token counter for the embedding model.
 Chunks follow headings (a heading starts a new chunk and names its section),
-paragraphs and sentences; they fit the embedding window; consecutive chunks
+paragraphs and the units of ``qa.units`` (a chunk never ends inside a sentence); they fit the embedding window; consecutive chunks
 of one section overlap by a few sentences. Each chunk carries its exact span
 in the stored text. Pure: standard library and records only.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qa.records import Chunk, Document
-from qa.sentences import sentence_spans
+from qa.units import units as text_units
 
 TokenCounter = Callable[[str], int]
 
@@ -76,8 +76,8 @@ def chunk_document(
 def chunk_sentences(chunk: Chunk, min_words: int = 3) -> list[str]:
     """The sentences of a chunk's clean text that are embedded for max-sim
     scoring; fragments under ``min_words`` words (headings, page debris) are left out."""
-    spans = sentence_spans(chunk.clean_text)
-    return [chunk.clean_text[s:e] for s, e in spans if len(chunk.clean_text[s:e].split()) >= min_words]
+    text = chunk.clean_text
+    return [text[u.start : u.end] for u in text_units(text) if len(text[u.start : u.end].split()) >= min_words]
 
 
 def make_chunk_id(source_id: str, text: str, start: int) -> str:
@@ -99,9 +99,9 @@ def _units(text: str, count_tokens: TokenCounter, is_heading: Callable[[str], bo
         if paragraph.strip():
             if is_heading(paragraph.strip()):
                 section = paragraph.strip()
-            # 2. sentences of the paragraph; over-long ones are cut by words
-            for s, e in sentence_spans(text, pos, stop):
-                units.extend(_fit(text, s, e, count_tokens, max_tokens, section, para))
+            # 2. the paragraph's units (sentences, list items, ...; qa.units); over-long ones are cut by words
+            for u in text_units(paragraph):
+                units.extend(_fit(text, pos + u.start, pos + u.end, count_tokens, max_tokens, section, para))
             para += 1
         pos = stop + 2
     return units

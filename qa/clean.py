@@ -73,7 +73,7 @@ class _Line:
 
 def clean(text: str) -> Cleaned:
     """Clean ``text`` (the stored text of one source)."""
-    lines = _lines(text)
+    lines = _single_spaced(_lines(text))
     repeated = _running_headers(lines)
     paragraphs = _paragraphs([ln for ln in lines if ln is None or ln.text not in repeated], _is_wrapped(lines))
     out: list[str] = []
@@ -106,6 +106,36 @@ def _lines(text: str) -> list[_Line | None]:
             stripped = stripped[m.end() :]
         result.append(_Line(start + lead, stripped, marked=bool(m)))
     return result
+
+
+def _single_spaced(lines: list[_Line | None]) -> list[_Line | None]:
+    """Double-spaced text (a blank line after every line, as in parts of the Federalist Papers) read as
+    single-spaced: a lone blank line between two short lines of such a run is no paragraph break."""
+    out = list(lines)
+    for i in range(1, len(lines) - 1):
+        if lines[i] is None and lines[i - 1] is not None and lines[i + 1] is not None and _alternates(lines, i):
+            out[i] = _DROP
+    return [ln for ln in out if ln is not _DROP]
+
+
+_DROP = _Line(-1, "")
+
+
+def _alternates(lines: list[_Line | None], i: int) -> bool:
+    """Around the blank line ``i``, on one side at least, lines alternate wrapped text (30-100 characters) / one blank line."""
+
+    def run(step: int) -> bool:
+        # the lines at i+step, i+2*step, ... : text, blank, text, blank, text
+        picks = [i + k * step for k in range(1, 6)]
+        if min(picks) < 0 or max(picks) >= len(lines):
+            return False
+        kinds = [lines[j] is None for j in picks]
+        texts = [lines[j] for j in picks[::2]]
+        return kinds == [False, True, False, True, False] and all(
+            t is not None and 30 <= len(t.text) <= 100 for t in texts
+        )
+
+    return run(1) or run(-1)
 
 
 def _running_headers(lines: list[_Line | None]) -> set[str]:

@@ -143,18 +143,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     answer = None
     for event in qa.stream(args.question, history=history):
-        if event.kind == "evidence":
-            print("Evidence found:")
-            for e in event.evidence:
-                print(f"  “{e.text}” ({e.hit.source.meta.title})")
-            print(flush=True)
-        elif event.kind == "token":
-            print(event.text, end="", flush=True)
+        if event.kind == "status":
+            print(f"… {event.text}", file=sys.stderr, flush=True)
         elif event.kind == "final":
             answer = event.answer
-    print()
     if answer is not None:
-        print("\n" + render_answer_text(answer))
+        print(render_answer_text(answer))
     return 0
 
 
@@ -166,7 +160,7 @@ def render_answer_text(answer: Any) -> str:
     lines.append(answer.answer)
     for c in answer.citations:
         lines.append(f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})")
-        lines.append(f"      “{c.quote.strip()}”")
+        lines.append("      “" + " ".join(c.quote.split()) + "”")
     for s in answer.removed_sentences:
         lines.append(f"  (removed, not supported by the sources: {s})")
     for n in answer.notices:

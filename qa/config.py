@@ -18,9 +18,9 @@ from qa.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_FORMAT_VERSION = 5  # 3: possessives folded in BM25 terms; 4: sentence vectors stored; 5: wrapped paragraphs no longer split at heading-like first lines
+SEGMENTATION_VERSION = 2  # qa/units.py: sentence and unit rules the chunks follow; a change rebuilds the index
 BACKENDS = ("llama_cpp", "transformers", "openai")
 FUSIONS = ("zscore", "rrf")
-ANSWER_MODES = ("evidence", "single")
 EMBED_BACKENDS = ("auto", "onnx", "onnx-int8", "torch")  # see qa/embedders/
 SENTENCE_VECTORS = ("separate", "pooled")  # see qa/embed_file.py
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -75,16 +75,9 @@ class Settings:
     also_weight: float = 1.0  # a follow-up's question joined to the previous one, fused beside its rewrite
 
     # answering
-    answer_mode: str = (
-        "evidence"  # "evidence": pick sentences, then compose from them; "single": one prompt over passages
-    )
     evidence_passages: int = 8  # evidence path: passages whose sentences are pre-scored
     evidence_sentences: int = 8  # evidence path: sentences (after pre-score and quotas) the model chooses from
     evidence_max_chosen: int = 5  # evidence path: at most this many chosen by the model
-    evidence_compose: str = (
-        "extractive"  # "extractive": the answer is the chosen sentences; "write": the model writes from them
-    )
-    evidence_answer_sentences: int = 4  # evidence path: at most this many answer sentences
     evidence_prescore_keep: int = 2  # evidence path: the best pre-scored sentences kept beside the model's choice
     backend: str = "llama_cpp"
     model_path: str = ""  # empty: assemble the packaged Qwen2.5-Coder-1.5B GGUF
@@ -97,22 +90,11 @@ class Settings:
     temperature: float = 0.0
     seed: int = 0
     timeout_s: float = 180.0
-    context_passages: int = 3
-    passage_min_share: float = 0.5  # of those, only passages scoring at least this share of the best one (0: all)
-    best_passage_first: bool = False  # best passage as [1]; off: last, nearest the question (first 40 questions: key facts 0.545 last vs 0.515 first)
-    few_shot: bool = (
-        False  # two worked examples in the answer prompt: +200 tokens, ~2x first-token time, no gain measured
-    )
-    passage_words: int = 90  # each passage is cut to its most relevant sentences (0: whole chunk)
     draft_tokens: int = 3  # llama.cpp, greedy: prompt-lookup guesses checked per model call (same output, sooner; 0: off); 3 = batches of 4, the cheapest here
     prompt_cache_mb: int = 0  # llama.cpp RAM cache of prompt states; off: each state also copies ~300 MB of logits
     max_question_chars: int = 2000
     min_relevance: float = 0.0  # cosine below which no passage counts as relevant
-    verify: bool = True
     judge: str = "llm"  # "llm" (model yes/no on lexical survivors) or "lexical"
-    judge_context: int = 1  # sentences either side of the supporting span that the llm judge also reads
-    model_may_decline: bool = False  # off: the model must draft; refusals come from verification and the answer check
-    answer_check: bool = True  # with the llm judge: refuse a supported draft that does not answer the question
     calibration_file: str = str(
         PROJECT_ROOT / "qa" / "calibration.json"
     )  # the fitted answer/refuse decision (qa eval calibrate); empty: the yes/no chain
@@ -137,15 +119,6 @@ class Settings:
             raise ConfigError(f"unknown fusion {self.fusion!r}", f"use one of: {', '.join(FUSIONS)} (QA_FUSION)")
         if not 0.0 <= self.sentence_weight <= 1.0:
             raise ConfigError(f"sentence_weight must be within 0..1, got {self.sentence_weight}")
-        if self.answer_mode not in ANSWER_MODES:
-            raise ConfigError(
-                f"unknown answer_mode {self.answer_mode!r}", f"use one of: {', '.join(ANSWER_MODES)} (QA_ANSWER_MODE)"
-            )
-        if self.evidence_compose not in ("extractive", "write"):
-            raise ConfigError(
-                f"unknown evidence_compose {self.evidence_compose!r}",
-                "use 'extractive' or 'write' (QA_EVIDENCE_COMPOSE)",
-            )
         if self.judge not in ("llm", "lexical"):
             raise ConfigError(f"unknown judge {self.judge!r}", "use 'llm' or 'lexical' (QA_JUDGE)")
         if not 16 <= self.chunk_tokens <= self.chunk_max_tokens <= 256:
@@ -156,13 +129,11 @@ class Settings:
         for name in (
             "top_k",
             "candidates",
-            "context_passages",
             "n_ctx",
             "max_new_tokens",
             "evidence_passages",
             "evidence_sentences",
             "evidence_max_chosen",
-            "evidence_answer_sentences",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -170,7 +141,6 @@ class Settings:
             min(
                 self.chunk_overlap_sentences,
                 self.n_threads,
-                self.judge_context,
                 self.draft_tokens,
                 self.embed_threads,
                 self.expand_keep_rank,
@@ -179,7 +149,7 @@ class Settings:
             < 0
         ):
             raise ConfigError(
-                "chunk_overlap_sentences, n_threads, judge_context, draft_tokens, embed_threads, "
+                "chunk_overlap_sentences, n_threads, draft_tokens, embed_threads, "
                 "expand_keep_rank and evidence_prescore_keep must not be negative"
             )
         if self.timeout_s <= 0 or self.max_file_mb <= 0:
@@ -226,6 +196,7 @@ class Settings:
             "chunk_tokens": self.chunk_tokens,
             "chunk_max_tokens": self.chunk_max_tokens,
             "chunk_overlap_sentences": self.chunk_overlap_sentences,
+            "segmentation": SEGMENTATION_VERSION,
             **pooled,
         }
 

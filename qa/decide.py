@@ -1,6 +1,16 @@
-"""The answer/refuse decision: features of (question, supported answer) ->
-one fitted logistic regression -> answer, or refuse (with the closest
-supported sentences as a partial answer).
+"""The answer/refuse decision, one for every backend and path (``Decider``):
+
+- a question that asks for a thing is answered only when a committed phrase
+  stands (``qa.commit``) and the model's P(yes) that the lead and its quote
+  give what is asked is at least ``PHRASE_P_YES_FLOOR``;
+- any other question: features of (question, quoted answer) -> one fitted
+  logistic regression (``Calibration``) -> answer, or refuse;
+- a refusal may quote the chosen sentence most about the question (sharing
+  ``PARTIAL_COVERAGE`` of its words) as a partial answer.
+
+P(yes) is read from the backend's Yes/No probabilities
+(``Generator.yes_probability``); a backend that gives none is said so in
+every decision (and warned once), and its sampled yes/no decides instead.
 
 Features (``features``):
 - ``p_yes_logit``: the answer model's probability that the answer "gives the
@@ -23,18 +33,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from qa.errors import ConfigError
 from qa.evidence import asked_type, holds_type, novelty
+from qa.prompts import answers_question_messages
 from qa.text import content_terms
 
 FEATURES = ("p_yes_logit", "novelty", "typed", "type_found", "coverage")
+PARTIAL_COVERAGE = 0.34  # a refusal quotes a related sentence only when it holds this share of the question's words
+PHRASE_P_YES_FLOOR = 0.2  # a standing phrase is still refused when the model's P(yes) is below this
 CALIBRATION_VERSION = 1
 
 
@@ -191,3 +205,86 @@ def rates(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, 
         "unanswerable_refused": float(refuse[neg].mean()) if neg.any() else None,
         "answerable_wrongly_refused": float(refuse[pos].mean()) if pos.any() else None,
     }
+
+
+# ------------------------------------------------------------------ the decision
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Answer or refuse, who decided, and the inputs (stored in every answer record)."""
+
+    answers: bool
+    details: dict[str, Any]
+
+
+class YesNo(Protocol):
+    """What the decision asks of a backend: P(yes) from its logits (None: cannot), else a sampled yes/no."""
+
+    def yes_probability(self, messages: list[dict[str, str]]) -> float | None: ...
+
+    def generate(self, messages: list[dict[str, str]], **kw: Any) -> str: ...
+
+
+class Decider:
+    """The one answer/refuse decision. ``model``: the backend (its "check"
+    role), or None for no model check (the lexical judge: the phrase checks
+    alone decide, other questions are answered)."""
+
+    def __init__(self, model: YesNo | None, calibration: Calibration | None, problem: str = "") -> None:
+        self.model = model
+        self.calibration = calibration
+        self.problem = problem  # why no calibration is used (said in every decision)
+        self._warned = False
+
+    @classmethod
+    def from_file(cls, model: YesNo | None, path: str) -> Decider:
+        """With the calibration at ``path`` (empty: none); an invalid file warns and is not used."""
+        if not path or model is None:
+            return cls(model, None)
+        try:
+            return cls(model, load_calibration(path))
+        except ConfigError as err:
+            warnings.warn(f"{err.one_line()}; deciding with the sampled yes/no instead", stacklevel=2)
+            return cls(model, None, err.one_line())
+
+    def decide(self, question: str, sentences: Sequence[str], phrase_asked: bool, phrase_stands: bool) -> Decision:
+        """Answer ``question`` with ``sentences`` (the lead and quotes shown), or refuse."""
+        if phrase_asked and not phrase_stands:
+            return Decision(False, {"by": "phrase", "answers": False, "why": "no checked answer phrase"})
+        if self.model is None:
+            return Decision(True, {"by": "phrase" if phrase_asked else "none", "answers": True})
+        text = " ".join(sentences)
+        p_yes = self.model.yes_probability(answers_question_messages(question, text))
+        if p_yes is None:
+            return self._sampled(question, text)
+        if phrase_asked:
+            ok = p_yes >= PHRASE_P_YES_FLOOR
+            return Decision(ok, {"by": "phrase", "answers": ok, "p_yes": round(p_yes, 4), "floor": PHRASE_P_YES_FLOOR})
+        if self.calibration is None:
+            ok = p_yes >= 0.5
+            return Decision(ok, {"by": "p_yes", "answers": ok, "p_yes": round(p_yes, 4), "warning": self.problem})
+        x = features(question, sentences, p_yes)
+        ok, prob = self.calibration.answers(x)
+        return Decision(
+            ok,
+            {
+                "by": "calibrated",
+                "answers": ok,
+                "probability": round(prob, 4),
+                "threshold": round(self.calibration.threshold, 4),
+                "p_yes": round(p_yes, 4),
+                "features": {k: round(v, 4) for k, v in x.items()},
+            },
+        )
+
+    def _sampled(self, question: str, text: str) -> Decision:
+        """The backend gives no probabilities: its sampled yes/no decides (said in the record, warned once)."""
+        why = "the backend gives no Yes/No probabilities: its sampled yes/no decided (measured worse)"
+        if not self._warned:
+            warnings.warn(why, stacklevel=3)
+            self._warned = True
+        assert self.model is not None
+        out = self.model.generate(answers_question_messages(question, text), max_tokens=3)
+        ok = out.strip().lower().startswith("yes")
+        return Decision(ok, {"by": "yes-no sampled", "answers": ok, "warning": why})

@@ -1,6 +1,6 @@
 """Typed records passed between pipeline stages.
 
-Source -> Document -> Chunk -> Hit -> Draft -> Checked -> Answer. Every record is a frozen
+Source -> Document -> Chunk -> Hit -> Turn -> Evidence -> Answer. Every record is a frozen
 dataclass; character offsets always refer to the *stored text* of a source
 (the file itself for UTF-8 text sources, the extracted text kept in the index
 for PDF/HTML or re-encoded files), so any quote can be checked with
@@ -11,8 +11,9 @@ This module imports only the standard library.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -242,14 +243,6 @@ class DraftSentence:
 
 
 @dataclass(frozen=True)
-class Draft:
-    """The model's output parsed: its sentences (none: it declined or wrote nothing usable) and the raw text."""
-
-    sentences: tuple[DraftSentence, ...]
-    raw: str
-
-
-@dataclass(frozen=True)
 class Support:
     """One passage found to support a sentence, with the exact span in the chunk text."""
 
@@ -266,15 +259,6 @@ class CheckedSentence:
     text: str
     supports: tuple[Support, ...]
     verdicts: tuple[Verdict, ...]
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A verified draft: the sentences kept (each has a support), the texts removed, and keys that pointed nowhere."""
-
-    kept: tuple[CheckedSentence, ...]
-    removed: tuple[str, ...]
-    invalid_citations: int
 
 
 @dataclass(frozen=True)
@@ -312,11 +296,15 @@ class Answer:
     removed_sentences: tuple[str, ...] = ()
     invalid_citations: int = 0
     raw_answer: str = ""
-    pipeline: str = "single"  # "evidence" (select, then compose), "single" (one prompt) or "fallback" (evidence failed)
+    pipeline: str = (
+        "evidence"  # "evidence" (the model picked), "fallback" (its pick failed: the best pre-scored sentences)
+    )
     evidence: tuple[Evidence, ...] = ()  # the sentences chosen as evidence (evidence path)
     rejected_sentences: int = 0  # drafted sentences dropped for a number or name not in their quotes
     related: tuple[Sentence, ...] = ()  # a refusal's partial answer: supported sentences that come closest
     decision: dict[str, Any] = field(default_factory=dict)  # the answer/refuse decision: probability, features
+    commitments: tuple[dict[str, Any], ...] = ()  # per asked part: the model's phrase and what the checks found
+    open_parts: tuple[str, ...] = ()  # parts asked for that no checked phrase answers
 
     def to_json(self) -> dict[str, Any]:
         """The stable ``qa ask --json`` shape."""
@@ -339,7 +327,22 @@ class Answer:
             "rejected_sentences": self.rejected_sentences,
             "related": [r.to_json() for r in self.related],
             "decision": self.decision,
+            "commitments": list(self.commitments),
+            "open_parts": list(self.open_parts),
         }
+
+
+@dataclass
+class Turn:
+    """One question in flight through the answer path: what was asked, the
+    standalone form, what was retrieved, and the notices and timings so far."""
+
+    question: str
+    standalone: str = ""
+    hits: tuple[Hit, ...] = ()
+    notices: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    t0: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -357,3 +360,17 @@ class StreamEvent:
     standalone_question: str | None = None
     answer: Answer | None = None
     evidence: tuple[Evidence, ...] = ()
+
+
+class Searcher(Protocol):
+    """What the answer path needs of a retriever (``qa.retrieve.Retriever``; test fakes implement it too)."""
+
+    def search(
+        self, query: str, k: int | None = None, source_ids: Sequence[str] | None = None, also: str | None = None
+    ) -> list[Hit]: ...
+
+    def named_sources(self, query: str) -> dict[str, float]: ...
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """Unit vectors (n, dim) of ``texts``, or None when the searcher has no embedder."""
+        ...

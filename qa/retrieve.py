@@ -139,6 +139,10 @@ class Retriever:
         """Source id -> how strongly ``query`` names it (0..1: its authors, publisher or title words)."""
         return source_prior(named_terms(query), self._source_terms)
 
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` with the query embedder (the evidence pre-score's cosine)."""
+        return self.embedder.embed(list(texts))
+
     def _add_source_prior(self, fused: dict[int, float], query: str) -> None:
         """Boost, in place, chunks of the sources the query names (capitalised author or publisher words)."""
         if self.settings.source_weight <= 0:

@@ -1,12 +1,12 @@
-"""Per-sentence support checking: does a cited passage state this sentence?
+"""Per-sentence support checking: does a cited sentence state this answer sentence?
 
 Two judges behind one protocol: ``LexicalJudge`` (content-word recall, numbers
 must match; deterministic, no model) and ``LLMJudge`` (the answer model asked
-a strict yes/no question). ``check_sentence`` uses the lexical score as a fast
-filter (clear support accepted, clear non-support rejected) and the judge for
-the cases between; a sentence no cited passage supports may be re-cited to
-another retrieved passage that does. ``check_draft`` does this for every
-sentence of a draft and returns what was kept and removed (``Checked``).
+a strict yes/no question); the benchmark's ALCE scores use them too.
+``check_answer`` checks every sentence of an answer against the quotes it
+cites (``check_evidence_sentence``: every number and name in them, the lexical
+score as a fast filter and the judge for the cases between) and returns what
+was kept and removed.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from qa.citations import best_span, missing_names, support_score, validate
+from qa.citations import missing_names, support_score
 from qa.prompts import answers_question_messages, judge_messages
-from qa.records import Checked, CheckedSentence, Draft, Evidence, Hit, Support, Verdict
-from qa.sentences import sentence_spans
+from qa.records import CheckedSentence, Evidence, Support, Verdict
 from qa.text import content_terms, names, numbers
 
 LEXICAL_ACCEPT = 0.85  # content-word recall at which support is clear without a model
@@ -68,95 +67,6 @@ class LLMJudge:
         """Does ``answer`` give what ``question`` asks for (not only related background)?"""
         out = self._role("check").generate(answers_question_messages(question, answer), max_tokens=3)  # type: ignore[attr-defined]
         return out.strip().lower().startswith("yes")
-
-
-def evidence_window(text: str, start: int, end: int, around: int = 1) -> str:
-    """The supporting span plus ``around`` sentences either side, for the judge."""
-    spans = sentence_spans(text)
-    idx = [i for i, (s, e) in enumerate(spans) if e > start and s < end]
-    if not idx:
-        return text[start:end]
-    lo, hi = max(0, idx[0] - around), min(len(spans) - 1, idx[-1] + around)
-    return " ".join(text[spans[lo][0] : spans[hi][1]].split())
-
-
-def check_draft(
-    draft: Draft, passages: Sequence[Hit], judge: SupportJudge | None, *, verify: bool = True, around: int = 1
-) -> Checked:
-    """Every sentence of ``draft``: keys outside 1..n dropped and counted, then
-    checked against its passages (kept when one supports it, else removed).
-    Without ``verify`` each valid key counts as support by its whole passage."""
-    invalid = 0
-    kept: list[CheckedSentence] = []
-    removed: list[str] = []
-    for sentence in draft.sentences:
-        good, bad = validate(sentence.keys, len(passages))
-        invalid += bad
-        if verify:
-            checked = check_sentence(sentence.text, good, passages, judge, around=around)
-        else:
-            checked = _unchecked(sentence.text, good, passages)
-        if checked.supports:
-            kept.append(checked)
-        else:
-            removed.append(sentence.text)
-    return Checked(tuple(kept), tuple(removed), invalid)
-
-
-def _unchecked(claim: str, cited: Sequence[int], passages: Sequence[Hit]) -> CheckedSentence:
-    supports = tuple(Support(k, 0, len(passages[k - 1].chunk.text), Verdict(k, True, "none")) for k in cited)
-    return CheckedSentence(claim, supports, tuple(s.verdict for s in supports))
-
-
-def check_sentence(
-    claim: str, cited: Sequence[int], passages: Sequence[Hit], judge: SupportJudge | None, *, around: int = 1
-) -> CheckedSentence:
-    """Supports for ``claim`` among its cited passages (else among the other
-    passages: re-cited), and every verdict reached on the way."""
-    verdicts: list[Verdict] = []
-    supports: list[Support] = []
-    for key in cited:
-        found = _check(claim, key, passages[key - 1], judge, around)
-        verdicts.append(found.verdict)
-        if found.verdict.supported:
-            supports.append(found)
-    if supports:
-        return CheckedSentence(claim, tuple(supports), tuple(verdicts))
-    # re-cite: the most promising other passages, best lexical score first
-    others = sorted(
-        (k for k in range(1, len(passages) + 1) if k not in cited),
-        key=lambda k: -best_span(claim, passages[k - 1].chunk.text, context=source_context(passages[k - 1]))[2],
-    )
-    for key in others[:2]:
-        found = _check(claim, key, passages[key - 1], judge, around)
-        if found.verdict.score is not None and found.verdict.score < LEXICAL_FLOOR:
-            break
-        verdicts.append(found.verdict)
-        if found.verdict.supported:
-            return CheckedSentence(claim, (found,), tuple(verdicts))
-    return CheckedSentence(claim, (), tuple(verdicts))
-
-
-def source_context(hit: Hit) -> str:
-    """What a claim may also rest on besides the passage text: who wrote it, when, what it is called."""
-    m = hit.source.meta
-    return " ".join(
-        x for x in (m.title, " ".join(m.authors), m.publisher or "", m.date or "", hit.chunk.section or "") if x
-    )
-
-
-def _check(claim: str, key: int, hit: Hit, judge: SupportJudge | None, around: int = 1) -> Support:
-    context = source_context(hit)
-    s, e, score = best_span(claim, hit.chunk.text, context=context)
-    # clear overlap is enough, unless the claim names someone or something the passage does not
-    if score >= LEXICAL_ACCEPT and not missing_names(claim, hit.chunk.text, context):
-        return Support(key, s, e, Verdict(key, True, LexicalJudge.name, round(score, 3)))
-    if score < LEXICAL_FLOOR or judge is None:
-        ok = judge is None and score >= LexicalJudge().threshold
-        return Support(key, s, e, Verdict(key, ok, LexicalJudge.name, round(score, 3)))
-    premise = f"({context}) {evidence_window(hit.chunk.text, s, e, around)}"
-    ok = judge.supports(premise, claim)
-    return Support(key, s, e, Verdict(key, ok, judge.name, round(score, 3)))
 
 
 # ------------------------------------------------------------------ evidence-first answers: claims against quoted sentences
@@ -242,3 +152,27 @@ def allowed_names(question: str, evidence: Sequence[Evidence]) -> frozenset[str]
         m = ev.hit.source.meta
         out |= set(content_terms(" ".join(m.authors) + " " + (m.publisher or "")))
     return frozenset(out)
+
+
+def check_answer(
+    sentences: Sequence[tuple[str, tuple[int, ...]]],
+    evidence: Sequence[Evidence],
+    judge: SupportJudge | None,
+    allowed: frozenset[str],
+    usable: Sequence[int],
+) -> tuple[list[CheckedSentence], list[str], int]:
+    """Each (text, cited numbers) checked against ``evidence`` (numbers outside
+    ``usable`` do not count): the kept sentences, the removed texts, and how many
+    were removed for a number or name their quotes lack."""
+    kept: list[CheckedSentence] = []
+    removed: list[str] = []
+    rejected = 0
+    for text, keys in sentences:
+        good = tuple(k for k in keys if k in usable)
+        checked, why = check_evidence_sentence(text, good, evidence, judge, allowed, usable)
+        if checked.supports:
+            kept.append(checked)
+        else:
+            removed.append(text)
+            rejected += why in ("number", "name")
+    return kept, removed, rejected

@@ -51,7 +51,7 @@ def add_and_reindex(settings: Settings, assistant: Assistant, upload: Path | Non
     from qa.indexer import build_index
 
     messages = [f"added {add_document(settings, upload)}"] if upload is not None else []
-    embedder = assistant.qa.retriever.embedder if assistant.qa is not None else None
+    embedder = assistant.retriever().embedder if assistant.qa is not None else None
     report = build_index(settings, embedder=embedder)
     assistant.reload_index()
     messages.append(report.summary().replace("\n", "  \n"))

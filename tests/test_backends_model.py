@@ -86,7 +86,7 @@ def test_llama_cpp_roles_keep_their_own_state_in_one_model(llama):
 @pytest.mark.model
 def test_llama_cpp_top_token_first_grammar_picks_the_same_tokens(llama):
     from qa.backends.llama_internals import install_grammar_first_pick
-    from qa.prompts import answer_schema
+    from qa.prompts import sentences_schema
 
     model = llama._shared.model
     passages = (
@@ -95,7 +95,7 @@ def test_llama_cpp_top_token_first_grammar_picks_the_same_tokens(llama):
         "Question: when was the Merida Initiative announced, and how much was appropriated?"
     )
     asks = [CITY, [{"role": "user", "content": passages}]]
-    schemas = [SCHEMA, answer_schema(2, may_decline=False)]
+    schemas = [SCHEMA, sentences_schema([1, 2], 3, 1, max_keys=2)]
     own_loop = make_generator(settings(backend="llama_cpp", draft_tokens=0))  # llama-cpp-python's loop, same model
     assert own_loop._shared is llama._shared
     fast = [own_loop.generate(m, max_tokens=100, json_schema=s) for m, s in zip(asks, schemas)]
@@ -116,7 +116,7 @@ def test_llama_cpp_drafted_decoding_gives_the_greedy_output(llama):
     llama-cpp-python's own greedy loop, with and without a grammar, and the
     KV cache stays right for the next call."""
     from qa.backends import llama_drafted
-    from qa.prompts import answer_schema
+    from qa.prompts import sentences_schema
 
     own_loop = make_generator(settings(backend="llama_cpp", draft_tokens=0))
     passages = (
@@ -130,7 +130,7 @@ def test_llama_cpp_drafted_decoding_gives_the_greedy_output(llama):
             "content": "Repeat exactly: the quick brown fox jumps over the lazy dog near the river bank at noon.",
         }
     ]
-    cases = [([{"role": "user", "content": passages}], answer_schema(2, may_decline=False)), (copy_ask, None)]
+    cases = [([{"role": "user", "content": passages}], sentences_schema([1, 2], 3, 1, max_keys=2)), (copy_ask, None)]
     before = dict(llama_drafted.STATS)
     drafted = [llama.generate(m, max_tokens=80, json_schema=s) for m, s in cases]
     accepted = llama_drafted.STATS["accepted"] - before.get("accepted", 0)

@@ -1,6 +1,8 @@
-"""The shipped evaluation set (eval/datasets/questions.jsonl) and the metadata
-sidecar (sources/metadata.json) are well formed. Standard library + pytest only:
-these tests read the files directly and do not import the project package."""
+"""The evaluation sets (eval/datasets/questions.jsonl, own_questions.jsonl,
+foreign_questions.jsonl) and the metadata sidecar (sources/metadata.json) are
+well formed. These tests read the files directly; only the foreign set's PDF
+and HTML documents are read through the project's extraction
+(qa.ingest.read_document), whose text is what the index stores and quotes."""
 
 from __future__ import annotations
 
@@ -193,3 +195,187 @@ def test_metadata_covers_every_source():
         if date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
             errors.append(f"{name}: date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     assert not errors, "\n".join(errors)
+
+
+# ---------------------------------------------------------------------------
+# The independently written sets: own_questions.jsonl (the five articles) and
+# foreign_questions.jsonl (../shared/foreign). Every question has a kind and a
+# tune/heldout split; near-miss unanswerable questions carry the sentence they
+# are near to.
+
+OWN = ROOT / "eval" / "datasets" / "own_questions.jsonl"
+FOREIGN_SET = ROOT / "eval" / "datasets" / "foreign_questions.jsonl"
+FOREIGN_DIR = ROOT.parent / "shared" / "foreign"
+FACT_KINDS = {"who", "when", "where", "how_many", "which", "definition", "topic", "other"}
+BROAD_KINDS = {"summary", "comparison", "list", "two_part"}
+KINDS_BY_TYPE = {
+    "fact": FACT_KINDS,
+    "paraphrase": FACT_KINDS,
+    "summary": {"summary", "list"},
+    "multi_doc": {"comparison", "two_part"},
+    "multi_passage": {"comparison", "two_part"},
+    "unanswerable": {"near_miss"},
+}
+SPLITS = ("tune", "heldout")
+INDEPENDENT = {"own": (OWN, "o", 3), "foreign": (FOREIGN_SET, "f", 2)}
+
+
+def _read_rows(path: Path) -> list[dict]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            row = json.loads(line)
+            assert isinstance(row, dict), f"{path.name} line {n}: not a JSON object"
+            rows.append(row)
+    return rows
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split()).lower()
+
+
+class StoredTexts:
+    """The stored text each gold/near ``source_file`` of a set quotes: a path
+    from the project root for the shipped articles; a file name in
+    ../shared/foreign for the foreign set (a PDF's or HTML page's extracted text)."""
+
+    def __init__(self, which: str) -> None:
+        self.which = which
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, source_file: str) -> str | None:
+        if source_file not in self.cache:
+            self.cache[source_file] = self._read(source_file)
+        return self.cache[source_file]
+
+    def _read(self, source_file: str) -> str | None:
+        if self.which == "own":
+            path = ROOT / source_file
+            ok = path.parent == SOURCES and path.suffix == ".txt" and path.is_file()
+            return path.read_text(encoding="utf-8") if ok else None
+        path = FOREIGN_DIR / source_file
+        if Path(source_file).name != source_file or not path.is_file():
+            return None
+        from qa.ingest import read_document
+
+        return read_document(path, path.stem, max_bytes=10**8).text
+
+
+@pytest.fixture(scope="module", params=sorted(INDEPENDENT))
+def independent(request) -> tuple[str, list[dict], StoredTexts]:
+    which = request.param
+    if which == "foreign" and not FOREIGN_DIR.is_dir():
+        pytest.skip(f"{FOREIGN_DIR} is not beside this checkout")
+    return which, _read_rows(INDEPENDENT[which][0]), StoredTexts(which)
+
+
+def test_independent_fields_kinds_and_splits(independent):
+    which, rows, _ = independent
+    errors = []
+    for n, r in enumerate(rows, start=1):
+        rid = r.get("id", f"row {n}")
+        for name, typ in {**FIELDS, "kind": str, "split": str}.items():
+            if not isinstance(r.get(name), typ):
+                errors.append(f"{rid}: {name!r} missing or not {typ.__name__}")
+        if r.get("type") not in KINDS_BY_TYPE:
+            errors.append(f"{rid}: unknown type {r.get('type')!r}")
+        elif r.get("kind") not in KINDS_BY_TYPE[r["type"]]:
+            errors.append(f"{rid}: kind {r.get('kind')!r} does not fit type {r['type']!r}")
+        if r.get("split") not in SPLITS:
+            errors.append(f"{rid}: split must be tune or heldout, got {r.get('split')!r}")
+        if not str(r.get("question", "")).strip():
+            errors.append(f"{rid}: empty question")
+    assert not errors, "\n".join(errors)
+
+
+def test_independent_ids_unique_and_prefixed(independent):
+    which, rows, _ = independent
+    _, prefix, width = INDEPENDENT[which]
+    ids = [r["id"] for r in rows]
+    assert len(set(ids)) == len(ids), f"duplicate ids: {sorted(i for i, c in Counter(ids).items() if c > 1)}"
+    assert ids == [f"{prefix}{n:0{width}d}" for n in range(1, len(ids) + 1)], (
+        f"ids should run {prefix}{1:0{width}d}, ..."
+    )
+
+
+def test_independent_quotes_verbatim_and_once(independent):
+    """Gold and near quotes occur exactly once, byte for byte, in their stored text."""
+    which, rows, text_of = independent
+    errors = []
+    for r in rows:
+        for key in ("gold", "near"):
+            for g in r.get(key) or []:
+                if not (isinstance(g, dict) and isinstance(g.get("quote"), str) and g["quote"].strip()):
+                    errors.append(f"{r['id']}: {key} entry needs a non-empty quote: {g!r}")
+                    continue
+                text = text_of(str(g.get("source_file")))
+                if text is None:
+                    errors.append(f"{r['id']}: {key} source not found: {g.get('source_file')!r}")
+                elif text.count(g["quote"]) != 1:
+                    n = text.count(g["quote"])
+                    errors.append(f"{r['id']}: {key} quote occurs {n} times in {g['source_file']}: {g['quote'][:70]!r}")
+    assert not errors, f"{len(errors)} bad quote(s):\n" + "\n".join(errors)
+
+
+def test_independent_answerable_shape(independent):
+    """Answerable: gold evidence, key facts each inside a gold quote (broad ones
+    2-4, one gold quote per fact at least). Near-miss: no gold or key facts,
+    at least one near quote."""
+    which, rows, _ = independent
+    errors = []
+    for r in rows:
+        rid, gold, keys = r["id"], r["gold"], r["key_facts"]
+        if r["answerable"]:
+            if r["type"] == "unanswerable" or not gold:
+                errors.append(f"{rid}: answerable needs gold evidence and an answerable type")
+            broad = r["kind"] in BROAD_KINDS
+            lo, hi = (2, 4) if broad else (1, 3)
+            if not lo <= len(keys) <= hi:
+                errors.append(f"{rid}: {len(keys)} key facts, want {lo}-{hi}")
+            if broad and len(gold) < len(keys):
+                errors.append(f"{rid}: a broad question needs a gold quote per fact")
+            for k in keys:
+                if not (isinstance(k, str) and k.strip() and any(_norm(k) in _norm(g["quote"]) for g in gold)):
+                    errors.append(f"{rid}: key fact {k!r} is in none of its gold quotes")
+            if r.get("near"):
+                errors.append(f"{rid}: only unanswerable questions carry near quotes")
+        else:
+            if gold or keys or r["type"] != "unanswerable" or r["kind"] != "near_miss":
+                errors.append(f"{rid}: unanswerable needs type unanswerable, kind near_miss, no gold or key facts")
+            if not r.get("near"):
+                errors.append(f"{rid}: a near-miss question needs the quote it is near to")
+    assert not errors, "\n".join(errors)
+
+
+def test_independent_halves_hold_every_kind(independent):
+    """Splits alternate within each kind: both halves hold every kind that has
+    two or more questions, in sizes that differ by at most one."""
+    which, rows, _ = independent
+    per_kind = Counter((r["kind"], r["split"]) for r in rows)
+    kinds = Counter(r["kind"] for r in rows)
+    uneven = [
+        (k, per_kind[(k, "tune")], per_kind[(k, "heldout")])
+        for k, n in kinds.items()
+        if n >= 2 and (abs(per_kind[(k, "tune")] - per_kind[(k, "heldout")]) > 1 or not per_kind[(k, "heldout")])
+    ]
+    assert not uneven, f"kinds split unevenly (kind, tune, heldout): {uneven}"
+
+
+def test_independent_counts(independent):
+    which, rows, _ = independent
+    kinds = Counter(r["kind"] for r in rows)
+    near = kinds["near_miss"]
+    broad = sum(kinds[k] for k in BROAD_KINDS)
+    answerable = sum(r["answerable"] for r in rows)
+    if which == "own":
+        facts = sum(r["type"] == "fact" for r in rows)
+        assert facts >= 40 and near >= 45 and broad >= 20, f"facts {facts}, near-miss {near}, broad {broad}"
+        assert {r["kind"] for r in rows if r["type"] == "fact"} == FACT_KINDS
+        used = {g["source_file"] for r in rows for g in r["gold"] + r.get("near", [])}
+        assert used == {f"sources/{p.name}" for p in SOURCES.glob("*.txt")}, "every article should be asked about"
+    else:
+        assert answerable >= 40 and near >= 25 and broad >= 10, f"answerable {answerable}, near {near}, broad {broad}"
+        assert {p.name for p in FOREIGN_DIR.glob("*") if p.name != "README.md"} <= {
+            g["source_file"] for r in rows for g in r["gold"]
+        }, "every foreign document should be asked about"
+    assert set(kinds) >= BROAD_KINDS, f"broad kinds missing: {sorted(BROAD_KINDS - set(kinds))}"

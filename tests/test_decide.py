@@ -153,7 +153,7 @@ def make(tmp_path, p_yes, calibration=True):
         path.write_text(json.dumps(cal(coef=(1.0, 0.0, 0.0, 0.0, 0.0), intercept=0.0).to_json()))
     gen = YesGenerator([ids(1), "yes"], p_yes)
     s = Settings.load(
-        {"judge": "llm", "answer_mode": "evidence", "calibration_file": str(path)},
+        {"judge": "llm", "calibration_file": str(path)},
         env={},
     )
     return QA(s, NamingRetriever(HITS), gen, judge=LexicalJudge()), gen
@@ -161,7 +161,7 @@ def make(tmp_path, p_yes, calibration=True):
 
 def test_calibrated_refusal_keeps_the_closest_sentence_as_a_partial_answer(tmp_path):
     qa, gen = make(tmp_path, p_yes=0.1)
-    a = qa.ask("Who told Calderón to use the military instead of the police?")
+    a = qa.ask("Why did Calderón turn to the military instead of the police?")
     assert a.refused and gen.asked == 1
     assert a.decision["by"] == "calibrated" and a.decision["probability"] < 0.5
     assert a.related and a.citations and a.answer.startswith("The sources don't answer this.")
@@ -175,13 +175,13 @@ def test_calibrated_answer_when_probable(tmp_path):
     assert not a.refused and a.decision["probability"] > 0.5
 
 
-def test_missing_calibration_falls_back_to_the_yes_no_chain_with_a_warning(tmp_path):
+def test_missing_calibration_decides_on_p_yes_alone_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="no calibration file"):
         qa, gen = make(tmp_path, p_yes=0.1, calibration=False)
-    assert qa.calibration is None
+    assert qa.decider.calibration is None
     a = qa.ask("Why did Calderón use the military?")
-    assert a.decision["by"] == "yes-no judge" and "no calibration file" in a.decision["warning"]
-    assert gen.asked == 0
+    assert a.refused and a.decision["by"] == "p_yes" and "no calibration file" in a.decision["warning"]
+    assert gen.asked == 1
 
 
 def test_refusal_of_an_unrelated_question_quotes_nothing(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from qa.backends.drafts import prompt_lookup, schema_example
-from qa.prompts import answer_schema
+from qa.prompts import sentences_schema
 
 
 def test_lookup_copies_what_followed_the_latest_longest_match():
@@ -28,7 +28,7 @@ def test_lookup_stops_at_the_end_of_the_tokens():
 
 
 def test_schema_example_is_the_answer_skeleton():
-    example = json.dumps(schema_example(answer_schema(3)), separators=(",", ":"))
+    example = json.dumps(schema_example(sentences_schema([1, 2, 3], 3, 0, max_keys=2)), separators=(",", ":"))
     assert example == '{"sentences":[{"passages":[1,1],"text":"x"},{"passages":[1,1],"text":"x"}]}'
     assert schema_example(
         {

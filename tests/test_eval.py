@@ -53,6 +53,42 @@ def test_dataset_errors_are_all_reported(tmp_path):
     assert "not verbatim" in msg and "duplicate id" in msg and "not JSON" in msg
 
 
+def test_own_questions_load_for_qa_eval_run():
+    items = load_dataset(ROOT / "eval" / "datasets" / "own_questions.jsonl")
+    assert len(items) >= 100 and {i.raw["split"] for i in items} == {"tune", "heldout"}
+    for i in items:
+        for g in i.gold:
+            assert (ROOT / g.source_file).read_text(encoding="utf-8")[g.start : g.end] == g.quote
+
+
+FOREIGN = ROOT.parent / "shared" / "foreign"
+
+
+@pytest.mark.skipif(not FOREIGN.is_dir(), reason="../shared/foreign is not beside this checkout")
+def test_a_dataset_on_another_folder_loads_through_the_stored_texts(tmp_path):
+    """foreign_questions.jsonl names its documents ("crs_speaker_election_faq.pdf");
+    given the index's stored text of each (as `qa eval run` passes them), gold
+    spans point into those texts; without them every missing file is reported."""
+    from qa.ingest import read_document
+
+    dataset = ROOT / "eval" / "datasets" / "foreign_questions.jsonl"
+    names = {g["source_file"] for line in dataset.read_text("utf-8").splitlines() for g in json.loads(line)["gold"]}
+    stored = {}
+    for name in sorted(names):
+        out = tmp_path / f"{Path(name).stem}-extracted.txt"
+        out.write_text(read_document(FOREIGN / name, Path(name).stem, max_bytes=10**8).text, encoding="utf-8")
+        stored[name] = str(out)
+    items = load_dataset(dataset, stored=stored)
+    assert len(items) >= 60
+    for i in items:
+        for g in i.gold:
+            assert g.source_file in stored.values()
+            assert Path(g.source_file).read_text(encoding="utf-8")[g.start : g.end] == g.quote
+    with pytest.raises(InputError) as err:
+        load_dataset(dataset)
+    assert "'crs_speaker_election_faq.pdf' not found" in err.value.message and "--index" in err.value.fix
+
+
 class SetJudge:
     """Supports exactly the (premise contains marker) pairs: premise must contain the claim's last word."""
 
@@ -189,6 +225,8 @@ def test_run_compare_and_export(tmp_path):
             "gold": [{"source_file": str(src), "quote": quote}],
             "key_facts": ["2008"],
             "type": "fact",
+            "kind": "when",
+            "split": "heldout",
         },
         {
             "id": "b",
@@ -209,6 +247,8 @@ def test_run_compare_and_export(tmp_path):
         HITS[1] = {**HITS[1], "source_file": "s.txt"}
     for name in ("answers.jsonl", "metrics.json", "report.md", "scores.png", "latency.png"):
         assert (tmp_path / "r1" / name).exists(), name
+    first = json.loads((tmp_path / "r1" / "answers.jsonl").read_text().splitlines()[0])
+    assert (first["kind"], first["split"]) == ("when", "heldout")  # carried for per-half reports
     assert m1["overall"]["refusals"]["unanswerable_refused"] == 0.0
     assert m2["overall"]["refusals"]["unanswerable_refused"] == 1.0
     assert m1["judge"]["name"] == "test-judge" and "test-judge" in (tmp_path / "r1" / "report.md").read_text()

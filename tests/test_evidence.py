@@ -1,6 +1,6 @@
-"""Evidence-first answering with a scripted generator and fixed passages:
-sentence spans and cleaning, pre-scoring, quotas, sub-questions, the two
-model turns, strict number/name checks, fallback to the single prompt."""
+"""Evidence selection with a scripted generator and fixed passages: sentence
+spans and cleaning, pre-scoring, quotas, sub-questions, the pick, strict
+number/name checks, named sources carried into the answer."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import json
 
 import pytest
 
-from qa import evidence
+from qa import compose, evidence, pick
 from qa.answer import QA
 from qa.config import Settings
-from qa.errors import BackendError
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
 from qa.verify import LexicalJudge, allowed_names, check_evidence_sentence
-from tests.test_answer_logic import FixedRetriever, ScriptedGenerator, answer_json
+from tests.test_answer_logic import FixedRetriever, ScriptedGenerator
 
 DOWNIE = (
     "Calderón assessed that the police lacked professionalism and were too corrupt to fight the\n"
@@ -58,7 +57,7 @@ class NamingRetriever(FixedRetriever):
 def make(outputs, **settings):
     gen = ScriptedGenerator(outputs)
     ret = NamingRetriever(HITS)
-    s = Settings.load({"judge": "lexical", "answer_mode": "evidence", **settings}, env={})
+    s = Settings.load({"judge": "lexical", **settings}, env={})
     return QA(s, ret, gen, judge=LexicalJudge()), gen, ret
 
 
@@ -142,9 +141,11 @@ def test_quotas_give_each_named_source_sentences():
 
 
 def test_parse_selection_and_topped_up_choice():
-    assert evidence.parse_selection('{"ids": [3, 1, 3, 9]}', 4) == [3, 1]
-    assert evidence.parse_selection("not json", 4) is None
-    assert evidence.parse_selection('{"other": 1}', 4) is None
+    assert pick.parse_pick('{"ids": [3, 1, 3, 9]}', 4).ids == (3, 1)
+    assert pick.parse_pick('{"ids": [2], "answers": ["NONE", "14"]}', 4, 2).answers == ("", "14")
+    assert pick.parse_pick('{"ids": [2]}', 4, 1).answers == ("",)
+    assert pick.parse_pick("not json", 4) is None
+    assert pick.parse_pick('{"other": 1}', 4) is None
     short = [Evidence(HITS[0], 0, 1, "a", score=s) for s in (0.1, 0.9, 0.5)]
     assert evidence.with_top([1], short, 1) == [1, 2]
 
@@ -198,68 +199,12 @@ def test_extractive_answer_quotes_chosen_sentences_verbatim():
     assert a.to_json()["evidence"] and a.to_json()["pipeline"] == "evidence"
 
 
-def test_written_answer_second_turn_extends_the_first():
-    qa, gen, _ = make(
-        [ids(1), answer_json(([1], "Calderón judged the police too corrupt to fight the narcotraffickers."))],
-        evidence_compose="write",
-    )
-    a = qa.ask("Why did Calderón turn to the military?")
-    assert not a.refused and a.citations and a.citations[0].source_id == "downie"
-    first, second = gen.seen
-    assert second[: len(first)] == first  # prompt prefix reused
-    assert second[len(first)]["role"] == "assistant" and "[1]" in second[-1]["content"]
-
-
-def test_written_sentence_with_a_foreign_number_is_removed_and_counted():
-    qa, _, _ = make(
-        [
-            ids(1, 3),
-            answer_json(([3], "More than 12,000 deaths occurred in 2010."), ([1], "The police were too corrupt.")),
-        ],
-        evidence_compose="write",
-    )
-    a = qa.ask("How many people died, and why did Calderón use the military?")
-    assert a.rejected_sentences == 1 and "More than 12,000 deaths occurred in 2010." in a.removed_sentences
-    assert any("number or name" in n for n in a.notices)
-
-
 def test_named_sources_are_searched_and_both_offered():
     qa, gen, ret = make([ids(1)])
     qa.ask("Compare Downie and Starr on the police.")
     assert sorted(map(tuple, ret.source_searches)) == [("downie",), ("starr",)]
     shown = " ".join(shortlist_of(gen))
     assert "(Downie, 2011)" in shown and "(Starr, 2011)" in shown
-
-
-class FailingGenerator(ScriptedGenerator):
-    def __init__(self, outputs, fail_first: bool):
-        super().__init__(outputs)
-        self.fail_first = fail_first
-
-    def stream(self, messages, **kw):
-        if self.fail_first:
-            self.fail_first = False
-            raise BackendError("the model timed out", "try again")
-        return super().stream(messages, **kw)
-
-
-@pytest.mark.parametrize("first", ["error", "garbage"])
-def test_failed_choice_falls_back_to_the_single_prompt(first):
-    single = answer_json(([1], "Calderón assessed that the police were too corrupt to fight the narcotraffickers."))
-    outputs = [single] if first == "error" else ["no json here", single]
-    gen = FailingGenerator(outputs, fail_first=first == "error")
-    s = Settings.load({"judge": "lexical", "answer_mode": "evidence", "context_passages": 1}, env={})
-    qa = QA(s, NamingRetriever(HITS), gen, judge=LexicalJudge())
-    a = qa.ask("Why did Calderón use the military?")
-    assert a.pipeline == "fallback" and not a.refused and a.citations
-    assert any("single-prompt" in n for n in a.notices)
-
-
-def test_single_mode_keeps_the_old_path():
-    qa, gen, _ = make([answer_json(([1], "Calderón assessed that the police were too corrupt."))], answer_mode="single")
-    a = qa.ask("Why did Calderón use the military?")
-    assert a.pipeline == "single" and not a.evidence
-    assert "Passages:" in gen.seen[0][-1]["content"]
 
 
 def test_a_question_with_many_parts_is_capped_with_a_notice():
@@ -286,5 +231,6 @@ def test_the_pick_keeps_a_sentence_of_each_named_source():
 def test_each_named_source_leads_the_extractive_answer():
     a, b = HITS
     short = [Evidence(a, 0, 1, "x"), Evidence(a, 1, 2, "y"), Evidence(b, 0, 1, "z")]
-    assert evidence.sources_first([1, 2, 3], short, ["starr", "downie"]) == [3, 1, 2]
-    assert evidence.sources_first([2, 1], short, []) == [2, 1]
+    assert compose.sources_first([1, 2, 3], short, ["starr", "downie"]) == [3, 1, 2]
+    assert compose.sources_first([2, 1], short, []) == [2, 1]
+    assert compose.sources_first([2, 3], short, ["starr", "downie"], before=[1]) == [3, 2]

@@ -208,7 +208,7 @@ def test_foreign_questions_quote_their_documents_verbatim():
     rows = [
         json.loads(x) for x in (ROOT / "eval" / "datasets" / "foreign_questions.jsonl").read_text("utf-8").splitlines()
     ]
-    assert len(rows) == 12 and len({r["id"] for r in rows}) == 12
+    assert len(rows) >= 12 and len({r["id"] for r in rows}) == len(rows)
     texts: dict[str, str] = {}
     for row in rows:
         for g in row["gold"]:
@@ -216,4 +216,5 @@ def test_foreign_questions_quote_their_documents_verbatim():
             if name not in texts:
                 texts[name] = read_document(FOREIGN / name, Path(name).stem, max_bytes=10**8).text
             assert texts[name].count(g["quote"]) == 1, (row["id"], name)
-        assert all(any(k.lower() in g["quote"].lower() for g in row["gold"]) for k in row["key_facts"]), row["id"]
+        flat = [" ".join(g["quote"].split()).lower() for g in row["gold"]]  # line breaks as spaces
+        assert all(any(" ".join(k.split()).lower() in q for q in flat) for k in row["key_facts"]), row["id"]

@@ -95,7 +95,7 @@ def test_missing_names(claim, passage, missing):
 
 
 def test_pure_modules_import_no_numpy():
-    pure = ["qa.text", "qa.prompts", "qa.citations", "qa.verify", "qa.parse", "qa.evaluation.metrics"]
+    pure = ["qa.text", "qa.prompts", "qa.citations", "qa.verify", "qa.commit", "qa.pick", "qa.evaluation.metrics"]
     code = (
         f"import sys; import {', '.join(pure)}; print(sorted(m for m in ('numpy', 'qa.lexical') if m in sys.modules))"
     )

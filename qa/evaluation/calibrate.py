@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from qa import decide
+from qa.compose import fit_length
 from qa.config import PROJECT_ROOT, Settings
 from qa.errors import InputError
-from qa.evidence import fit_length
 from qa.prompts import answers_question_messages
 from qa.text import names
 
@@ -51,7 +51,7 @@ def candidate(record: dict[str, Any]) -> list[str]:
     if related:
         return related
     texts = [ev["text"] for ev in record.get("evidence") or []]
-    return [texts[i] for i in fit_length(texts, 4)]
+    return [texts[i] for i in fit_length(texts, 4, 130)]
 
 
 def _number(qid: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from qa.config import Settings
@@ -69,6 +70,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             limit=args.limit,
             workers=args.workers,
             settings_fingerprint={**fingerprint, "sources": _sources(retriever)},
+            stored=_stored_texts(retriever),
             **again,
         )
     else:
@@ -85,6 +87,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             settings_fingerprint={**fingerprint, "sources": _sources(qa.retriever)},
             model_info={**qa.generator.info(), "embed_model": settings.embed_model},
+            stored=_stored_texts(qa.retriever),
             **again,
         )
     o = metrics["overall"]
@@ -99,6 +102,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def _sources(retriever: Any) -> dict[str, str]:
     """The indexed files and their sha256: a run is only comparable on the same sources."""
     return {s.original_file: s.sha256 for s in sorted(retriever.index.sources.values(), key=lambda s: s.original_file)}
+
+
+def _stored_texts(retriever: Any) -> dict[str, str]:
+    """Each indexed document's file name and original path -> its stored text,
+    so a dataset may name documents of another folder (see qa.evaluation.dataset)."""
+    out: dict[str, str] = {}
+    for s in retriever.index.sources.values():
+        out.setdefault(Path(s.original_file).name, s.source_file)
+        out[s.original_file] = s.source_file
+    return out
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:

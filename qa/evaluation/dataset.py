@@ -4,6 +4,7 @@ verbatim against its stored source file. Standard library only."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,23 @@ def _resolve(source_file: str, root: Path) -> Path:
     return p if p.is_absolute() else root / p
 
 
-def load_dataset(path: str | Path, root: Path = PROJECT_ROOT) -> list[Item]:
+def _stored(source_file: str, root: Path, stored: Mapping[str, str]) -> str:
+    """The stored text a gold entry quotes: its own path when that is a file,
+    else the index's stored text of the document of that name (a PDF's
+    extracted text, a document in another folder)."""
+    if not source_file or _resolve(source_file, root).is_file():
+        return source_file
+    return stored.get(source_file) or stored.get(Path(source_file).name) or source_file
+
+
+def load_dataset(path: str | Path, root: Path = PROJECT_ROOT, stored: Mapping[str, str] | None = None) -> list[Item]:
     """Items of a dataset file; every problem (bad JSON, missing field,
-    non-verbatim quote) is collected and reported together."""
+    non-verbatim quote) is collected and reported together.
+
+    ``stored`` maps an indexed document's file name (and original path) to
+    the stored text its offsets refer to, so a dataset on another folder may
+    name its documents (``crs_speaker_election_faq.pdf``); gold spans then
+    point into the stored text, as retrieved passages and citations do."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"dataset {path} does not exist", "pass --dataset eval/datasets/questions.jsonl")
@@ -66,7 +81,7 @@ def load_dataset(path: str | Path, root: Path = PROJECT_ROOT) -> list[Item]:
         seen.add(row["id"])
         spans = []
         for g in row.get("gold") or []:
-            f = g.get("source_file", "")
+            f = _stored(g.get("source_file", ""), root, stored or {})
             if f not in texts:
                 try:
                     texts[f] = _resolve(f, root).read_text(encoding="utf-8")
@@ -93,6 +108,7 @@ def load_dataset(path: str | Path, root: Path = PROJECT_ROOT) -> list[Item]:
     if problems:
         raise InputError(
             f"{len(problems)} problem(s) in {path}:\n  " + "\n  ".join(problems),
-            "fix the lines above (quotes must be copied exactly from the stored file)",
+            "fix the lines above (quotes must be copied exactly from the stored file); for a dataset on another "
+            "folder, index that folder (qa index --sources <folder> --index <dir>) and pass the same --index",
         )
     return items

@@ -13,6 +13,9 @@ Definitions (see eval/README.md):
   citations of the sentence still do without it.
 - evidence match: share of citations whose span overlaps a gold span; whether
   the answer cites at least one gold source file.
+- answer units: answer sentences that are fragments (start mid-sentence or
+  end without closing punctuation, list items aside) or non-prose units
+  (headings, footnotes, biographies, page furniture: ``qa.units``).
 - refusals, invalid citations, latency percentiles (``percentile``: linear
   between the closest ranks, as numpy's default).
 """
@@ -26,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qa.evaluation.dataset import GoldSpan, Item
+from qa.units import answer_sentence_flaws
 from qa.verify import SupportJudge
 
 
@@ -155,7 +159,18 @@ def score_answer(item: Item, answer: dict[str, Any], judge: SupportJudge) -> dic
     )
     scores["invalid_citations"] = answer.get("invalid_citations", 0)
     scores["raw_citation_keys"] = raw_keys
+    scores.update(unit_scores(answer))
     return scores
+
+
+def unit_scores(answer: dict[str, Any]) -> dict[str, Any]:
+    """How many answer sentences are fragments or non-prose units (``qa.units.answer_sentence_flaws``)."""
+    flaws = [answer_sentence_flaws(s.get("text", "")) for s in answer.get("sentences", [])]
+    return {
+        "answer_sentences": len(flaws),
+        "fragment_sentences": sum(f for f, _ in flaws),
+        "non_prose_sentences": sum(n for _, n in flaws),
+    }
 
 
 def _mean(xs: Iterable[Any]) -> float | None:
@@ -201,6 +216,11 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "evidence_match": _mean(get("evidence_match")),
             "cites_gold_source": _mean(get("cites_gold_source")),
             "invalid_rate": _ratio(get("invalid_citations"), get("raw_citation_keys")),
+        },
+        "answer_units": {
+            "sentences": sum(x or 0 for x in get("answer_sentences")),
+            "fragments": sum(x or 0 for x in get("fragment_sentences")),
+            "non_prose": sum(x or 0 for x in get("non_prose_sentences")),
         },
         "refusals": {
             "unanswerable_refused": _mean(get("correct_refusal")),

@@ -8,7 +8,7 @@ import json
 import resource
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
@@ -45,6 +45,7 @@ def run(
     progress: bool = True,
     resume: bool = False,
     overwrite: bool = False,
+    stored: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Evaluate; with ``search`` and no ``ask``, only retrieval is measured.
 
@@ -54,7 +55,7 @@ def run(
     come, so an interrupted run loses at most the questions in flight.
     """
     dataset_sha = file_sha256(dataset)  # of the file as it was read
-    items = load_dataset(dataset)[: limit or None]
+    items = load_dataset(dataset, stored=stored)[: limit or None]
     out = Path(out_dir)
     mode = "answers" if ask else "retrieval-only"
     identity = _identity(dataset_sha, mode, judge, settings_fingerprint or {}, model_info or {})
@@ -185,12 +186,13 @@ def _in_order(
 
 
 def _one(item: Item, ask: AskFn | None, search: SearchFn | None, judge: SupportJudge) -> dict[str, Any]:
-    base = {
+    base: dict[str, Any] = {
         "id": item.id,
         "type": item.type,
         "answerable": item.answerable,
         "gold": [g.__dict__ for g in item.gold],
         "key_facts": list(item.key_facts),
+        **{k: item.raw[k] for k in ("kind", "split") if k in item.raw},  # the independent sets' halves
     }
     try:
         if ask is not None:

@@ -1,0 +1,264 @@
+"""The committed answer: what a question asks for (``ask_of``), and the short
+phrase the model states as its answer, checked mechanically (``check_phrase``)
+before anything is shown.
+
+A question that asks for a thing (who, when, where, how many or how much,
+which or what <noun>, "What is X?" / "Who is X?") is answered by a phrase of
+at most ``PHRASE_WORDS`` words copied from the evidence. The phrase stands
+only when it is
+
+- **verbatim**: it occurs in one evidence sentence's reading text once both
+  are normalised (``normalise``: Unicode NFKC, case, curly quotes, dashes,
+  "percent"/"per cent" -> "%", thousands separators, whitespace, hyphens at
+  line ends; the phrase's own surrounding punctuation and quotes dropped);
+- **of the asked kind**: a name (a capitalised word the question does not
+  hold) for who/where, a year, month or date for when, a number or quantity
+  word for how many/much; which/what <noun> and definitions need no type;
+- **new**: it holds a content word or number the question does not (an echo
+  of the question's own entity is no answer);
+- for a definition, from a sentence that names what is defined.
+
+Questions asking why, how, whether, or what a source argues or recommends
+have no single phrase (``Ask.kind == ""``): they are answered by quoted
+sentences and decided by ``qa.decide`` alone; "What do the sources say about
+X?" (``topic``) is answered by sentences that name X. Pure: standard library,
+records and ``qa.text``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.records import Evidence
+from qa.text import content_terms, numbers, tokenize
+
+PHRASE_WORDS = 15  # a committed answer longer than this is not a phrase
+NONE = "NONE"  # what the model writes when no sentence states the answer
+
+_AUX = (
+    r"(?:is|are|was|were|do|does|did|has|have|had|can|could|should|would|will|might|may|must|happened|happens|"
+    r"caused|causes|made|makes|led|leads|drove|drives)"
+)
+_OPEN_START = re.compile(
+    rf"^(?:why|how(?!\s+(?:many|much|long|often|old|large|big|far)\b)|{_AUX}|in what way|to what extent)\b", re.I
+)
+_VIEW = re.compile(
+    r"\b(?:say|says|said|argue|argues|argued|recommend\w*|propos\w*|conclu\w*|suggest\w*|think|thinks|believe\w*|"
+    r"view|views|assess\w*|describe\w*|explain\w*|summar\w*|overview|differ\w*|compare\w*|contrast\w*|role)\b",
+    re.I,
+)
+_TOPIC = re.compile(
+    r"^what (?:do|does|did) (?:the |these |our )?(?:sources?|documents?|articles?|texts?|reports?|papers?|authors?)"
+    r" (?:say|tell(?: us)?|report|write|note|mention)\s+(?:about|on|of|regarding)\s+(?P<x>.+?)\W*$",
+    re.I,
+)
+_DEFINE = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<x>.+?)\W*$|^what does (?P<y>.+?) stand for\W*$", re.I)
+_WHICH = re.compile(r"^(?:which|what)\s+(?P<noun>[a-z][\w-]*)", re.I)
+_WHEN_NOUN = {"year", "years", "date", "month", "day", "decade", "period", "time"}
+_NUMBER_NOUN = {"number", "share", "percentage", "amount", "proportion", "total", "sum", "figure", "rate", "cost"}
+_WHO_NOUN = {
+    "person",
+    "official",
+    "agency",
+    "agencies",
+    "organization",
+    "organisation",
+    "organizations",
+    "organisations",
+    "president",
+    "ambassador",
+    "general",
+    "secretary",
+    "department",
+    "group",
+    "cartel",
+    "senator",
+    "author",
+    "company",
+    "institution",
+    "minister",
+    "leader",
+}
+_WHERE_NOUN = {"city", "cities", "country", "countries", "state", "states", "place", "region", "port", "town", "border"}
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{2}(?:th|st|nd|rd) century\b", re.I)
+_MONTH = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\b"
+)
+_QUANTITY = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|"
+    r"dozens|half|third|quarter|percent|per cent|twice|several|a few)\b|%|\$|\d",
+    re.I,
+)
+_CAPITALISED = re.compile(r"(?<![\w’'])[A-ZÀ-Þ][\w’'.-]*")
+_PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a question asks for: ``kind`` in who, when, where, number, thing,
+    define, topic, or "" (open: why/how/views, no single phrase); ``target``:
+    what a definition or topic question is about."""
+
+    kind: str
+    target: str = ""
+
+    @property
+    def wants_phrase(self) -> bool:
+        return self.kind not in ("", "topic")
+
+
+def ask_of(question: str) -> Ask:
+    """The rule: the question's wh-word and head noun (see the module docstring)."""
+    q = " ".join(question.split()).strip()
+    q = re.sub(r"^(?:and|but|so|also|then)\s+", "", q, flags=re.I)
+    q = re.sub(r"\s*\((?:[^()]*)\)\s*\??$", "?", q)  # a part's carried topic "(…)" is not asked
+    low = q.lower()
+    topic = _TOPIC.match(q)
+    if topic:
+        return Ask("topic", topic.group("x").strip())
+    if _OPEN_START.match(low) or (_VIEW.search(low) and not re.match(r"^(?:who|when|where|how many|how much)\b", low)):
+        return Ask("")
+    if re.match(r"^(?:when|since when|until when)\b", low):
+        return Ask("when")
+    if re.match(r"^how (?:many|much|long|often|old|large|big|far)\b", low):
+        return Ask("number")
+    define = _DEFINE.match(q)
+    if define:
+        x = re.sub(r"^(?:the|a|an)\s+", "", (define.group("x") or define.group("y") or "").strip(), flags=re.I)
+        if x and len(x.split()) <= 6 and all(_proper(w) for w in x.split()):
+            return Ask("define", x)
+    if re.match(r"^(?:who|whom|whose)\b", low):
+        return Ask("who")
+    if re.match(r"^where\b", low):
+        return Ask("where")
+    which = _WHICH.match(q)
+    if which:
+        noun = which.group("noun").lower()
+        if re.fullmatch(_AUX, noun):
+            return (
+                Ask("")
+                if low.startswith("what") and not re.match(r"^what (?:is|was|are|were) the\b", low)
+                else Ask("thing")
+            )
+        if noun in _WHEN_NOUN:
+            return Ask("when")
+        if noun in _NUMBER_NOUN:
+            return Ask("number")
+        if noun in _WHO_NOUN:
+            return Ask("who")
+        if noun in _WHERE_NOUN:
+            return Ask("where")
+        return Ask("thing")
+    return Ask("")
+
+
+def _proper(word: str) -> bool:
+    """A word of a name: capitalised, an acronym, a number, or a joining word ("of", "de")."""
+    return word[:1].isupper() or not word[:1].isalpha() or word.lower() in ("of", "and", "de", "la", "del", "the")
+
+
+def normalise(text: str) -> str:
+    """The form phrases and sentences are compared in (see the module docstring)."""
+    t = unicodedata.normalize("NFKC", text).translate(_PLAIN).lower()
+    t = re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", t)  # hyphen at a line end
+    t = re.sub(r"\s*\b(?:percent|per cent)\b", "%", t)
+    t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)  # thousands separators
+    t = re.sub(r"\s+", " ", t)
+    return t.strip()
+
+
+def _strip(phrase: str) -> str:
+    return normalise(phrase).strip(" \t\"'.,;:!?()[]")
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """The model's stated answer to one part and what the checks found."""
+
+    part: str  # the (sub-)question it answers
+    ask: Ask
+    phrase: str  # as the model gave it; "" for NONE or nothing
+    holder: int = 0  # 1-based shortlist number of the sentence that holds it (0: none)
+    verbatim: bool = False
+    typed: bool = False
+    new: bool = False
+    why: str = ""  # "" when it stands; else the first check it failed
+
+    @property
+    def ok(self) -> bool:
+        return not self.why
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "part": self.part,
+            "kind": self.ask.kind,
+            "phrase": self.phrase,
+            "holder": self.holder,
+            "verbatim": self.verbatim,
+            "typed": self.typed,
+            "new": self.new,
+            "ok": self.ok,
+            "why": self.why,
+        }
+
+
+def check_phrase(
+    part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], prefer: Sequence[int] = ()
+) -> Commitment:
+    """``phrase`` (the model's answer to ``part``) checked against the
+    ``shortlist`` sentences; ``prefer``: the sentence numbers to look in first
+    (the chosen ones). The holder is the preferred, then best pre-scored,
+    sentence holding the phrase."""
+    given = phrase.strip()
+    if not given or _strip(given) in ("", "none", "n/a", "unknown", "not stated", "not mentioned"):
+        return Commitment(part, ask, "", why="none")
+    if len(given.split()) > PHRASE_WORDS:
+        return Commitment(part, ask, given, why="too long")
+    want = _strip(given)
+    holders = [i for i in range(1, len(shortlist) + 1) if want in normalise(shortlist[i - 1].text)]
+    if not holders:
+        return Commitment(part, ask, given, why="not verbatim")
+    ranked = sorted(holders, key=lambda i: (i not in prefer, -shortlist[i - 1].score))
+    holder = ranked[0]
+    new = adds_to(given, part)
+    typed = of_kind(ask, given, part)
+    if ask.kind == "define":
+        typed = _names_target(shortlist[holder - 1].text, ask.target)
+    why = "" if typed and new else ("echo" if not new else "wrong kind")
+    return Commitment(part, ask, given, holder, True, typed, new, why)
+
+
+def adds_to(phrase: str, question: str) -> bool:
+    """Does ``phrase`` say something (a content word or a number) ``question`` does not?"""
+    said = set(content_terms(question)) | numbers(question)
+    return bool((set(content_terms(phrase)) | numbers(phrase)) - said)
+
+
+def of_kind(ask: Ask, phrase: str, question: str) -> bool:
+    """Does ``phrase`` hold the kind of thing ``ask`` asks for (and the question does not already say)?"""
+    if ask.kind == "when":
+        return bool(_YEAR.search(phrase) or _MONTH.search(phrase)) and (
+            bool(numbers(phrase) - numbers(question)) or bool(_MONTH.search(phrase))
+        )
+    if ask.kind == "number":
+        return bool(_QUANTITY.search(phrase)) and (bool(numbers(phrase) - numbers(question)) or not numbers(phrase))
+    if ask.kind in ("who", "where"):
+        asked = set(tokenize(question))
+        return any(set(tokenize(w)) - asked for w in _CAPITALISED.findall(phrase))
+    return True
+
+
+def _names_target(sentence: str, target: str) -> bool:
+    """Does ``sentence`` name ``target`` (all its content words, or its acronym)?"""
+    terms = set(tokenize(target))
+    return bool(terms) and terms <= set(tokenize(sentence))
+
+
+def names_topic(sentence: str, target: str) -> bool:
+    """Does ``sentence`` mention the topic ``target`` (any of its content words)?"""
+    return bool(set(tokenize(target)) & set(tokenize(sentence)))

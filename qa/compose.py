@@ -1,0 +1,159 @@
+"""The answer's sentences, from the checked phrases and the chosen evidence.
+
+- Each part whose phrase stands (``qa.commit``) gets a lead sentence, the
+  phrase itself citing the sentence that holds it, then that sentence.
+- A question with no phrase part (why, how, views; a topic) is answered by
+  the chosen sentences themselves: the model's picks first, echoes of the
+  question and questions dropped, a topic's sentences only when they name
+  the topic, each named source's best sentence kept.
+- Every named source of a comparison keeps its best sentence; at most
+  ``MAX_QUOTES`` quoted sentences and ``MAX_WORDS`` words of quotes.
+- Parts asked for a phrase that none stands for are listed as open.
+
+A quoted sentence that answers no part is not part of the answer. Pure:
+standard library, records and ``qa.commit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.commit import Commitment, names_topic
+from qa.evidence import novelty
+from qa.records import Evidence
+from qa.text import content_terms
+
+MAX_QUOTES = 3  # quoted sentences in an answer (policy staff want the answer, then what holds it)
+MAX_WORDS = 80  # words of quoted sentences in an answer (the first always fits)
+ECHO = 0.2  # a sentence with less than this share of new content words only restates the question
+
+
+@dataclass(frozen=True)
+class Composed:
+    """The answer's parts: lead phrases (text, shortlist number), quoted
+    sentence numbers in order, the parts left open."""
+
+    leads: tuple[tuple[str, int], ...]
+    quotes: tuple[int, ...]
+    open_parts: tuple[str, ...]
+
+
+def is_answer_sentence(ev: Evidence, question: str) -> bool:
+    """Not a question, and not an echo of ``question``."""
+    return novelty(ev.text, question) >= ECHO and not ev.text.rstrip("”\"’' ").endswith("?")
+
+
+def compose(
+    question: str,
+    commitments: Sequence[Commitment],
+    shortlist: Sequence[Evidence],
+    chosen: Sequence[int],
+    model_ids: Sequence[int],
+    sources: Sequence[str] = (),
+    topic: str = "",
+) -> Composed:
+    """The answer for ``question`` (see the module docstring); numbers are 1-based in ``shortlist``."""
+    leads = tuple((lead_text(c.phrase), c.holder) for c in commitments if c.ok)
+    open_parts = tuple(c.part for c in commitments if not c.ok)
+    quotes: list[int] = []
+    for _, holder in leads:
+        if holder not in quotes:
+            quotes.append(holder)
+    if not commitments:
+        order = [i for i in model_ids if i in chosen] + [i for i in chosen if i not in model_ids]
+        order = [i for i in order if is_answer_sentence(shortlist[i - 1], question)]
+        if topic:
+            order = [i for i in order if names_topic(shortlist[i - 1].text, topic)]
+            order = best_per_source(order, shortlist) + order
+        quotes += [i for i in order if i not in quotes]
+    elif not leads:
+        return Composed((), (), open_parts)
+    quotes = quotes[: len(leads)] + sources_first(
+        quotes[len(leads) :], shortlist, sources, chosen, quotes[: len(leads)]
+    )
+    keep = fit_length([shortlist[i - 1].text for i in quotes], MAX_QUOTES, MAX_WORDS, must=len(leads))
+    return Composed(leads, tuple(quotes[j] for j in keep), open_parts)
+
+
+def lead_text(phrase: str) -> str:
+    """A phrase as an answer sentence: its first letter up, a full stop."""
+    p = phrase.strip().strip("\"'“”‘’")
+    p = p[:1].upper() + p[1:]
+    return p if p.endswith((".", "!", "?", "%")) else p + "."
+
+
+def best_per_source(order: Sequence[int], shortlist: Sequence[Evidence]) -> list[int]:
+    """The first sentence of each source in ``order`` (order kept)."""
+    seen: set[str] = set()
+    out = []
+    for i in order:
+        sid = shortlist[i - 1].hit.source.source_id
+        if sid not in seen:
+            seen.add(sid)
+            out.append(i)
+    return out
+
+
+def sources_first(
+    order: Sequence[int],
+    shortlist: Sequence[Evidence],
+    sources: Sequence[str],
+    chosen: Sequence[int] = (),
+    before: Sequence[int] = (),
+) -> list[int]:
+    """``order`` with each named source's sentence first (unless one of
+    ``before``, quoted ahead of it, is from that source): its first in
+    ``order``, else its best in ``chosen`` (a comparison of two named sources
+    quotes both)."""
+    out = [i for i in dict.fromkeys(order) if i not in before]
+    lead: list[int] = []
+    for sid in sources:
+        if any(shortlist[i - 1].hit.source.source_id == sid for i in before):
+            continue
+        own = [i for i in out if shortlist[i - 1].hit.source.source_id == sid]
+        if not own:
+            own = sorted(
+                (i for i in chosen if shortlist[i - 1].hit.source.source_id == sid and i not in before),
+                key=lambda i: -shortlist[i - 1].score,
+            )
+        if own:
+            lead.append(own[0])
+    return lead + [i for i in out if i not in lead]
+
+
+def fit_length(texts: Sequence[str], max_sentences: int, max_words: int, must: int = 0) -> list[int]:
+    """Positions of the first of ``texts`` that fit: at most ``max_sentences``
+    (never fewer than ``must``) and ``max_words`` words; the first always fits."""
+    out: list[int] = []
+    words = 0
+    for i, text in enumerate(texts):
+        n = len(text.split())
+        if i >= max(must, 1) and (len(out) >= max_sentences or words + n > max_words):
+            continue
+        out.append(i)
+        words += n
+    return out
+
+
+def related(
+    question: str,
+    shortlist: Sequence[Evidence],
+    chosen: Sequence[int],
+    min_coverage: float,
+    exclude: Sequence[int] = (),
+) -> int:
+    """For a refusal: the chosen sentence most about ``question`` (shares the most
+    of its content words), when it shares at least ``min_coverage``; else 0.
+    ``exclude``: sentences holding a checked answer (a refusal never offers
+    one of them as "the closest they come")."""
+    q_terms = set(content_terms(question))
+    if not q_terms:
+        return 0
+
+    def cover(i: int) -> float:
+        return len(q_terms & set(content_terms(shortlist[i - 1].text))) / len(q_terms)
+
+    usable = [i for i in chosen if i not in exclude and is_answer_sentence(shortlist[i - 1], question)]
+    best = max(usable, key=cover, default=0)
+    return best if best and cover(best) >= min_coverage else 0

@@ -1,0 +1,247 @@
+"""qa.units: boundary F1 on the hand-labelled samples (the floor per document kind), one test per
+class of non-prose with lines from the shipped and foreign documents, and properties on random and
+adversarial text (units tile the text in order, spans round-trip, no pathological slow-down)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from qa import units as U
+from qa.units import answer_sentence_flaws, units
+
+DATA = Path(__file__).parent / "data" / "segmentation"
+
+# measured with eval/bench_segmentation.py (README of the samples there); floors a little below.
+# sample.json: the rules were written against it (1.000 everywhere). heldout.json: labelled afterwards;
+# measured article 0.964, book 1.000, html 0.971, markdown 0.973, pdf 1.000 (after two general fixes
+# found on it: URL lines inside a paragraph, a footnote number after a sentence end; first try 0.907,
+# 1.000, 0.971, 0.944, 0.926).
+FLOORS = {
+    "sample.json": {"article": 0.97, "book": 0.97, "html": 0.97, "markdown": 0.97, "pdf": 0.97},
+    "heldout.json": {"article": 0.93, "book": 0.95, "html": 0.93, "markdown": 0.93, "pdf": 0.95},
+}
+
+
+def _excerpts(name: str) -> list[dict]:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))["excerpts"]
+
+
+def _f1_per_kind(name: str) -> dict[str, float]:
+    counts: dict[str, list[int]] = {}
+    for x in _excerpts(name):
+        gold = {u["start"] for u in x["units"][1:]}
+        pred = {u.start for u in units(x["text"])} - {x["units"][0]["start"]}
+        c = counts.setdefault(x["kind"], [0, 0, 0])
+        c[0] += len(gold & pred)
+        c[1] += len(pred - gold)
+        c[2] += len(gold - pred)
+    return {k: 2 * tp / (2 * tp + fp + fn) for k, (tp, fp, fn) in counts.items()}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_boundary_f1_floor_per_kind(name: str) -> None:
+    f1 = _f1_per_kind(name)
+    assert set(f1) == set(FLOORS[name])
+    for kind, floor in FLOORS[name].items():
+        assert f1[kind] >= floor, (name, kind, round(f1[kind], 3))
+
+
+def test_samples_hold_enough_boundaries_and_exact_units() -> None:
+    total = 0
+    for name in FLOORS:
+        for x in _excerpts(name):
+            total += len(x["units"]) - 1
+            for u in x["units"]:
+                assert u["class"] in U.KINDS
+                assert x["text"][u["start"] : u["end"]].strip() == x["text"][u["start"] : u["end"]]
+    assert total >= 400
+
+
+def test_evidence_classes_on_the_labelled_units() -> None:
+    """Offered as evidence or not, on units whose boundaries match the gold. Measured precision /
+    recall of evidence units: sample.json 0.995 / 1.0, heldout.json 0.911 / 1.0 (its misses: endnote
+    prose, a CRS author note, a Markdown table of footnotes)."""
+    floors = {"sample.json": 0.97, "heldout.json": 0.88}
+    for name in FLOORS:
+        tp = fp = fn = 0
+        for x in _excerpts(name):
+            got = {(u.start, u.end): u.kind for u in units(x["text"])}
+            for g in x["units"]:
+                kind = got.get((g["start"], g["end"]))
+                if kind is None:
+                    continue
+                gold_ev, got_ev = g["class"] in U.EVIDENCE_KINDS, kind in U.EVIDENCE_KINDS
+                tp += gold_ev and got_ev
+                fp += got_ev and not gold_ev
+                fn += gold_ev and not got_ev
+        assert tp / (tp + fp) >= floors[name] and tp / (tp + fn) >= 0.97, (name, tp, fp, fn)
+
+
+def _kinds(text: str) -> list[tuple[str, str]]:
+    return [(u.kind, text[u.start : u.end]) for u in units(text)]
+
+
+def test_abbreviations_keep_the_number_with_the_sentence() -> None:
+    text = (
+        "No Speaker had been removed from the office until October 2023, when the House removed the \n"
+        "Speaker from the position by agreeing to H.Res. 757 (118th Congress),6 declaring the Speaker’s \n"
+        "office vacant.7 A vote on a resolution in 1910 declaring a vacancy failed."
+    )
+    got = [t for k, t in _kinds(text)]
+    assert len(got) == 2 and "H.Res. 757" in got[0] and got[1].startswith("A vote")
+    assert len(units("See Cobell v. Norton. Sec. 4 of Art. I, No. 51 and S. 1429 apply. Then stop.")) == 3
+
+
+def test_double_spaced_lines_join_into_sentences() -> None:
+    text = (
+        "TO WHAT expedient, then, shall we finally resort, for maintaining\n\n"
+        "in practice the necessary partition of power among the several\n\n"
+        "departments, as laid down in the Constitution? The only answer\n\n"
+        "that can be given is, that as all these exterior provisions are\n\n"
+        "found to be inadequate, the defect must be supplied.\n"
+    )
+    got = _kinds(text)
+    assert [k for k, _ in got] == ["sentence", "sentence"]
+    assert got[0][1].endswith("Constitution?") and got[1][1].startswith("The only answer")
+
+
+def test_bullet_column_and_its_items() -> None:
+    """sources/002: five lone bullets, then five items (the PDF put them apart)."""
+    text = (
+        "defense relations and mitigate the impact of potentially negative future political decisions:\n"
+        "•\n•\n•\n"
+        " Demonstrate success during a rapidly closing “Window of Opportunity.”\n"
+        "Facilitate programs and actions that offer continuity in enhancing the US/Mexico defense\n"
+        "relationship.\n"
+        "Identify realistically attainable objectives and manage expectations.\n"
+    )
+    got = _kinds(text)
+    assert [k for k, _ in got] == ["sentence", "furniture", "list_item", "list_item", "list_item"]
+    assert got[3][1].endswith("defense\nrelationship.")
+
+
+@pytest.mark.parametrize(
+    "line, kind",
+    [
+        ("A. Maintain the Calderón administration’s current approach.", "list_item"),
+        ("- Mexico has taken a more nationalistic course in its domestic politics.", "list_item"),
+        ("Executive Summary", "heading"),
+        ("## CRS PRODUCT (LIBRARY OF CONGRESS)", "heading"),
+        ("When Does an Election for Speaker Occur?", "heading"),
+        ("SEC. 212. TALENT SEARCH.", "heading"),
+        ("| **CRS Product Number:** | 98-317", "table_row"),
+        ("Introduction ........................................................ 1", "toc"),
+        ("Congressional Research Service   2", "furniture"),
+        ("5", "furniture"),
+        ("**Author(s):** Heitshusen, Valerie", "furniture"),
+        ("[Senate]", "furniture"),
+        ("Listen to the full conversation below:", "furniture"),
+        ("March 27, 2019", "furniture"),
+        ("Professor of National Security Policy", "bio"),
+        ("Dr. Downie is an acknowledged expert on Latin America, military security, and Mexico.", "bio"),
+        ("The author offers special thanks to Mick Andersen and Jay Cope for reviewing this article.", "bio"),
+        (
+            "Survey regarding presidencial approval rating for President Felipe Calderón in Mexico, Buendía y "
+            "Laredo, “Encuesta Nacional: Seguridad y Narcotráfico,” February 2010, pp. 7, 11, 13.",
+            "reference",
+        ),
+        ("Members may vote for any individual.", "sentence"),
+    ],
+)
+def test_line_classes(line: str, kind: str) -> None:
+    got = units(line)
+    assert [u.kind for u in got] == [kind], [(u.kind, line[u.start : u.end]) for u in got]
+
+
+def test_footnotes_after_a_finished_sentence() -> None:
+    text = (
+        "practice has been to elect a new Speaker using the same process as at the start of a Congress.5 \n"
+        " \n"
+        "1 For additional information on House processes and precedents related to the assembly of a new \n"
+        "Congress, see Chapter 1 of Precedents of the U.S. House of Representatives. \n"
+        "2 This occurs before Members are sworn in. The term Member refers to a Member-elect. \n"
+    )
+    assert [k for k, _ in _kinds(text)] == ["sentence", "reference", "reference", "reference"]
+
+
+def test_running_title_and_page_number_are_not_glued_to_the_sentence() -> None:
+    text = (
+        "Electing the Speaker of the House of Representatives: Frequently Asked Questions \n \n"
+        "Congressional Research Service   2 \n"
+        "resolutions declaring the office of the Speaker vacant “constitute a matter of high constitutional \n"
+        "privilege.”8 \n"
+    )
+    got = _kinds(text)
+    assert [k for k, _ in got][1:] == ["furniture", "sentence"]
+    assert got[-1][1].startswith("resolutions declaring")
+
+
+def test_answer_sentence_flaws() -> None:
+    assert answer_sentence_flaws("federal government is to be constructed will render it") == (True, False)
+    assert answer_sentence_flaws("The Big Picture -")[0]
+    assert answer_sentence_flaws("Dr. Downie is an acknowledged expert on Latin America, and Mexico.") == (False, True)
+    assert answer_sentence_flaws("• • • • • Demonstrate success during a rapidly closing window.")[1]
+    assert answer_sentence_flaws("- Extend existing defense linkages") == (False, False)
+    assert answer_sentence_flaws("The House agreed to H.Res. 757 in October 2023.") == (False, False)
+
+
+# ------------------------------------------------------------------ properties
+
+
+def _check_tiling(text: str) -> None:
+    got = units(text)
+    cursor = 0
+    for u in got:
+        assert cursor <= u.start < u.end <= len(text)
+        assert text[cursor : u.start].strip() == ""  # only white space between units
+        span = text[u.start : u.end]
+        assert span == span.strip() and u.kind in U.KINDS
+        cursor = u.end
+    assert text[cursor:].strip() == ""
+
+
+def _random_text(rng: random.Random, n: int) -> str:
+    pieces = [
+        "word", "Word", "U.S.", "H.Res.", "No.", "757", "e.g.", "Dr.", "•", "-", "|", "...", ".", "?", "!", "”",
+        "“", "(1)", "A.", "\n", "\n\n", "  ", "\t", "Российская", "中华人民共和国", "عربي", "ÉCOLE", "12.", "#",
+        ":", "--", "``", "''", "(", ")", "\u00a0", "\r\n",
+    ]  # fmt: skip
+    return "".join(rng.choice(pieces) + rng.choice(["", " ", " ", "\n"]) for _ in range(n))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_text_tiles(seed: int) -> None:
+    _check_tiling(_random_text(random.Random(seed), 400))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\n \t ",
+        "no punctuation at all just words running on " * 50,
+        "\n".join(f"Heading Number {i}" for i in range(300)),
+        "\n\n".join(f"A Title Line {i}\n\nAnother One" for i in range(100)),
+        ". " * 2000,
+        "." * 5000,
+        "(" * 3000 + ")" * 10,
+        "..... " * 1000 + "1",
+        "中文句子。另一个句子！" * 200,
+        "Mr. Mr. Mr. " * 500,
+        "\n".join("•" for _ in range(500)),
+    ],
+)
+def test_adversarial_text_tiles(text: str) -> None:
+    _check_tiling(text)
+
+
+def test_two_megabyte_single_line() -> None:
+    text = "word " * 400_000  # 2 MB, one line, no punctuation
+    got = units(text)
+    assert len(got) == 1 and got[0].start == 0 and got[0].end == len(text) - 1
+    line = "It is here. " * 20_000  # 240 kB of sentences on one line
+    assert len(units(line)) == 20_000
