@@ -82,7 +82,7 @@ def main() -> None:
             messages = answers_question_messages(row["question"], " ".join(row["sentences"]))
             a, b = llama.yes_probability(messages), server.yes_probability(messages)
             if a is None or b is None:
-                print(json.dumps({"id": row["id"], "llama_cpp": a, "openai": b}))
+                print(json.dumps({"id": row["id"], "llama_cpp": a, "openai": b}), flush=True)
                 continue
             xa, xb = (decide.features(row["question"], row["sentences"], p) for p in (a, b))
             (ok_a, _), (ok_b, _) = cal.answers(xa), cal.answers(xb)

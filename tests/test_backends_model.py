@@ -184,9 +184,10 @@ YES_NO_CASES = [
     ("Who chose Peña Nieto's security adviser?", "Peña Nieto named a new security cabinet in 2012."),
     ("How many homicides has Mexico had since 2007?", "Homicides rose sharply after 2007 across Mexico."),
 ]
-# |P(yes) difference| between the two backends on one model file: measured at most
-# MEASURED_P on these cases (different batch splits of the same prompt round differently)
-YES_TOLERANCE = 0.02
+# |P(yes) difference| between the two backends on one model file: at most 2.4e-5 on 32
+# calibration examples (eval/bench_yes_agreement.py --n 40, docs/measurements.md); the
+# same prompt evaluated in other batch splits rounds a little differently
+YES_TOLERANCE = 1e-3
 TRANSFORMERS_YES_TOLERANCE = 0.1  # float32 dequantised weights against llama.cpp's q4_k_m kernels
 
 
