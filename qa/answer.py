@@ -24,10 +24,9 @@ from qa.backends import Generator, make_generator
 from qa.citations import number_citations
 from qa.commit import Ask, Commitment, ask_of, check_phrase
 from qa.config import Settings
-from qa.decide import PARTIAL_COVERAGE, Decider, Decision
-from qa.errors import QAError
+from qa.decide import PARTIAL_COVERAGE, Decider
 from qa.inputs import check_question
-from qa.records import Answer, Citation, Evidence, Hit, Searcher, StreamEvent, Turn
+from qa.records import Answer, Evidence, Hit, Searcher, StreamEvent, Turn
 from qa.retrieve import Retriever, followup_query
 from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check_answer
 
@@ -147,7 +146,9 @@ class QA:
                 f"the question has {len(the_plan.parts) + the_plan.capped} parts; "
                 f"only the first {len(the_plan.parts)} were answered: ask the others separately"
             )
-        pool = self._pool(turn, the_plan)
+        pool = evidence.pool(
+            turn.standalone, turn.hits, the_plan, self.retriever.search, self.settings.evidence_passages
+        )
         queries = [turn.standalone, *the_plan.parts] if len(the_plan.parts) > 1 else [turn.standalone]
         embed = self.retriever.embed
         ranked = evidence.prescore(evidence.sentences_of(pool), queries, embed)
@@ -155,38 +156,18 @@ class QA:
         turn.timings["prescore_s"] = time.perf_counter() - t
         return Gathered(the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist))
 
-    def _pool(self, turn: Turn, the_plan: evidence.Plan) -> list[Hit]:
-        """The best ``evidence_passages`` hits, plus the best few of each part and of each named source."""
-        extra: list[Hit] = []
-        if len(the_plan.parts) > 1:
-            for part in the_plan.parts:
-                extra += self.retriever.search(part, k=4)
-        for sid in the_plan.sources:
-            extra += self.retriever.search(turn.standalone, k=3, source_ids=[sid])
-        pool = list(turn.hits[: self.settings.evidence_passages])
-        seen = {h.chunk.chunk_id for h in pool}
-        for h in extra:
-            if h.chunk.chunk_id not in seen:
-                seen.add(h.chunk.chunk_id)
-                pool.append(h)
-        return pool
-
     def _pick(self, turn: Turn, g: Gathered) -> tuple[pick.Pick, str]:
         """The model's pick and phrases; on an unusable reply or a backend error, the
         best pre-scored sentences and no phrases (``fallback``, with a notice)."""
         t = time.perf_counter()
-        n, parts = len(g.shortlist), g.phrase_parts
-        raw = ""
-        try:
-            raw = self.generator.for_role("answer").generate(
-                pick.messages(turn.standalone, g.shortlist, parts),
-                max_tokens=40 + 45 * len(parts),
-                json_schema=pick.schema(n, self.settings.evidence_max_chosen, len(parts)),
-            )
-            got = pick.parse_pick(raw, n, len(parts))
-            problem = "" if got else "the model's reply was unreadable"
-        except QAError as err:
-            got, problem = None, f"the model failed ({err.one_line()})"
+        n = len(g.shortlist)
+        got, raw, problem = pick.ask(
+            self.generator.for_role("answer"),
+            turn.standalone,
+            g.shortlist,
+            g.phrase_parts,
+            self.settings.evidence_max_chosen,
+        )
         turn.timings["select_s"] = time.perf_counter() - t
         if got is not None:
             return got, "evidence"
@@ -203,7 +184,7 @@ class QA:
         shown = [(text, (holder,)) for text, holder in composed.leads]
         shown += [(g.shortlist[i - 1].text, (i,)) for i in composed.quotes]
         allowed = allowed_names(turn.standalone, [g.shortlist[i - 1] for i in chosen])
-        usable = sorted(set(chosen) | {h for _, h in composed.leads})
+        usable = sorted(set(chosen) | {h for _, h in composed.leads} | set(composed.quotes))
         kept, removed, rejected = check_answer(shown, g.shortlist, self.judge, allowed, usable)
         base: dict[str, Any] = {
             "evidence": tuple(g.shortlist[i - 1] for i in chosen),
@@ -218,7 +199,7 @@ class QA:
         )
         sentences, citations = number_citations(kept, [e.hit for e in g.shortlist])
         if not kept or not decision.answers:
-            turn.notices.append(_why_refused(commitments, decision, kept))
+            turn.notices.append(compose.why_refused(commitments, bool(kept)))
             holders = [c.holder for c in commitments if c.ok]
             related = compose.related(turn.standalone, g.shortlist, chosen, PARTIAL_COVERAGE, holders)
             refusal = replace(self._refusal(turn), decision=decision.details, **base)
@@ -253,10 +234,9 @@ class QA:
         )
         if not sentences:
             return refusal
-        what = "; ".join(c.part for c in commitments if not c.ok)
-        lead = f"The sources don't say {_lower_first(what)}" if what else prompts.REFUSAL.rstrip(".")
-        text = f"{lead.rstrip('?.')}. The closest they come: {sentences[0].text} [1]"
-        return replace(refusal, answer=text, related=tuple(sentences), citations=_renumbered(citations))
+        text = f"{compose.refusal_lead(commitments, prompts.REFUSAL)} The closest they come: {sentences[0].text} [1]"
+        renumbered = tuple(replace(c, n=i) for i, c in enumerate(citations, start=1))
+        return replace(refusal, answer=text, related=tuple(sentences), citations=renumbered)
 
     def _refusal(self, turn: Turn) -> Answer:
         """The fixed refusal, with the closest passages."""
@@ -283,20 +263,3 @@ class QA:
             with contextlib.suppress(Exception):  # token counts are informative only
                 info["completion_tokens"] = self.generator.count_tokens(answer.raw_answer)
         return info
-
-
-def _why_refused(commitments: Sequence[Commitment], decision: Decision, kept: Sequence[Any]) -> str:
-    if not kept:
-        return "no sentence of the answer was supported by its quote"
-    failed = [f"{c.phrase or 'no phrase'!r}: {c.why}" for c in commitments if not c.ok]
-    if failed:
-        return "no checked answer to what the question asks (" + "; ".join(failed) + ")"
-    return "the quoted sentences do not give what the question asks for"
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
-
-
-def _renumbered(citations: Sequence[Citation]) -> tuple[Citation, ...]:
-    return tuple(replace(c, n=i) for i, c in enumerate(citations, start=1))

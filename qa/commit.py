@@ -58,7 +58,25 @@ _TOPIC = re.compile(
 _DEFINE = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<x>.+?)\W*$|^what does (?P<y>.+?) stand for\W*$", re.I)
 _WHICH = re.compile(r"^(?:which|what)\s+(?P<noun>[a-z][\w-]*)", re.I)
 _WHEN_NOUN = {"year", "years", "date", "month", "day", "decade", "period", "time"}
-_NUMBER_NOUN = {"number", "share", "percentage", "amount", "proportion", "total", "sum", "figure", "rate", "cost"}
+_NUMBER_NOUN = {
+    "number",
+    "share",
+    "percentage",
+    "amount",
+    "proportion",
+    "total",
+    "sum",
+    "figure",
+    "rate",
+    "cost",
+    "budget",
+    "funding",
+    "toll",
+    "population",
+    "price",
+    "salary",
+    "size",
+}
 _WHO_NOUN = {
     "person",
     "official",
@@ -94,6 +112,12 @@ _QUANTITY = re.compile(
     r"dozens|half|third|quarter|percent|per cent|twice|several|a few)\b|%|\$|\d",
     re.I,
 )
+_NOUN_KIND = {
+    **{n: "when" for n in _WHEN_NOUN},
+    **{n: "number" for n in _NUMBER_NOUN},
+    **{n: "who" for n in _WHO_NOUN},
+    **{n: "where" for n in _WHERE_NOUN},
+}
 _CAPITALISED = re.compile(r"(?<![\w’'])[A-ZÀ-Þ][\w’'.-]*")
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
 
@@ -140,20 +164,13 @@ def ask_of(question: str) -> Ask:
     if which:
         noun = which.group("noun").lower()
         if re.fullmatch(_AUX, noun):
-            return (
-                Ask("")
-                if low.startswith("what") and not re.match(r"^what (?:is|was|are|were) the\b", low)
-                else Ask("thing")
+            the = re.match(
+                r"^what (?:is|was|are|were) the ((?:[\w-]+\s+){0,3}?[\w-]+)(?:\s+(?:of|for|in|at|that)\b|\W*$)", low
             )
-        if noun in _WHEN_NOUN:
-            return Ask("when")
-        if noun in _NUMBER_NOUN:
-            return Ask("number")
-        if noun in _WHO_NOUN:
-            return Ask("who")
-        if noun in _WHERE_NOUN:
-            return Ask("where")
-        return Ask("thing")
+            if not the:
+                return Ask("")
+            noun = the.group(1).split()[-1]
+        return Ask(_NOUN_KIND.get(noun) or next((_NOUN_KIND[w] for w in low.split()[1:4] if w in _NOUN_KIND), "thing"))
     return Ask("")
 
 

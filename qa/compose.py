@@ -63,8 +63,9 @@ def compose(
     if not commitments:
         order = [i for i in model_ids if i in chosen] + [i for i in chosen if i not in model_ids]
         order = [i for i in order if is_answer_sentence(shortlist[i - 1], question)]
-        if topic:
-            order = [i for i in order if names_topic(shortlist[i - 1].text, topic)]
+        if topic:  # sentences that name the topic: the chosen first, then the rest of the shortlist by score
+            rest = sorted(range(1, len(shortlist) + 1), key=lambda i: -shortlist[i - 1].score)
+            order = [i for i in order + rest if names_topic(shortlist[i - 1].text, topic)]
             order = best_per_source(order, shortlist) + order
         quotes += [i for i in order if i not in quotes]
     elif not leads:
@@ -157,3 +158,21 @@ def related(
     usable = [i for i in chosen if i not in exclude and is_answer_sentence(shortlist[i - 1], question)]
     best = max(usable, key=cover, default=0)
     return best if best and cover(best) >= min_coverage else 0
+
+
+def refusal_lead(commitments: Sequence[Commitment], refusal: str) -> str:
+    """ "The sources don't say who replaced him." for the parts no phrase answers, else ``refusal``."""
+    what = "; ".join(c.part.rstrip("?. ") for c in commitments if not c.ok)
+    if not what:
+        return refusal
+    return f"The sources don't say {what[:1].lower() + what[1:] if what[1:2].islower() else what}."
+
+
+def why_refused(commitments: Sequence[Commitment], supported: bool) -> str:
+    """The notice of a refusal: what failed."""
+    if not supported:
+        return "no sentence of the answer was supported by its quote"
+    failed = [f"{c.phrase or 'no phrase'!r}: {c.why}" for c in commitments if not c.ok]
+    if failed:
+        return "no checked answer to what the question asks (" + "; ".join(failed) + ")"
+    return "the quoted sentences do not give what the question asks for"

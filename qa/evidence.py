@@ -99,6 +99,30 @@ def plan(question: str, named_sources: Mapping[str, float], max_parts: int = MAX
     )
 
 
+def pool(
+    question: str,
+    hits: Sequence[Hit],
+    the_plan: Plan,
+    search: Callable[..., list[Hit]],
+    n: int,
+) -> list[Hit]:
+    """The passages sentences are drawn from: the best ``n`` hits, plus the best
+    4 of each part and the best 3 of each named source (``search``: the retriever's)."""
+    extra: list[Hit] = []
+    if len(the_plan.parts) > 1:
+        for part in the_plan.parts:
+            extra += search(part, k=4)
+    for sid in the_plan.sources:
+        extra += search(question, k=3, source_ids=[sid])
+    out = list(hits[:n])
+    seen = {h.chunk.chunk_id for h in out}
+    for h in extra:
+        if h.chunk.chunk_id not in seen:
+            seen.add(h.chunk.chunk_id)
+            out.append(h)
+    return out
+
+
 def asked_type(question: str) -> str:
     """What kind of thing is asked: "when", "number", "who", "where" or "" (anything)."""
     q = question.lower()

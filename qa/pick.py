@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.commit import NONE, PHRASE_WORDS
+from qa.errors import QAError
 from qa.records import Evidence, Hit
 
 PHRASE_CHARS = 110  # the grammar's cap on one answer phrase (about PHRASE_WORDS words)
@@ -96,6 +97,22 @@ def schema(n: int, max_items: int, n_phrases: int = 0) -> dict[str, Any]:
         }
         required.append("answers")
     return {"type": "object", "properties": props, "required": required}
+
+
+def ask(
+    model: Any, question: str, evidence: Sequence[Evidence], phrase_parts: Sequence[str], max_chosen: int
+) -> tuple[Pick | None, str, str]:
+    """The turn asked of ``model`` (a ``Generator``): the pick, the raw reply, and
+    what went wrong ("" when the pick is usable; a backend error is caught)."""
+    n, k = len(evidence), len(phrase_parts)
+    try:
+        raw = model.generate(
+            messages(question, evidence, phrase_parts), max_tokens=40 + 45 * k, json_schema=schema(n, max_chosen, k)
+        )
+    except QAError as err:
+        return None, "", f"the model failed ({err.one_line()})"
+    got = parse_pick(raw, n, k)
+    return got, raw, "" if got else "the model's reply was unreadable"
 
 
 def parse_pick(raw: str, n: int, n_phrases: int = 0) -> Pick | None:

@@ -36,10 +36,32 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qa.clean import BOILERPLATE
+from qa.layout import (
+    _BIO_TEXT,
+    _BULLET,
+    _FOOTNOTE_START,
+    _LIST_START,
+    _META,
+    _REFERENCE_TEXT,
+    _SENTENCE_END,
+    _SMALL,
+    _TERMINAL,
+    BIO,
+    FURNITURE,
+    HEADING,
+    LIST_ITEM,
+    REFERENCE,
+    SENTENCE,
+    TABLE_ROW,
+    TOC,
+    _double_spaced,
+    _Line,
+    _line_kind,
+    _lines,
+    _title_like,
+)
+from qa.segment import split_prose
 
-SENTENCE, LIST_ITEM, HEADING, TABLE_ROW, TOC = "sentence", "list_item", "heading", "table_row", "toc"
-FURNITURE, REFERENCE, BIO = "furniture", "reference", "bio"
 KINDS = (SENTENCE, LIST_ITEM, HEADING, TABLE_ROW, TOC, FURNITURE, REFERENCE, BIO)
 EVIDENCE_KINDS = frozenset({SENTENCE, LIST_ITEM})
 
@@ -57,348 +79,6 @@ class Unit:
     @property
     def is_evidence(self) -> bool:
         return self.kind in EVIDENCE_KINDS
-
-
-# ------------------------------------------------------------------ sentence splitting inside prose
-
-# abbreviations after which a period does not end a sentence (lower-cased, without the final period)
-ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "adm",
-        "gov",
-        "sen",
-        "rep",
-        "reps",
-        "pres",
-        "amb",
-        "hon",
-        "rev",
-        "vs",
-        "v",
-        "etc",
-        "e.g",
-        "i.e",
-        "no",
-        "nos",
-        "vol",
-        "vols",
-        "pp",
-        "p",
-        "fig",
-        "figs",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "dept",
-        "univ",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "u.s",
-        "u.s.a",
-        "u.n",
-        "u.k",
-        "d.c",
-        "a.m",
-        "p.m",
-        "ph.d",
-        "approx",
-        "est",
-        "cf",
-        "al",
-        "art",
-        "arts",
-        "sec",
-        "secs",
-        "ch",
-        "chs",
-        "cl",
-        "para",
-        "paras",
-        "cong",
-        "sess",
-        "h.r",
-        "h.res",
-        "h.con.res",
-        "h.j.res",
-        "s.res",
-        "s.con.res",
-        "s.j.res",
-        "h.doc",
-        "s.doc",
-        "h.rept",
-        "s.rept",
-        "stat",
-        "u.s.c",
-        "c.f.r",
-        "fed",
-        "reg",
-        "ed",
-        "eds",
-        "rev'd",
-        "op",
-        "cit",
-        "ibid",
-        "id",
-        "mt",
-        "ft",
-        "ave",
-        "blvd",
-        "messrs",
-        "mme",
-        "mlle",
-        "esq",
-        "ex",
-        "seq",
-        "viz",
-    ]
-)
-# after these, a number follows the period as part of the same reference ("No. 51", "S. 1429", "H.Res. 757")
-_NUMBERED = frozenset({"no", "nos", "vol", "vols", "pp", "p", "art", "sec", "secs", "ch", "cl", "s", "h.r", "h.res"})
-_END = re.compile(r"[.!?]+[\"'”’)\]]*(?:\d{1,3}(?=\s))?")
-_OPENER = "\"'“‘([-–—•`"
-
-
-def split_prose(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans of the prose ``text[start:end]`` (line breaks are white space)."""
-    spans: list[tuple[int, int]] = []
-    cursor = start
-    for m in _END.finditer(text, start, end):
-        stop = m.end()
-        if stop >= end or not text[stop].isspace():
-            continue
-        if _is_boundary(text, m.start(), stop, end):
-            _append_trimmed(text, cursor, stop, spans)
-            cursor = stop
-    _append_trimmed(text, cursor, end, spans)
-    return spans
-
-
-def _is_boundary(text: str, punct_at: int, stop: int, end: int) -> bool:
-    nxt = stop
-    while nxt < end and text[nxt].isspace():
-        nxt += 1
-    if nxt >= end:
-        return True
-    ch = text[nxt]
-    if not (ch.isupper() or ch.isdigit() or ch in _OPENER):
-        return False
-    if text[punct_at] != ".":
-        return True
-    # the token before the period
-    i = punct_at
-    while i > _token_floor(punct_at) and not text[i - 1].isspace() and text[i - 1] not in '("“':
-        i -= 1
-    token = text[i:punct_at].lower().strip("'’`")
-    if token in ABBREVIATIONS:
-        # only a few abbreviations end sentences ("etc. The"); "No. 51", "Dr. Smith", "U.S. Border" go on
-        return token in _CAN_END and not ch.isdigit()
-    if len(token) == 1 and token.isalpha():
-        return False  # an initial ("J. Smith", "S. 1429")
-    if ch.isdigit() and token in _NUMBERED:
-        return False
-    return not _label_lead(text, i, punct_at)
-
-
-def _label_lead(text: str, token_at: int, punct_at: int) -> bool:
-    """A speaker label or a bill number opening a paragraph ("Ms. MURRAY. Mr. President", "S. 1429. A bill"):
-    the period ends a label, not a sentence."""
-    before = text[max(0, token_at - 12) : token_at]
-    token = text[token_at:punct_at]
-    if re.fullmatch(r"\d{1,2}", token) and re.search(r"(?:[:;,]|\band|\bor)\s+$", before):
-        return True  # an inline enumeration ("two areas: 1. Reviewing ..., and 2. Following ...")
-    if sum(c.isupper() for c in token) >= 3 and token[:1].isupper() and re.search(r"\b(?:Mr|Mrs|Ms|Dr)\.\s+$", before):
-        return True
-    return token.isdigit() and re.search(r"(?:^|\n)\s*(?:S|H\.R|H\.Res|S\.Res)\.\s+$", before) is not None
-
-
-_CAN_END = frozenset({"etc", "inc", "ltd", "corp", "jr", "sr", "a.m", "p.m", "co"})
-
-
-def _token_floor(punct_at: int) -> int:
-    """How far back a token is looked for (bounded, so a 2 MB line without spaces stays linear)."""
-    return max(0, punct_at - 40)
-
-
-def _append_trimmed(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e > s:
-        out.append((s, e))
-
-
-# ------------------------------------------------------------------ lines and layout
-
-
-@dataclass(frozen=True)
-class _Line:
-    start: int  # first non-space character
-    end: int  # after the last non-space character
-    text: str  # stripped
-    blanks_before: int  # blank lines between this line and the previous content line
-
-
-def _lines(text: str) -> list[_Line]:
-    out: list[_Line] = []
-    blanks = 0
-    pos = 0
-    n = len(text)
-    while pos <= n:
-        nl = text.find("\n", pos)
-        nl = n if nl < 0 else nl
-        s, e = pos, nl
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append(_Line(s, e, text[s:e], blanks))
-            blanks = 0
-        else:
-            blanks += 1
-        pos = nl + 1
-    return out
-
-
-def _double_spaced(lines: list[_Line], i: int) -> bool:
-    """Line ``i`` sits in double-spaced text: around it, lines are separated by exactly one blank line."""
-    lo, hi = max(1, i - 3), min(len(lines), i + 4)
-    window = [ln.blanks_before for ln in lines[lo:hi]]
-    if len(window) < 4 or 0 in window or sum(b == 1 for b in window) < len(window) - 2:
-        return False
-    # hard-wrapped lines (not one paragraph per line): short, most not ending a sentence
-    texts = [ln.text for ln in lines[lo - 1 : hi]]
-    open_ended = sum(t[-1] not in _TERMINAL for t in texts)
-    return max(len(t) for t in texts) <= 100 and open_ended * 2 >= len(texts)
-
-
-# ------------------------------------------------------------------ line classes
-
-_BULLET = "•▪◦●■□➢►‣⁃"
-_LONE_MARK = re.compile(rf"^[{_BULLET}*\-–]$")
-_LIST_START = re.compile(
-    rf"^(?:[{_BULLET}]\s*|[-*]\s+|(?:``|“|\")?\(?(?:\d{{1,2}}|[A-Za-z]|[ivxIVX]{{1,4}})\)\s+|\d{{1,2}}[.)]\s+(?=\S)"
-    r"|[A-H]\.\s+(?=[A-Z]))"
-)
-_TOC = re.compile(r"(?:\.\s*){5,}\s*\d{0,4}$|\s\.{3,}\s*\d{1,4}$")
-_PAGE = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s+of\s+\d{1,4})?$|^[A-Z]{1,5}-?\d{1,6}$", re.I)
-_RULE = re.compile(r"^[-_*=~#\s]{3,}$")
-_META = re.compile(
-    r"^(?:\*\*[^*]{1,40}:?\*\*:?|(?:title|author|authors|posting date|release date|last updated|language|"
-    r"character set encoding|produced by|date|source|topics|report no\.?|updated|published)\s*:)\s*",
-    re.I,
-)
-_LINKS_ONLY = re.compile(r"^(?:\s*\[[^\]]*\]\([^)]*\)\s*[|>]?\s*)+[\w\s>|.-]{0,40}$")
-_RUNNING = re.compile(r"^([A-Z][^.!?]{3,80}?)(\s+)\d{1,4}$")
-_FOOTNOTE_START = re.compile(r"^\d{1,3}\s+(?=[A-Z“\"(])")
-_MONTH_DATE = re.compile(
-    r"^(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"(?:\s+\d{1,2},?)?\s+\d{4}\.?$"
-)
-_BIO_LINE = re.compile(
-    r"^(?:(?:Senior |Associate |Assistant |Adjunct |Visiting |Distinguished )*(?:Professor|Director|Fellow|Specialist|"
-    r"Lecturer|Researcher|Analyst|Chair|President|Editor)\s+(?:of|on|for|in|at)\b)",
-)
-_BIO_TEXT = re.compile(
-    r"\b(?:is|was|has been|serves as)\s+(?:an?\s+|the\s+)?(?:acknowledged expert|(?:senior |associate |assistant |adjunct |"
-    r"visiting |former |distinguished )*(?:professor|director|fellow|lecturer|researcher|scholar|specialist|chair)\b)"
-    r"|\b(?:earned|received|holds)\s+(?:his|her|a)\s+(?:ph\.?\s?d|doctorate|master|m\.a|b\.a|degree)"
-    r"|special thanks|(?:is|are) grateful to|errors (?:that )?remain are (?:my|our) own|acknowledg(?:e|ement|ment)s?\b",
-    re.I,
-)
-_REFERENCE_TEXT = re.compile(
-    r"\bpp?\.\s?\d|\b(?:ibid|op\. cit|retrieved from|accessed (?:on )?\w+ \d)|https?://|\bvol\.\s?\d", re.I
-)
-_TERMINAL = '.!?:;"”’)'
-_SENTENCE_END = re.compile(r"[.!?:;\"”’)]\d{0,3}$")  # also after a footnote number ("privilege.”8")
-
-
-def _line_kind(ln: _Line) -> str | None:
-    """The class of a line that is a unit by itself, else None (prose or a list item's start)."""
-    t = ln.text
-    if len(t) > 400:
-        return None  # structure lines are short (and the patterns below stay linear)
-    if _LONE_MARK.match(t) or _RULE.match(t) or _PAGE.match(t):
-        return FURNITURE
-    if t.startswith("|") or t.count(" | ") >= 2 or t.count("\t") >= 2:
-        return TABLE_ROW
-    if _TOC.search(t):
-        return TOC
-    if _META.match(t) or _LINKS_ONLY.match(t) or _running_title(t) or _MONTH_DATE.match(t):
-        return FURNITURE
-    if (t[0] == "[" and t[-1] == "]") or (t.startswith(("http://", "https://", "www.")) and " " not in t):
-        return FURNITURE
-    if BOILERPLATE.match(t):
-        return FURNITURE
-    if t.startswith("#") or _all_caps_title(t):
-        return HEADING
-    if _BIO_LINE.match(t) and t[-1] not in ".!?":
-        return BIO
-    return None
-
-
-_SMALL = frozenset(
-    ["a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "by", "with", "from", "as", "vs", "v"]
-)
-
-
-def _all_caps_title(t: str) -> bool:
-    """A line in capitals ("SEC. 212. TALENT SEARCH.", "HAMILTON OR MADISON")."""
-    letters = [c for c in t if c.isalpha()]
-    return len(letters) >= 4 and len(t.split()) <= 16 and all(c.isupper() for c in letters)
-
-
-def _running_title(t: str) -> bool:
-    """A page header or footer: a title followed by the page number ("Congressional Research Service   2")."""
-    m = _RUNNING.match(t)
-    if not m:
-        return False
-    words = m.group(1).split()
-    caps = sum(1 for w in words if w[:1].isupper() or w.lower() in _SMALL)
-    return len(m.group(2)) >= 2 or (len(words) <= 8 and caps == len(words))
-
-
-def _title_like(t: str) -> bool:
-    """A line that may be a title: at most 16 words, starting upper-case or with a digit, no closing
-    period; a question or a line ending in ':' must be in title case, any other line mostly so."""
-    words = t.split()
-    if not words or len(words) > 16 or len(t) > 120:
-        return False
-    if not (t[0].isupper() or t[0].isdigit() or t[0] in '“"(['):
-        return False
-    if t[-1] in ".,;!" or t.count("(") > t.count(")"):
-        return False
-    caps = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL or not w[:1].isalnum())
-    share = caps / len(words)
-    if t[-1] in "?:":
-        return share >= 0.75
-    return share >= 0.6 or len(words) <= 4
 
 
 # ------------------------------------------------------------------ units

@@ -28,6 +28,11 @@ def register(sub: Any) -> None:
     )
     again.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     r.set_defaults(func=cmd_run)
+    rs = esub.add_parser("rescore", help="score a finished run again with today's metrics (no model)")
+    rs.add_argument("run", help="folder of a finished `qa eval run`")
+    rs.add_argument("--dataset", default="eval/datasets/questions.jsonl")
+    rs.add_argument("--index")
+    rs.set_defaults(func=cmd_rescore)
     c = esub.add_parser("compare", help="metric deltas and changed questions between two runs")
     c.add_argument("run_a")
     c.add_argument("run_b")
@@ -112,6 +117,19 @@ def _stored_texts(retriever: Any) -> dict[str, str]:
         out.setdefault(Path(s.original_file).name, s.source_file)
         out[s.original_file] = s.source_file
     return out
+
+
+def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluation.runner import rescore
+    from qa.store import load_index
+    from qa.verify import LexicalJudge
+
+    index = load_index(settings)
+    stored = {Path(s.original_file).name: s.source_file for s in index.sources.values()}
+    stored.update({s.original_file: s.source_file for s in index.sources.values()})
+    metrics = rescore(args.run, args.dataset, LexicalJudge(), stored)
+    print(f"rescored {metrics['overall']['questions']} answers; report: {args.run}/report.md")
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:

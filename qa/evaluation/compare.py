@@ -44,7 +44,7 @@ def compare(run_a: str | Path, run_b: str | Path) -> str:
     mb, rb = load_run(run_b)
     a, b = dict(flat(ma["overall"])), dict(flat(mb["overall"]))
     lines = [f"# {run_b} vs {run_a}", "", "| metric | A | B | Δ |", "|---|---|---|---|"]
-    for k in a:
+    for k in [*a, *(k for k in b if k not in a)]:
         va, vb = a.get(k), b.get(k)
         delta = f"{vb - va:+.3f}" if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else "–"
         lines.append(f"| {k} | {va if va is not None else '–'} | {vb if vb is not None else '–'} | {delta} |")

@@ -13,6 +13,10 @@ Definitions (see eval/README.md):
   citations of the sentence still do without it.
 - evidence match: share of citations whose span overlaps a gold span; whether
   the answer cites at least one gold source file.
+- answer shape (answered questions): words (median), whether the first
+  sentence holds a key fact, evidence precision (all citations of answered
+  answerable questions pooled: the share quoting a gold span; ALCE precision
+  is 1.0 by construction when every sentence quotes itself).
 - answer units: answer sentences that are fragments (start mid-sentence or
   end without closing punctuation, list items aside) or non-prose units
   (headings, footnotes, biographies, page furniture: ``qa.units``).
@@ -160,7 +164,27 @@ def score_answer(item: Item, answer: dict[str, Any], judge: SupportJudge) -> dic
     scores["invalid_citations"] = answer.get("invalid_citations", 0)
     scores["raw_citation_keys"] = raw_keys
     scores.update(unit_scores(answer))
+    scores.update(shape_scores(answer, item))
     return scores
+
+
+def shape_scores(answer: dict[str, Any], item: Item) -> dict[str, Any]:
+    """The answer's shape (answered questions only): its words, whether its first
+    sentence holds a key fact, and how many of its citations quote a gold span."""
+    if answer.get("refused") or not answer.get("sentences"):
+        return {"answer_words": None, "first_sentence_key_fact": None, "cited_gold": None, "cited": None}
+    sentences = answer["sentences"]
+    first = normalise(sentences[0].get("text", ""))
+    cites = answer.get("citations") or []
+    gold_hits = sum(any(overlaps(c["source_file"], c["start"], c["end"], g) for g in item.gold) for c in cites)
+    return {
+        "answer_words": sum(len(s.get("text", "").split()) for s in sentences),
+        "first_sentence_key_fact": float(any(normalise(k) in first for k in item.key_facts))
+        if item.answerable and item.key_facts
+        else None,
+        "cited_gold": gold_hits if item.answerable and item.gold else None,
+        "cited": len(cites) if item.answerable and item.gold else None,
+    }
 
 
 def unit_scores(answer: dict[str, Any]) -> dict[str, Any]:
@@ -176,6 +200,11 @@ def unit_scores(answer: dict[str, Any]) -> dict[str, Any]:
 def _mean(xs: Iterable[Any]) -> float | None:
     vals = [float(x) for x in xs if x is not None]
     return round(sum(vals) / len(vals), 4) if vals else None
+
+
+def _median(xs: Iterable[Any]) -> float | None:
+    vals = [float(x) for x in xs if x is not None]
+    return round(statistics.median(vals), 1) if vals else None
 
 
 def _ratio(num: Sequence[Any], den: Sequence[Any]) -> float | None:
@@ -209,7 +238,13 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "mrr": _mean(get("rr")),
             "all_evidence@10": _mean(get("all_evidence@10")),
         },
-        "answer": {"key_fact_accuracy": _mean(get("key_facts_pass")), "key_facts_found": _mean(get("key_facts_found"))},
+        "answer": {
+            "key_fact_accuracy": _mean(get("key_facts_pass")),
+            "key_facts_found": _mean(get("key_facts_found")),
+            "words_median": _median(get("answer_words")),
+            "first_sentence_key_fact": _mean(get("first_sentence_key_fact")),
+            "evidence_precision": _ratio(get("cited_gold"), get("cited")),
+        },
         "citations": {
             "alce_recall": _mean(get("citation_recall")),
             "alce_precision": _mean(get("citation_precision")),
@@ -263,6 +298,7 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def by_type(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    types = sorted({r.get("type", "?") for r in records})
-    return {t: aggregate([r for r in records if r.get("type") == t]) for t in types}
+def by_type(records: Sequence[dict[str, Any]], field: str = "type") -> dict[str, dict[str, Any]]:
+    """Aggregates per value of ``field`` (the question type, or a dataset's kind or split)."""
+    types = sorted({str(r.get(field) or "?") for r in records})
+    return {t: aggregate([r for r in records if str(r.get(field) or "?") == t]) for t in types}

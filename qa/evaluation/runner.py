@@ -128,9 +128,40 @@ def _metrics(run_facts: dict[str, Any], records: Sequence[dict[str, Any]]) -> di
     return {
         **run_facts,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "overall": aggregate(records),
-        "by_type": by_type(records),
+        **_aggregates(records),
     }
+
+
+def _aggregates(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Overall, per type, and per kind and split when the dataset gives them."""
+    out: dict[str, Any] = {"overall": aggregate(records), "by_type": by_type(records)}
+    for name in ("kind", "split"):
+        if any(r.get(name) for r in records):
+            out[f"by_{name}"] = by_type(records, name)
+    return out
+
+
+def rescore(
+    out_dir: str | Path, dataset: str | Path, judge: SupportJudge, stored: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Score a finished run's answers again with today's metrics (no model call):
+    answers.jsonl's scores, metrics.json's aggregates and the report are rewritten."""
+    out = Path(out_dir)
+    records = [json.loads(ln) for ln in (out / "answers.jsonl").read_text("utf-8").splitlines() if ln.strip()]
+    items = {i.id: i for i in load_dataset(dataset, stored=stored)}
+    for r in records:
+        if r["id"] in items and not r.get("error"):
+            r["scores"] = score_answer(items[r["id"]], r, judge)
+        for name in ("kind", "split"):
+            if r["id"] in items and items[r["id"]].raw.get(name):
+                r[name] = items[r["id"]].raw[name]
+    metrics = {**json.loads((out / "metrics.json").read_text("utf-8")), **_aggregates(records)}
+    _write_answers(out / "answers.jsonl", records)
+    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
+    from qa.evaluation.report import write_report
+
+    write_report(out, metrics, records)
+    return metrics
 
 
 def _answer_all(

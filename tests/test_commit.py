@@ -1,0 +1,149 @@
+"""The committed answer's rules: what a question asks for, and each check on
+the model's phrase (verbatim after each normalisation, kind, echo, length)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.commit import Ask, ask_of, check_phrase, normalise
+from qa.compose import compose, fit_length, related
+from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
+
+
+@pytest.mark.parametrize(
+    "question, kind, target",
+    [
+        ("What is SEMAR?", "define", "SEMAR"),
+        ("Who is Óscar Naranjo?", "define", "Óscar Naranjo"),
+        ("What was the Mérida Initiative?", "define", "Mérida Initiative"),
+        ("What does CISEN stand for?", "define", "CISEN"),
+        ("Who was the U.S. ambassador in 2010?", "who", ""),
+        ("Who became ambassador after Carlos Pascual resigned?", "who", ""),
+        ("Which agency ran Fast and Furious?", "who", ""),
+        ("When did Carlos Pascual resign?", "when", ""),
+        ("In what year was the office created?", "", ""),
+        ("What year did the Mérida Initiative begin?", "when", ""),
+        ("How many official visits did he make?", "number", ""),
+        ("How much did Congress appropriate?", "number", ""),
+        ("Where was the prison break?", "where", ""),
+        ("Which city hosted the summit?", "where", ""),
+        ("What equipment did the United States provide?", "thing", ""),
+        ("What is the short title of S. 1439?", "thing", ""),
+        ("What is the annual budget of the Bicentennial Framework?", "number", ""),
+        ("Which Mexican president asked George W. Bush for help on security?", "who", ""),
+        ("Which operations did the Navy lead?", "thing", ""),
+        ("What was the death toll in 2010?", "number", ""),
+        ("What do the sources say about fentanyl?", "topic", "fentanyl"),
+        ("What does the report say about the National Guard?", "topic", "the National Guard"),
+        ("Why did Calderón turn to the military?", "", ""),
+        ("How did the cooperation change?", "", ""),
+        ("What does Downie recommend?", "", ""),
+        ("Did the United States send troops?", "", ""),
+        ("What did the U.S. provide to Mexico?", "", ""),
+        ("and who ran it? (mérida initiative)", "who", ""),
+    ],
+)
+def test_what_a_question_asks_for(question, kind, target):
+    assert ask_of(question) == Ask(kind, target)
+
+
+def test_phrases_are_asked_only_for_things():
+    assert ask_of("Who is X?").wants_phrase and not ask_of("Why?").wants_phrase
+    assert not ask_of("What do the sources say about fentanyl?").wants_phrase
+
+
+@pytest.mark.parametrize(
+    "raw, norm",
+    [
+        ("“Indian Trust Reform Act of 2005”", '"indian trust reform act of 2005"'),
+        ("``Indian Trust Reform Act''", "''indian trust reform act''"),
+        ("15 percent", "15%"),
+        ("15 per cent", "15%"),
+        ("50,000 deaths", "50000 deaths"),
+        ("counter-\nnarcotics", "counternarcotics"),
+        ("A  B\nC", "a b c"),
+        ("2007–2008", "2007-2008"),
+    ],
+)
+def test_normalisations(raw, norm):
+    assert normalise(raw) == norm
+
+
+def ev(text: str, sid: str = "s", score: float = 0.5, start: int = 0) -> Evidence:
+    meta = SourceMeta(title="T", authors=("Jane Doe",), date="2011")
+    src = SourceInfo(sid, f"sources/{sid}.txt", f"sources/{sid}.txt", "0" * 64, meta, 1)
+    chunk = Chunk(f"{sid}#{start}", sid, 0, start, start + len(text), text, text)
+    return Evidence(Hit(1, 1.0, chunk, src, 1, 1), 0, len(text), text, score)
+
+
+SHORT = [
+    ev("The Mexican Navy Secretariat (SEMAR) established a liaison officer position at USNORTHCOM in 2007."),
+    ev("Peña Nieto’s selection of a new security adviser, Óscar Naranjo, a Colombian general, seems calculated."),
+    ev("Ambassador Carlos Pascual resigned in March 2011 after the cables were published."),
+    ev("Violence rose to more than 15 percent of all deaths, some 50,000 people."),
+    ev("This Act may be cited as the ``Indian Trust Reform Act of 2005''."),
+]
+
+
+@pytest.mark.parametrize(
+    "question, phrase, holder, why",
+    [
+        ("What is SEMAR?", "the Mexican Navy Secretariat", 1, ""),
+        ("Who is Óscar Naranjo?", "a Colombian general", 2, ""),
+        ("Who is Óscar Naranjo?", "Óscar Naranjo", 2, "echo"),
+        ("When did Carlos Pascual resign?", "March 2011", 3, ""),
+        ("When did Carlos Pascual resign?", "the cables", 3, "wrong kind"),
+        ("How many people died?", "50,000 people", 4, ""),
+        ("How many people died?", "15 per cent", 4, ""),
+        ("How many people died?", "all deaths", 4, "wrong kind"),
+        ("Who became ambassador after Carlos Pascual resigned?", "Carlos Pascual", 3, "echo"),
+        ("Who became ambassador after Carlos Pascual resigned?", "Earl Anthony Wayne", 0, "not verbatim"),
+        ("Who became ambassador after Carlos Pascual resigned?", "NONE", 0, "none"),
+        ("What is the short title of S. 1439?", "“Indian Trust Reform Act of 2005”", 5, ""),  # its own quotes dropped
+        ("What is the short title of S. 1439?", "Indian Trust Reform Act of 2005", 5, ""),
+        ("Where is the liaison position?", "USNORTHCOM", 1, ""),
+        ("Where is the liaison position?", "a liaison officer position", 1, "wrong kind"),
+        ("What is SEMAR?", "the Colombian general", 0, "not verbatim"),
+        ("What is SEMAR?", "a Colombian general", 2, "wrong kind"),  # from a sentence that does not name SEMAR
+        ("Who is Óscar Naranjo?", " ".join(["a"] * 16), 0, "too long"),
+    ],
+)
+def test_each_check_on_the_phrase(question, phrase, holder, why):
+    c = check_phrase(question, ask_of(question), phrase, SHORT)
+    assert (c.holder, c.why) == (holder, why)
+    assert c.ok == (why == "")
+
+
+def test_the_holder_is_a_chosen_sentence_first():
+    twice = [ev("The Navy (SEMAR) helped.", score=0.9), ev("SEMAR is the Navy.", score=0.1)]
+    c = check_phrase("What is SEMAR?", ask_of("What is SEMAR?"), "the Navy", twice, prefer=[2])
+    assert c.holder == 2
+    c = check_phrase("What is SEMAR?", ask_of("What is SEMAR?"), "the Navy", twice)
+    assert c.holder == 1  # the best pre-scored
+
+
+def test_answer_is_led_by_the_phrase_then_its_quote_only():
+    q = "When did Carlos Pascual resign?"
+    c = check_phrase(q, ask_of(q), "March 2011", SHORT)
+    out = compose(q, [c], SHORT, chosen=[1, 2, 3, 4], model_ids=[1, 3])
+    assert out.leads == (("March 2011.", 3),) and out.quotes[0] == 3
+    assert not compose(q, [check_phrase(q, ask_of(q), "NONE", SHORT)], SHORT, [1, 3], [3]).quotes
+
+
+def test_topic_answers_only_sentences_naming_the_topic_one_per_source_first():
+    short = [ev("Fentanyl kills many.", "a"), ev("Cartels grew.", "a"), ev("Fentanyl trafficking rose.", "b")]
+    out = compose("What do the sources say about fentanyl?", [], short, [1, 2, 3], [2, 1, 3], topic="fentanyl")
+    assert out.quotes == (1, 3)
+
+
+def test_length_cap_keeps_the_leads_holders():
+    assert fit_length(["a " * 50, "b " * 50, "c"], 3, 80, must=2) == [0, 1]
+    assert fit_length(["a " * 50, "b " * 50, "c"], 3, 120, must=2) == [0, 1, 2]
+    assert fit_length(["a " * 50, "b " * 50, "c"], 2, 80) == [0, 2]
+
+
+def test_a_refusal_quotes_a_related_sentence_but_never_a_holder():
+    q = "Who replaced Carlos Pascual after he resigned?"
+    assert related(q, SHORT, [1, 3], 0.34) == 3
+    assert related(q, SHORT, [1, 3], 0.34, exclude=[3]) == 0
+    assert related("What is the weather in Oslo?", SHORT, [1, 3], 0.34) == 0
