@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.config import Settings  # noqa: E402
-from qa.embed import get_embedder  # noqa: E402
+from qa.embedders import get_embedder  # noqa: E402
 from qa.evaluation.metrics import percentile  # noqa: E402
 from qa.indexer import build_index  # noqa: E402
 from qa.lexical import LexicalIndex  # noqa: E402

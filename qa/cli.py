@@ -44,7 +44,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     print(report.summary())
     if not settings.expand or report.expanded >= report.n_chunks:
         return 0
-    from qa.expand_index import write_missing
+    from qa.indexer import write_missing
 
     print("writing expansions with the answer model (searchable meanwhile; Ctrl-C keeps what is written) ...")
     bar = _ProgressBar("expanding", unit="chunk")

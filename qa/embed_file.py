@@ -20,7 +20,7 @@ import numpy as np
 from qa import clean as cleaning
 from qa.chunking import chunk_document, chunk_sentences
 from qa.config import Settings, relpath
-from qa.embed import Embedder
+from qa.embedders import Embedder
 from qa.errors import SourceError
 from qa.index_plan import IndexReport, Plan, Todo
 from qa.ingest import read_document

@@ -16,37 +16,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from qa.expand import Expansion, ExpansionCache, expansion_key, expansion_prompt
-from qa.records import Chunk, SourceInfo
+from qa.config import MODEL_SHA256, Settings
+from qa.embedders import Embedder, get_embedder
+from qa.expand import CACHE_NAME, Expansion, ExpansionCache, expansion_key, expansion_prompt
+from qa.model_files import known_sha256
+from qa.records import Chunk, RowExpansion, SourceInfo
 
 
-@dataclass(frozen=True)
-class RowExpansion:
-    """The expansion of one chunk row as the index stores it."""
+class IndexRows(Protocol):
+    """What this module reads and fills of an index (``qa.store.IndexData`` is one)."""
 
-    key: str
-    context: str
-    questions: tuple[str, ...]  # every question written (kept or not)
-    kept: tuple[bool, ...]  # per question: passed the filter
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sources: dict[str, SourceInfo]
+    expansions: list[RowExpansion | None]
+    question_vectors: np.ndarray
+    question_rows: np.ndarray
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "context": self.context, "questions": list(self.questions), "kept": list(self.kept)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RowExpansion:
-        questions = tuple(str(q) for q in d["questions"])
-        kept = tuple(bool(k) for k in d.get("kept", [True] * len(questions)))
-        if len(kept) != len(questions):
-            raise ValueError("kept and questions differ in length")
-        return cls(str(d["key"]), str(d.get("context") or ""), questions, kept)
-
-    @property
-    def kept_questions(self) -> list[str]:
-        return [q for q, k in zip(self.questions, self.kept) if k]
+    def expansion(self, row: int) -> RowExpansion | None: ...
 
 
 def row_keys(chunks: Sequence[Chunk], sources: dict[str, SourceInfo]) -> list[str]:
@@ -101,7 +93,7 @@ def attach(
     chunk_vectors: np.ndarray,
     cache: ExpansionCache,
     old: dict[str, tuple[RowExpansion, np.ndarray]],
-    embedder: Any,  # qa.embed.Embedder; None when nothing new must be embedded
+    embedder: Embedder | None,  # None when nothing new must be embedded
     keep_rank: int,
     dim: int,
 ) -> ExpansionBlock:
@@ -123,6 +115,7 @@ def attach(
         if entry is not None and entry.questions:
             to_embed.append((i, entry))
     if to_embed:
+        assert embedder is not None, "new questions to embed need an embedder"
         flat = embedder.embed([q for _, e in to_embed for q in e.questions])
         pos = 0
         for i, entry in to_embed:
@@ -157,7 +150,7 @@ def old_expansions(
 # ---------------------------------------------------------------- used by qa.indexer
 
 
-def writer_settings(settings: Any) -> Any:
+def writer_settings(settings: Settings) -> Settings:
     """The settings expansions are written with: always the local llama.cpp model
     (``model_path``, else the packaged one), whichever backend answers, so the
     committed cache stays valid when the answer backend changes."""
@@ -166,34 +159,31 @@ def writer_settings(settings: Any) -> Any:
     )
 
 
-def expansion_model_id(settings: Any) -> str:
+def expansion_model_id(settings: Settings) -> str:
     """Who writes expansions under ``settings``: the model file's sha256 (the
     packaged model's pinned one, without hashing)."""
-    from qa.config import MODEL_SHA256
-
     path = writer_settings(settings).model_path
     if not path:
         return MODEL_SHA256
-    from qa.model_files import known_sha256
-
     return known_sha256(Path(path)) or str(path)
 
 
-def cache_path(settings: Any) -> Path:
-    from qa.expand import CACHE_NAME
-
+def cache_path(settings: Settings) -> Path:
+    """The expansions file: ``settings.expansions_file``, else beside the sources."""
     return Path(settings.expansions_file or Path(settings.sources_dir) / CACHE_NAME)
 
 
-def open_cache(settings: Any) -> ExpansionCache | None:
+def open_cache(settings: Settings) -> ExpansionCache | None:
     """The configured expansions file (None when ``settings.expand`` is off)."""
     if not settings.expand:
         return None
     return ExpansionCache(cache_path(settings), expansion_model_id(settings))
 
 
-def expansions_differ(old: Any, cache: ExpansionCache | None, sources: dict[str, SourceInfo], settings: Any) -> bool:
-    """True when the index ``old`` (IndexData) should be rewritten for its
+def expansions_differ(
+    old: IndexRows, cache: ExpansionCache | None, sources: dict[str, SourceInfo], settings: Settings
+) -> bool:
+    """True when the index ``old`` should be rewritten for its
     expansions alone: the cache holds ones it lacks, it holds stale ones, it
     holds some and expansion is off, or the filter setting changed."""
     if cache is None:
@@ -210,17 +200,18 @@ def expansions_differ(old: Any, cache: ExpansionCache | None, sources: dict[str,
     return False
 
 
-def add_expansions(data: Any, old: Any, cache: ExpansionCache | None, embedder: Any, settings: Any) -> Any:
-    """Fill ``data`` (IndexData, just assembled) with the expansions of its rows; returns the embedder
+def add_expansions(
+    data: IndexRows, old: IndexRows | None, cache: ExpansionCache | None, embedder: Embedder | None, settings: Settings
+) -> Embedder | None:
+    """Fill ``data`` (just assembled) with the expansions of its rows; returns the embedder
     (loaded here when new questions must be embedded)."""
     if cache is None or not data.chunks:
         return embedder
     keys = row_keys(data.chunks, data.sources)
-    same_writer = old is not None and (old.manifest.get("expansions") or {}).get("model") == cache.model
-    reuse = old_expansions(old.expansions, old.question_vectors, old.question_rows) if same_writer else {}
+    reuse = {}
+    if old is not None and (old.manifest.get("expansions") or {}).get("model") == cache.model:  # the same writer
+        reuse = old_expansions(old.expansions, old.question_vectors, old.question_rows)
     if embedder is None and any(k not in reuse and cache.get(k) is not None for k in keys):
-        from qa.embed import get_embedder
-
         embedder = get_embedder(settings.embed_model, settings)
     block = attach(
         data.chunks, keys, data.vectors, cache, reuse, embedder, settings.expand_keep_rank, settings.embed_dim
@@ -243,12 +234,8 @@ def add_expansions(data: Any, old: Any, cache: ExpansionCache | None, embedder: 
     return embedder
 
 
-def missing_chunks(settings: Any) -> list[tuple[Chunk, SourceInfo]]:
-    """Chunks of the live index with no expansion there nor in the cache (what the model must still write)."""
-    from qa.store import read_data
-
-    data = read_data(Path(settings.index_dir))
-    cache = open_cache(settings)
+def missing_chunks(data: IndexRows | None, cache: ExpansionCache | None) -> list[tuple[Chunk, SourceInfo]]:
+    """Chunks of ``data`` with no expansion there nor in the cache (what the model must still write)."""
     if data is None or cache is None:
         return []
     out = []
@@ -257,21 +244,3 @@ def missing_chunks(settings: Any) -> list[tuple[Chunk, SourceInfo]]:
         if cache.get(key) is None and (have is None or have.key != key):
             out.append((c, data.sources[c.source_id]))
     return out
-
-
-def write_missing(settings: Any, tick: Any = None, generator: Any = None) -> Any:
-    """Step two of ``qa index``: the model writes the expansions the live index
-    lacks, into the cache (each kept as soon as written; Ctrl-C keeps them).
-    Returns the ``qa.expand.ExpandReport``; a second ``build_index`` adds them."""
-    from qa.expand import ExpandReport, expand_chunks
-
-    todo = missing_chunks(settings)
-    cache = open_cache(settings)
-    if not todo or cache is None:
-        return ExpandReport()
-    if generator is None:
-        from qa.backends import make_generator
-
-        generator = make_generator(writer_settings(settings)).for_role("expand")
-    metas = {info.source_id: info.meta for _, info in todo}
-    return expand_chunks([c for c, _ in todo], metas, generator, cache, tick)

@@ -13,20 +13,21 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.backends.base import Generator
 from qa.config import Settings
-from qa.embed import EMBED_TOLERANCE, Embedder, family, get_embedder
 from qa.embed_file import NewRows, Progress, embedding_text, index_files, split_rows
+from qa.embedders import EMBED_TOLERANCE, Embedder, family, get_embedder
 from qa.errors import SourceError
-from qa.expand import ExpansionCache
-from qa.expand_index import add_expansions, expansions_differ, open_cache
+from qa.expand import ExpandReport, ExpansionCache, Tick, expand_chunks
+from qa.expand_index import add_expansions, expansions_differ, missing_chunks, open_cache, writer_settings
 from qa.index_plan import IndexReport, make_plan, previous_index, source_id_for
 from qa.ingest import list_source_files
 from qa.metadata import load_sidecar
 from qa.records import Chunk, SourceInfo
-from qa.store import IndexData
+from qa.store import IndexData, read_data
 from qa.store_write import IndexLock, write_generation
 
-__all__ = ["IndexReport", "build_index", "embedding_text", "source_id_for"]
+__all__ = ["IndexReport", "build_index", "embedding_text", "source_id_for", "write_missing"]
 
 
 def build_index(
@@ -161,3 +162,19 @@ def _sentences_by_row(data: IndexData) -> list[np.ndarray]:
         else np.zeros(len(data.chunks), int)
     )
     return split_rows(data.sentence_vectors, [int(n) for n in counts])
+
+
+def write_missing(settings: Settings, tick: Tick | None = None, generator: Generator | None = None) -> ExpandReport:
+    """Step two of ``qa index``: the model writes the expansions the live index
+    lacks, into the cache (each kept as soon as written; Ctrl-C keeps them).
+    A second ``build_index`` adds them."""
+    cache = open_cache(settings)
+    todo = missing_chunks(read_data(Path(settings.index_dir)), cache)
+    if not todo or cache is None:
+        return ExpandReport()
+    if generator is None:
+        from qa.backends import make_generator
+
+        generator = make_generator(writer_settings(settings)).for_role("expand")
+    metas = {info.source_id: info.meta for _, info in todo}
+    return expand_chunks([c for c, _ in todo], metas, generator, cache, tick)

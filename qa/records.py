@@ -114,6 +114,31 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class RowExpansion:
+    """The expansion of one chunk row as the index stores it (written by ``qa.expand``, filtered by ``qa.expand_index``)."""
+
+    key: str
+    context: str
+    questions: tuple[str, ...]  # every question written (kept or not)
+    kept: tuple[bool, ...]  # per question: passed the filter
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "context": self.context, "questions": list(self.questions), "kept": list(self.kept)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RowExpansion:
+        questions = tuple(str(q) for q in d["questions"])
+        kept = tuple(bool(k) for k in d.get("kept", [True] * len(questions)))
+        if len(kept) != len(questions):
+            raise ValueError("kept and questions differ in length")
+        return cls(str(d["key"]), str(d.get("context") or ""), questions, kept)
+
+    @property
+    def kept_questions(self) -> list[str]:
+        return [q for q, k in zip(self.questions, self.kept) if k]
+
+
+@dataclass(frozen=True)
 class Hit:
     """One retrieved chunk with its fused score and rank (1-based)."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.config import Settings
-from qa.embed import Embedder, get_embedder
+from qa.embedders import Embedder, get_embedder
 from qa.errors import InputError
 from qa.fusion import dedupe, fuse, named_terms, source_prior, source_terms, zscore_fuse
 from qa.lexical import top_positive

@@ -36,9 +36,8 @@ import numpy as np
 
 from qa.config import INDEX_FORMAT_VERSION, Settings
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from qa.expand_index import RowExpansion
 from qa.lexical import LexicalIndex
-from qa.records import Chunk, SourceInfo
+from qa.records import Chunk, RowExpansion, SourceInfo
 from qa.vectors import VectorIndex
 
 MANIFEST = "manifest.json"
@@ -225,7 +224,7 @@ def check_fingerprint(manifest: dict[str, Any], settings: Settings, index_dir: P
 def check_embedder(manifest: dict[str, Any], backend: str, index_dir: Path) -> None:
     """Fail when the index's vectors come from a backend that does not agree
     with ``backend`` within the tolerance (e.g. int8 vs fp32): never mix them."""
-    from qa.embed import family
+    from qa.embedders import family
 
     built = manifest.get("embed_backend") or "torch"
     if family(built) != family(backend):

@@ -28,7 +28,7 @@ for _name in [n for n in os.environ if n.startswith("QA_") and n != "QA_CACHE_DI
     del os.environ[_name]
 
 from qa.config import Settings  # noqa: E402
-from qa.embed import Embedder  # noqa: E402
+from qa.embedders import Embedder  # noqa: E402
 from qa.lexical import tokenize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def fake_embedder() -> HashEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Embedder:
-    from qa.embed import get_embedder
+    from qa.embedders import get_embedder
 
     return get_embedder()
 

@@ -6,6 +6,7 @@ are in test_backends_model.py."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -144,6 +145,86 @@ def test_openai_closed_port_fails_fast_with_the_fix():
         assert "python -m llama_cpp.server --model" in err.value.fix and f"--port {port}" in err.value.fix
         assert "--backend llama_cpp" in err.value.fix
     assert time.monotonic() - t < 5
+
+
+# ---------------------------------------------------------------- P(yes) over HTTP: top_logprobs of a one-token reply
+
+
+def logprobs_reply(top: list[tuple[str, float]], chosen: str = "Yes") -> dict:
+    """A chat completion as llama-cpp-python's server and vLLM return it with logprobs."""
+    entries = [{"token": t, "logprob": lp, "bytes": None} for t, lp in top]
+    first = {"token": chosen, "logprob": dict(top).get(chosen, -1.0), "bytes": None, "top_logprobs": entries}
+    return {"choices": [{"message": {"role": "assistant", "content": chosen}, "logprobs": {"content": [first]}}]}
+
+
+def test_openai_yes_probability_sums_the_spellings_of_yes_and_no():
+    sent: list[dict] = []
+    top = [("Yes", math.log(0.5)), ("yes", math.log(0.1)), ("No", math.log(0.2)), (" no", math.log(0.1))]
+    top += [("The", math.log(0.05)), ("Y", math.log(0.01)), ("nope", math.log(0.01)), (" YES", math.log(0.01))]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json=logprobs_reply(top))
+
+    gen = scripted(handler)
+    assert gen.yes_probability(HELLO) == pytest.approx(0.6 / 0.9)  # not "The", "Y", "nope", " YES"
+    body = sent[0]
+    assert body["logprobs"] is True and body["top_logprobs"] == 20 and body["max_tokens"] == 1
+    assert body["temperature"] == 0 and body["stream"] is False and body["messages"] == HELLO
+    assert gen.yes_no_problem() is None and len(sent) == 1  # known from that answer: no probe
+
+
+@pytest.mark.parametrize(
+    "top, expected",
+    [
+        ([("No", math.log(0.9)), ("The", math.log(0.05))], 0.0),  # no "yes" among the top tokens: 0
+        ([("yes", math.log(0.7))], 1.0),
+        ([("The", math.log(0.9)), ("A", math.log(0.1))], None),  # neither: no probability to give
+        ([("Yes", math.log(0.3)), ("Yes", math.log(0.3)), ("no", math.log(0.3))], 0.5),  # listed twice, counted once
+    ],
+)
+def test_openai_yes_probability_edge_cases(top, expected):
+    assert scripted(lambda request: httpx.Response(200, json=logprobs_reply(top))).yes_probability(HELLO) == expected
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, json={"choices": [{"message": {"content": "Yes"}}]}),  # logprobs ignored
+        httpx.Response(200, json={"choices": [{"message": {"content": "Yes"}, "logprobs": None}]}),
+        httpx.Response(500, text="logprobs is not supported for models created with logits_all=False"),
+        httpx.Response(400, json={"error": {"message": "top_logprobs must be <= 5"}}),
+    ],
+)
+def test_a_server_without_logprobs_says_so_once(response, capsys, monkeypatch):
+    from qa.backends import base
+
+    monkeypatch.setattr(base, "_WARNED", set())
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return response
+
+    gen = scripted(handler)
+    assert gen.yes_probability(HELLO) is None
+    problem = gen.yes_no_problem()
+    assert problem and "http://server.test/v1" in problem and "logprob" in problem
+    assert len(calls) == 1  # known from the first answer
+    assert base.warn_without_yes_no(gen) == problem and base.warn_without_yes_no(gen) == problem
+    assert capsys.readouterr().err.count("warning: ") == 1  # once per process
+
+
+def test_a_server_not_reachable_yet_is_not_a_missing_logprobs_problem():
+    gen = make_generator(settings(backend="openai", openai_base_url=f"http://127.0.0.1:{free_port()}/v1"))
+    assert gen.yes_no_problem() is None  # unknown until the server answers
+    with pytest.raises(BackendError):
+        gen.yes_probability(HELLO)
+
+
+def test_backends_without_probabilities_say_why():
+    assert Echo().yes_probability(HELLO) is None
+    assert Echo().yes_no_problem() == "the echo backend gives no token probabilities"
 
 
 # ---------------------------------------------------------------- backends are imported lazily; one llama-cpp-python

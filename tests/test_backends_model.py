@@ -177,6 +177,36 @@ def test_openai_backend_passes_the_schema_to_a_real_server(llama_server):
     assert isinstance(obj["city"], str) and isinstance(obj["year"], int)
 
 
+# P(yes) of the answer check: a clear yes, a clear no, and two near misses (the decision's hard cases)
+YES_NO_CASES = [
+    ("When was the Merida Initiative announced?", "The Merida Initiative was announced in October 2007."),
+    ("When was the Merida Initiative announced?", "Congress appropriated $1.6 billion for it over three years."),
+    ("Who chose Peña Nieto's security adviser?", "Peña Nieto named a new security cabinet in 2012."),
+    ("How many homicides has Mexico had since 2007?", "Homicides rose sharply after 2007 across Mexico."),
+]
+# |P(yes) difference| between the two backends on one model file: at most 2.4e-5 on 32
+# calibration examples (eval/bench_yes_agreement.py --n 40, docs/measurements.md); the
+# same prompt evaluated in other batch splits rounds a little differently
+YES_TOLERANCE = 1e-3
+TRANSFORMERS_YES_TOLERANCE = 0.1  # float32 dequantised weights against llama.cpp's q4_k_m kernels
+
+
+@pytest.mark.model
+def test_openai_backend_yes_probability_matches_llama_cpp(llama, llama_server):
+    from qa.prompts import answers_question_messages
+
+    gen = make_generator(settings(backend="openai", openai_base_url=llama_server))
+    assert gen.yes_no_problem() is None  # the server gives logprobs
+    check = llama.for_role("check")
+    pairs = []
+    for question, answer in YES_NO_CASES:
+        messages = answers_question_messages(question, answer)
+        pairs.append((check.yes_probability(messages), gen.yes_probability(messages)))
+    print("P(yes) llama_cpp vs openai:", pairs)
+    assert all(a is not None and b is not None and abs(a - b) <= YES_TOLERANCE for a, b in pairs), pairs
+    assert max(a for a, _ in pairs) - min(a for a, _ in pairs) > 0.1  # the cases differ: not a constant
+
+
 # ---------------------------------------------------------------- transformers on the same GGUF
 
 
@@ -188,3 +218,13 @@ def test_transformers_backend_loads_the_same_gguf():
     assert pieces and "".join(pieces).startswith("1") and all(pieces)
     assert gen.generate(HELLO, max_tokens=5, stop=[","]) == "1"  # stops early, lock released
     assert gen.info()["sha256"] == MODEL_SHA256 and gen.count_tokens("hello world") == 2
+    # P(yes) from its logits, as llama.cpp reads it from the quantised weights (these are dequantised)
+    from qa.prompts import answers_question_messages
+
+    llama = make_generator(settings(backend="llama_cpp")).for_role("check")
+    for question, answer in YES_NO_CASES[:2]:
+        messages = answers_question_messages(question, answer)
+        a, b = llama.yes_probability(messages), gen.yes_probability(messages)
+        print("P(yes) llama_cpp vs transformers:", a, b)
+        assert a is not None and b is not None and abs(a - b) <= TRANSFORMERS_YES_TOLERANCE
+    assert gen.yes_no_problem() is None

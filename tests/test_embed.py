@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import embed
+from qa import embedders
 from qa.config import Settings
-from qa.embed import EMBED_TOLERANCE, family, get_embedder
+from qa.embedders import EMBED_TOLERANCE, family, get_embedder
 from qa.errors import IndexMismatchError, ModelError
 from qa.indexer import build_index
 from qa.retrieve import Retriever
@@ -77,7 +77,7 @@ def test_batches_sorted_by_length_keep_input_order():
 
 def test_falls_back_to_torch_when_onnxruntime_is_missing(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime -> ImportError
-    monkeypatch.setattr(embed, "_CACHE", {})
+    monkeypatch.setattr(embedders, "_CACHE", {})
     got = get_embedder(settings=Settings.load(env={}).replace(embed_backend="auto"))
     assert got.backend == "torch"
     err = capsys.readouterr().err

@@ -24,8 +24,8 @@ from qa.expand import (
     expansion_prompt,
     parse_reply,
 )
-from qa.expand_index import cache_path, filter_questions, missing_chunks, write_missing
-from qa.indexer import build_index
+from qa.expand_index import cache_path, filter_questions, missing_chunks, open_cache
+from qa.indexer import build_index, write_missing
 from qa.retrieve import Retriever
 from qa.store import read_data
 
@@ -119,7 +119,8 @@ def test_interrupted_expansion_keeps_what_was_written(small, fake_embedder):
         write_missing(settings, generator=QuestionWriter(interrupt_after=1))
     cache = ExpansionCache(cache_path(settings), "x")
     assert cache.load.other_version == 1  # the first entry is on disk (of the settings' model, not "x")
-    assert len(missing_chunks(settings)) == len(read_data(Path(settings.index_dir)).chunks) - 1 >= 1
+    data = read_data(Path(settings.index_dir))
+    assert data is not None and len(missing_chunks(data, open_cache(settings))) == len(data.chunks) - 1 >= 1
 
 
 def test_filter_keeps_questions_nearest_their_own_chunk():

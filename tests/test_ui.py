@@ -372,6 +372,10 @@ def test_real_browser_question_citation_and_refusal(app_url):
         start, end = int(card.get_attribute("data-start")), int(card.get_attribute("data-end"))
         assert " ".join(stored[start:end].split()) == " ".join(quote.split())
         page.screenshot(path=str(ARTIFACTS / "ui-answer.png"), full_page=True)
+        # the README's picture: the page as it opens, with the answer and its cited quotes
+        page.screenshot(path=str(ARTIFACTS / "chat.png"))
+        if os.environ.get("UPDATE_SCREENSHOT") == "1":
+            shutil.copyfile(ARTIFACTS / "chat.png", ROOT / "docs" / "chat.png")
 
         box.fill("What is the recipe for a classic French omelette?")
         box.press("Enter")

@@ -8,6 +8,7 @@ Not here: any backend (see ``qa.backends``). Standard library only.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,10 @@ from qa.config import Settings
 from qa.errors import BackendError
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+
+# the replies whose first token counts as "yes" / "no" in ``Generator.yes_probability``
+YES_SPELLINGS = ("yes", "Yes", " yes", " Yes", "YES")
+NO_SPELLINGS = ("no", "No", " no", " No", "NO")
 
 
 class Generator(ABC):
@@ -46,8 +51,18 @@ class Generator(ABC):
 
     def yes_probability(self, messages: list[Message]) -> float | None:
         """P("yes") / (P("yes") + P("no")) for the first token of the reply, read
-        from the model's next-token distribution (no sampling); None when the
-        backend cannot expose it (callers then generate a yes/no answer)."""
+        from the model's next-token distribution (no sampling): the summed
+        probabilities of the first tokens of ``YES_SPELLINGS`` against those of
+        ``NO_SPELLINGS``. None when the backend cannot expose it (then
+        ``yes_no_problem`` says why; callers generate a yes/no answer)."""
+        return None
+
+    def yes_no_problem(self) -> str | None:
+        """None when ``yes_probability`` gives probabilities on this backend;
+        else why not, in one sentence (for the start-up warning and the
+        record's ``decision``)."""
+        if type(self).yes_probability is Generator.yes_probability:
+            return f"the {self.name} backend gives no token probabilities"
         return None
 
     def info(self) -> dict[str, Any]:
@@ -60,6 +75,29 @@ class Generator(ABC):
         one model state per role, so the fixed system prompt of each kind of call
         is processed once, not again after every call of another kind."""
         return self
+
+
+_WARNED: set[str] = set()
+
+
+def warn_without_yes_no(generator: Generator) -> str | None:
+    """``generator.yes_no_problem()``, printed once per process and problem as a
+    warning on stderr (at start-up: without P(yes), the fitted answer/refuse
+    decision cannot run and the sampled yes/no check decides)."""
+    problem = generator.yes_no_problem()
+    if problem and problem not in _WARNED:
+        _WARNED.add(problem)
+        print(
+            f"warning: {problem}; the sampled yes/no check decides whether to answer "
+            "(the fitted decision needs P(yes); see docs/settings.md, QA_CALIBRATION_FILE)",
+            file=sys.stderr,
+        )
+    return problem
+
+
+def yes_share(p_yes: float, p_no: float) -> float | None:
+    """P(yes) / (P(yes) + P(no)); None when neither has any probability."""
+    return p_yes / (p_yes + p_no) if p_yes + p_no > 0 else None
 
 
 def cut_at_stop(pieces: Iterable[str], stop: list[str] | None) -> Iterator[str]:

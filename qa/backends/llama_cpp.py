@@ -20,6 +20,8 @@ import numpy as np
 from qa.backends import llama_drafted as drafted
 from qa.backends import llama_internals as internals
 from qa.backends.base import (
+    NO_SPELLINGS,
+    YES_SPELLINGS,
     Generator,
     Loaded,
     Message,
@@ -29,6 +31,7 @@ from qa.backends.base import (
     model_lock,
     threads,
     timeout_error,
+    yes_share,
 )
 from qa.backends.drafts import schema_example
 from qa.backends.llama_drafted import greedy_tokens
@@ -192,9 +195,7 @@ class LlamaCppGenerator(Generator):
         None: llama-cpp-python's own completion loop."""
         if self.settings.temperature != 0 or self.settings.draft_tokens <= 0:
             return None
-        if self._shared.formatter is None:
-            self._shared.formatter = internals.chat_formatter(llm) or False
-        return self._shared.formatter or None
+        return self._chat_formatter(llm) or None
 
     def _drafted(
         self, llm: Any, formatter: Any, kw: dict[str, Any], json_schema: dict | None, deadline: float
@@ -240,15 +241,13 @@ class LlamaCppGenerator(Generator):
             tokens.close()
 
     def yes_probability(self, messages: list[Message]) -> float | None:
-        """The normalised probability of a "yes" first token (its spellings
-        "yes", "Yes", " yes", " Yes" against the same of "no"), from one
+        """The normalised probability of a "yes" first token (the first tokens
+        of ``YES_SPELLINGS`` against those of ``NO_SPELLINGS``), from one
         evaluation of the prompt: the cost of a prompt, no generated token."""
         acquire(self._shared.lock, self.settings)
         try:
             llm = self._take_model()
-            if self._shared.formatter is None:
-                self._shared.formatter = internals.chat_formatter(llm) or False
-            formatter = self._shared.formatter
+            formatter = self._chat_formatter(llm)
             if not formatter:
                 return None
             chat = formatter(messages=messages)
@@ -262,10 +261,20 @@ class LlamaCppGenerator(Generator):
             yes, no = self._answer_tokens(llm)
             top = float(np.max(logits))
             p = np.exp(logits - top)
-            p_yes, p_no = float(p[yes].sum()), float(p[no].sum())
-            return p_yes / (p_yes + p_no) if p_yes + p_no > 0 else None
+            return yes_share(float(p[yes].sum()), float(p[no].sum()))
         finally:
             self._shared.lock.release()
+
+    def yes_no_problem(self) -> str | None:
+        if self._chat_formatter(self._shared.model):
+            return None
+        return f"{self.path.name} has no chat template llama.cpp can apply, so P(yes) is not read from its logits"
+
+    def _chat_formatter(self, llm: Any) -> Any:
+        """The GGUF's chat template (False: none in the file), looked up once."""
+        if self._shared.formatter is None:
+            self._shared.formatter = internals.chat_formatter(llm) or False
+        return self._shared.formatter
 
     def _answer_tokens(self, llm: Any) -> tuple[list[int], list[int]]:
         """Token ids that start a "yes" and a "no" reply."""
@@ -274,10 +283,7 @@ class LlamaCppGenerator(Generator):
             def first(words: tuple[str, ...]) -> list[int]:
                 return sorted({llm.tokenize(w.encode("utf-8"), add_bos=False)[0] for w in words})
 
-            self._shared.yes_no = (
-                first(("yes", "Yes", " yes", " Yes", "YES")),
-                first(("no", "No", " no", " No", "NO")),
-            )
+            self._shared.yes_no = (first(YES_SPELLINGS), first(NO_SPELLINGS))
         return self._shared.yes_no
 
     def count_tokens(self, text: str) -> int:

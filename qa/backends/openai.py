@@ -1,19 +1,24 @@
 """Any OpenAI-compatible chat-completions server (vLLM, llama.cpp server, TGI,
-Ollama) over HTTP with httpx, streaming server-sent events.
+Ollama) over HTTP with httpx, streaming server-sent events. P(yes) from the
+server's ``top_logprobs`` of a one-token reply.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
-from qa.backends.base import Generator, Message, timeout_error
+from qa.backends.base import NO_SPELLINGS, YES_SPELLINGS, Generator, Message, timeout_error, yes_share
 from qa.config import Settings
 from qa.errors import BackendError
 from qa.model_files import model_target
+
+TOP_LOGPROBS = 20  # the most the OpenAI API (and vLLM by default) returns per token
+PROBE = [{"role": "user", "content": "Is water wet? Answer yes or no."}]
 
 
 class OpenAIGenerator(Generator):
@@ -30,6 +35,8 @@ class OpenAIGenerator(Generator):
         self.settings = settings
         self.base_url = settings.openai_base_url.rstrip("/")
         self._transport = transport  # tests inject an httpx.MockTransport
+        self._yes_no_problem: str | None = None
+        self._yes_no_known = False  # the server has answered a yes/no request
 
     def _body(
         self,
@@ -113,6 +120,53 @@ class OpenAIGenerator(Generator):
                 f"the model server at {self.base_url} sent malformed JSON: {exc}", self._server_fix()
             ) from exc
 
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        """P(yes) as the llama.cpp backend reads it, from the server's
+        ``top_logprobs`` of a one-token greedy reply: the probabilities of the
+        tokens spelled as in ``YES_SPELLINGS`` against ``NO_SPELLINGS``
+        (a spelling outside the top ``TOP_LOGPROBS`` counts as 0). None when
+        the server gives no logprobs (``yes_no_problem`` then says so) or
+        neither answer is among its top tokens."""
+        import httpx
+
+        body = self._body(messages, 1, None, None, stream=False)
+        body.update(temperature=0, logprobs=True, top_logprobs=TOP_LOGPROBS)
+        try:
+            with self._client() as client:
+                resp = client.post("/chat/completions", json=body)
+                if resp.status_code >= 400 and "logprob" in resp.text.lower():
+                    self._no_logprobs(f"answered HTTP {resp.status_code} to logprobs: {resp.text[:200]}")
+                    return None
+                self._check_status(resp)
+                obj = resp.json()
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from exc
+        except ValueError as exc:
+            raise BackendError(
+                f"the model server at {self.base_url} sent malformed JSON: {exc}", self._server_fix()
+            ) from exc
+        self._piece(obj, "message")  # an error object becomes a BackendError
+        top = first_top_logprobs(obj)
+        if top is None:
+            self._no_logprobs("returns no logprobs")
+            return None
+        self._yes_no_known, self._yes_no_problem = True, None
+        return yes_from_top_logprobs(top)
+
+    def yes_no_problem(self) -> str | None:
+        """Asks the server once (a one-token reply); a server that cannot be
+        reached yet is not a problem of this kind (None, asked again next time)."""
+        if not self._yes_no_known:
+            try:
+                self.yes_probability(PROBE)
+            except BackendError:
+                return None
+        return self._yes_no_problem
+
+    def _no_logprobs(self, why: str) -> None:
+        self._yes_no_known = True
+        self._yes_no_problem = f"the model server at {self.base_url} {why}"
+
     def _piece(self, obj: Any, key: str) -> str:
         """The text in one response or event; an error object becomes a BackendError."""
         if isinstance(obj, dict) and obj.get("error"):
@@ -159,3 +213,24 @@ class OpenAIGenerator(Generator):
             "temperature": self.settings.temperature,
             "seed": self.settings.seed,
         }
+
+
+def first_top_logprobs(obj: Any) -> list[tuple[str, float]] | None:
+    """(token, logprob) of the first reply token's top alternatives in a chat
+    completion response (``choices[0].logprobs.content[0].top_logprobs``, the
+    form of OpenAI, vLLM and llama-cpp-python's server); None when absent."""
+    try:
+        first = obj["choices"][0]["logprobs"]["content"][0]
+        top = first.get("top_logprobs") or [{"token": first["token"], "logprob": first["logprob"]}]
+        return [(str(t["token"]), float(t["logprob"])) for t in top if t.get("logprob") is not None]
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+        return None
+
+
+def yes_from_top_logprobs(top: list[tuple[str, float]]) -> float | None:
+    """P(yes) / (P(yes) + P(no)) over the listed tokens spelled as in
+    ``YES_SPELLINGS`` / ``NO_SPELLINGS`` (each token counted once)."""
+    seen = dict(top)  # a server may list the chosen token twice
+    p_yes = sum(math.exp(lp) for t, lp in seen.items() if t in YES_SPELLINGS)
+    p_no = sum(math.exp(lp) for t, lp in seen.items() if t in NO_SPELLINGS)
+    return yes_share(p_yes, p_no)

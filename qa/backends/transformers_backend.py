@@ -14,7 +14,18 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from qa.backends.base import Generator, Loaded, Message, acquire, cut_at_stop, load_once, timeout_error
+from qa.backends.base import (
+    NO_SPELLINGS,
+    YES_SPELLINGS,
+    Generator,
+    Loaded,
+    Message,
+    acquire,
+    cut_at_stop,
+    load_once,
+    timeout_error,
+    yes_share,
+)
 from qa.config import Settings
 from qa.errors import BackendError, ModelError
 from qa.model_files import Progress, ensure_model, known_sha256
@@ -122,6 +133,38 @@ class TransformersGenerator(Generator):
         else:  # greedy; unset the sampling knobs the model's generation config may carry
             kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         return kw
+
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        """P(yes) as the llama.cpp backend reads it: softmax of the next-token
+        logits after the chat prompt, the first tokens of ``YES_SPELLINGS``
+        against those of ``NO_SPELLINGS``; one forward pass, nothing generated."""
+        import torch
+
+        tok, model = self._shared.tokenizer, self._shared.model
+        try:
+            inputs = tok.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+            ).to(model.device)
+        except ValueError as exc:
+            raise ModelError(f"{self.path} cannot format a chat: {exc}", "use an instruct/chat model") from exc
+        acquire(self._shared.lock, self.settings)
+        try:
+            with torch.inference_mode():
+                logits = model(**inputs).logits[0, -1].float()
+        finally:
+            self._shared.lock.release()
+        p = torch.softmax(logits, dim=-1)
+        yes, no = self._answer_tokens()
+        return yes_share(float(p[yes].sum()), float(p[no].sum()))
+
+    def _answer_tokens(self) -> tuple[list[int], list[int]]:
+        """Token ids that start a "yes" and a "no" reply."""
+        tok = self._shared.tokenizer
+
+        def first(words: tuple[str, ...]) -> list[int]:
+            return sorted({tok.encode(w, add_special_tokens=False)[0] for w in words})
+
+        return first(YES_SPELLINGS), first(NO_SPELLINGS)
 
     def count_tokens(self, text: str) -> int:
         return len(self._shared.tokenizer.encode(text, add_special_tokens=False))

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.embed import DEFAULT_MODEL_ID, Embedder, model_dir
+from qa.embedders.base import DEFAULT_MODEL_ID, Embedder, model_dir
 
 
 class TorchEmbedder(Embedder):

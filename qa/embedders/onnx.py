@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa.embed import DEFAULT_MODEL_ID, Embedder, model_dir
+from qa.embedders.base import DEFAULT_MODEL_ID, Embedder, model_dir
 
 if TYPE_CHECKING:
     from qa.config import Settings

