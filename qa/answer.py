@@ -21,6 +21,7 @@ from typing import Any
 
 from qa import compose, evidence, pick, prompts
 from qa.backends import Generator, make_generator
+from qa.backends.base import warn_without_yes_no
 from qa.citations import number_citations
 from qa.commit import Ask, Commitment, ask_of, check_phrase
 from qa.config import Settings
@@ -62,6 +63,8 @@ class QA:
         llm = settings.judge == "llm"
         self.judge = judge or (LLMJudge(generator) if llm else LexicalJudge())
         self.decider = Decider.from_file(generator.for_role("check") if llm else None, settings.calibration_file)
+        if llm:
+            warn_without_yes_no(generator)  # once, at start-up: every record's decision says it too
 
     @classmethod
     def from_settings(

@@ -225,6 +225,8 @@ class YesNo(Protocol):
 
     def generate(self, messages: list[dict[str, str]], **kw: Any) -> str: ...
 
+    def yes_no_problem(self) -> str | None: ...
+
 
 class Decider:
     """The one answer/refuse decision. ``model``: the backend (its "check"
@@ -280,11 +282,12 @@ class Decider:
 
     def _sampled(self, question: str, text: str) -> Decision:
         """The backend gives no probabilities: its sampled yes/no decides (said in the record, warned once)."""
-        why = "the backend gives no Yes/No probabilities: its sampled yes/no decided (measured worse)"
+        assert self.model is not None
+        problem = self.model.yes_no_problem() or "the backend gave none for this prompt"
+        why = f"no Yes/No probabilities ({problem}): its sampled yes/no decided (measured worse)"
         if not self._warned:
             warnings.warn(why, stacklevel=3)
             self._warned = True
-        assert self.model is not None
         out = self.model.generate(answers_question_messages(question, text), max_tokens=3)
         ok = out.strip().lower().startswith("yes")
         return Decision(ok, {"by": "yes-no sampled", "answers": ok, "warning": why})
