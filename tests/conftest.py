@@ -174,6 +174,19 @@ def llama_server(tmp_path_factory):
             proc.wait(10)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _free_models_after_module():
+    """Models a test module loaded are freed when it ends: ``load_once`` would otherwise keep
+    every instance (one per settings key, about 1.7 GB each) for the whole run."""
+    yield
+    import gc
+
+    from qa.backends.base import unload_all
+
+    if unload_all():
+        gc.collect()
+
+
 # ---------------------------------------------------------------- memory per test (opt-in: --rss-log FILE)
 
 
