@@ -103,7 +103,13 @@ def run(url: str, users: int, asked: list[str], timeout_s: float) -> Round:
     start = threading.Barrier(users)
 
     def user(mine: list[str]) -> None:
-        client = Client(url, verbose=False)
+        try:
+            client = Client(url, verbose=False)
+        except Exception as exc:  # the page is not up: each of this user's questions is an error
+            with lock:
+                result.errors += [f"{q[:50]}: cannot connect: {type(exc).__name__}: {exc}" for q in mine]
+            start.wait()
+            return
         start.wait()
         for q in mine:
             t = time.perf_counter()
@@ -167,8 +173,8 @@ def main() -> None:
         )
         for e in r.errors:
             print(f"    error: {e}")
-    if args.out:
-        Path(args.out).write_text(json.dumps({"url": args.url, "results": results}, indent=2), encoding="utf-8")
+        if args.out:  # after every round: an interrupted run keeps the rounds done
+            Path(args.out).write_text(json.dumps({"url": args.url, "results": results}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
