@@ -179,6 +179,33 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """List the versions kept when sources were replaced, or put one back and re-index."""
+    from qa.source_versions import kept_versions, replaced_dir, restore
+
+    sources = Path(settings.sources_dir)
+    if not args.name:
+        versions = kept_versions(sources)
+        for v in versions:
+            print(f"{v.name}  --version {v.stamp}  {v.action} at {v.at}  {v.size:,} bytes  sha256 {v.sha256[:12]}")
+        print(
+            f"{len(versions)} kept version(s) in {replaced_dir(sources)}"
+            + ("; restore: qa restore NAME" * bool(versions))
+        )
+        return 0
+    chosen, replaced = restore(sources, args.name, args.version)
+    print(f"restored {args.name} to its version kept at {chosen.at} ({chosen.size:,} bytes)")
+    if replaced is not None:
+        print(f"the version it replaced is kept: qa restore {args.name} --version {replaced.stamp}")
+    if args.no_index:
+        print("not re-indexed (--no-index): run qa index")
+        return 0
+    from qa.indexer import build_index
+
+    print(build_index(settings).summary())
+    return 0
+
+
 class _ProgressBar:
     """A tqdm bar created on first use (so nothing shows when nothing is embedded)."""
 
@@ -281,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", parents=[common], help="list indexed sources")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("restore", parents=[common], help="list or restore versions of sources replaced by page uploads")
+    p.add_argument("name", nargs="?", help="file name in the sources folder (none: list the kept versions)")
+    p.add_argument("--version", help="the kept version's stamp (default: the newest)")
+    p.add_argument("--sources", help="sources folder (default: sources/)")
+    p.add_argument("--no-index", action="store_true", help="restore the file only; do not re-index")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("search", parents=[common], help="retrieve passages for a query")
     p.add_argument("query")

@@ -99,6 +99,13 @@ class Settings:
         PROJECT_ROOT / "qa" / "calibration.json"
     )  # the fitted answer/refuse decision (qa eval calibrate); empty: the yes/no chain
 
+    # the chat page (qa serve): see docs/serving.md
+    serve_concurrency: int = 1  # answers computed at once; the rest wait in Gradio's queue, shown their place
+    # (1 for the built-in backend, whose one model answers one question at a time; with --backend openai,
+    # the server's parallel slots)
+    maintainer_delay_s: float = 2.0  # wait after a wrong maintainer password, doubled per wrong try in a row
+    maintainer_max_delay_s: float = 300.0  # the longest such wait
+
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ConfigError(
@@ -154,6 +161,11 @@ class Settings:
             )
         if self.timeout_s <= 0 or self.max_file_mb <= 0:
             raise ConfigError("timeout_s and max_file_mb must be positive")
+        if self.serve_concurrency < 1 or not 0 <= self.maintainer_delay_s <= self.maintainer_max_delay_s:
+            raise ConfigError(
+                "serve_concurrency must be at least 1, and 0 <= maintainer_delay_s <= maintainer_max_delay_s",
+                "fix QA_SERVE_CONCURRENCY / QA_MAINTAINER_DELAY_S / QA_MAINTAINER_MAX_DELAY_S",
+            )
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -179,6 +191,7 @@ class Settings:
         """Every setting that can change an answer (not where files live, not secrets):
         stored with a benchmark run, compared when a run is resumed."""
         skip = {"sources_dir", "index_dir", "cache_dir", "openai_api_key", "timeout_s", "n_threads", "embed_threads"}
+        skip |= {"serve_concurrency", "maintainer_delay_s", "maintainer_max_delay_s"}  # the page's, not answers'
         return {
             "format_version": INDEX_FORMAT_VERSION,
             **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip},

@@ -194,3 +194,16 @@ def sources_rows(sources: Iterable[SourceInfo]) -> list[list[str | int]]:
         ]
         for s in sources
     ]
+
+
+SOURCES_HEADERS = ("id", "title", "authors", "publisher", "date", "passages", "file")
+
+
+def sources_table_html(sources: Iterable[SourceInfo]) -> str:
+    """The Sources tab's table: plain read-only HTML (no editable grid, no upload box), every cell escaped."""
+    head = "".join(f"<th>{h}</th>" for h in SOURCES_HEADERS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in sources_rows(sources)
+    )
+    return f'<table class="qa-sources"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -27,8 +27,9 @@ from qa.render import (
     evidence_markdown,
     export_markdown,
     passages_html,
-    sources_rows,
+    sources_table_html,
 )
+from qa.throttle import PasswordThrottle
 
 EXAMPLES = [
     "What is the Mérida Initiative?",
@@ -47,6 +48,8 @@ CSS = """
 .qa-full {max-height:320px; overflow:auto; white-space:pre-wrap; font-size:0.9em; border-top:1px solid #e5e7eb; margin-top:6px; padding-top:6px}
 .qa-removed {color:#9b1c1c}
 #qa-status {font-size:0.9em}
+.qa-sources {border-collapse:collapse; width:100%; font-size:0.9em}
+.qa-sources th, .qa-sources td {border:1px solid #c8d1dc; padding:4px 6px; text-align:left; vertical-align:top}
 """
 
 
@@ -89,6 +92,28 @@ def respond(assistant: Assistant, message: str, chat: list, history: list) -> It
         yield chat, gr.update(), history, "", gr.update()
 
 
+WAITING = (
+    "Waiting for the model: it is answering questions asked before yours (your place in the queue is shown below)…"
+)
+
+
+def enqueue(message: str, chat: list) -> tuple[list, str, str]:
+    """At once, outside the queue: the question shows in the chat with a waiting note
+    while it waits for its turn; returns (chat, cleared textbox, the question)."""
+    message = (message or "").strip()
+    if not message:
+        return list(chat or []), "", ""
+    return [*(chat or []), {"role": "user", "content": message}, {"role": "assistant", "content": WAITING}], "", message
+
+
+def answer_queued(assistant: Assistant, message: str, chat: list, history: list) -> Iterator[tuple]:
+    """Its turn in the queue: ``respond`` in place of the waiting note ``enqueue`` added."""
+    chat = list(chat or [])
+    if message and len(chat) >= 2 and chat[-1].get("content") == WAITING:
+        chat = chat[:-2]
+    yield from respond(assistant, message, chat, history)
+
+
 def api_answer(assistant: Assistant, question: str) -> dict:
     """The same JSON as `qa ask --json` (no history). Waits for the model to
     load; a load that failed or outlasts the timeout is an error, as is a bad question."""
@@ -98,35 +123,39 @@ def api_answer(assistant: Assistant, question: str) -> dict:
         raise gr.Error(err.one_line(), print_exception=False) from None
 
 
-def sources_view(settings: Settings) -> tuple[list, str]:
-    """The Sources tab: one row per indexed document, and a summary line."""
+def sources_view(settings: Settings) -> tuple[str, str]:
+    """The Sources tab: a read-only table, one row per indexed document, and a summary line."""
     from qa.store import load_index
 
     try:
         index = load_index(settings)
     except QAError as err:
-        return [], f"Problem: {err.user_message()}"
+        return sources_table_html([]), f"Problem: {err.user_message()}"
     m = index.manifest
-    return sources_rows(index.sources.values()), (
+    return sources_table_html(index.sources.values()), (
         f"{len(index.sources)} documents, {len(index.chunks)} passages; index built {m.get('built_at')}, "
         f"updated {m.get('updated_at')}; dense index: {m.get('dense_index')}."
     )
 
 
 def build_app(
-    settings: Settings, assistant: Assistant | None = None, maintainer_password: str | None = None
+    settings: Settings,
+    assistant: Assistant | None = None,
+    maintainer_password: str | None = None,
+    throttle: PasswordThrottle | None = None,
 ) -> tuple[gr.Blocks, Assistant]:
-    """The page for ``settings``; ``assistant`` defaults to the real one (loading starts now)."""
+    """The page for ``settings``; ``assistant`` defaults to the real one (loading starts now),
+    ``throttle`` (wrong maintainer passwords) to one built from the settings."""
     assistant = assistant or Assistant(settings)
 
     def on_submit(message: str, chat: list, history: list) -> Iterator[tuple]:
-        yield from respond(assistant, message, chat, history)
+        yield from answer_queued(assistant, message, chat, history)
 
     def ask(question: str) -> dict:
         """The same JSON as `qa ask --json` (no history)."""
         return api_answer(assistant, question)
 
-    def show_sources() -> tuple[list, str]:
+    def show_sources() -> tuple[str, str]:
         return sources_view(settings)
 
     with gr.Blocks(title="Cited answers from the sources") as app:
@@ -137,16 +166,22 @@ def build_app(
         status = gr.Markdown(assistant.status(), elem_id="qa-status")
         gr.Timer(2.0).tick(assistant.status, outputs=status)
         history = gr.State([])
+        asked = gr.State("")  # the question between enqueue (at once) and its answer (queued)
         with gr.Tab("Ask"), gr.Row(equal_height=False):
             chat, box, send, new, export, side = _ask_tab()
         with gr.Tab("Sources"):
-            _sources_tab(app, settings, assistant, maintainer_password, show_sources)
+            _sources_tab(app, settings, assistant, maintainer_password, show_sources, throttle)
         outputs = [chat, side, history, box, export]
-        box.submit(on_submit, [box, chat, history], outputs, api_visibility="private")
-        send.click(on_submit, [box, chat, history], outputs, api_visibility="private")
-        new.click(lambda: ([], EMPTY_SIDE, [], "", ""), outputs=outputs, api_visibility="private")
-        gr.api(ask, api_name="ask")
-    app.queue(default_concurrency_limit=2, max_size=64)
+        # every answer (page or API) waits in one queue, served serve_concurrency at a time: a waiting
+        # user sees their place and an estimate; other events (sources, status) have their own limits
+        queued: dict = {"concurrency_id": "answer", "concurrency_limit": settings.serve_concurrency}
+        for trigger in (box.submit, send.click):
+            trigger(enqueue, [box, chat], [chat, box, asked], api_visibility="private", queue=False).then(
+                on_submit, [asked, chat, history], outputs, api_visibility="private", **queued
+            )
+        new.click(lambda: ([], EMPTY_SIDE, [], "", ""), outputs=outputs, api_visibility="private", queue=False)
+        gr.api(ask, api_name="ask", **queued)
+    app.queue(max_size=64)
     return app, assistant
 
 
@@ -182,22 +217,20 @@ def _sources_tab(
     settings: Settings,
     assistant: Assistant,
     maintainer_password: str | None,
-    show_sources: Callable[[], tuple[list, str]],
+    show_sources: Callable[[], tuple[str, str]],
+    throttle: PasswordThrottle | None = None,
 ) -> None:
-    """The Sources tab: the indexed sources (loaded with the page), and the maintainer panel if a password is set."""
-    table = gr.Dataframe(
-        headers=["id", "title", "authors", "publisher", "date", "chunks", "file"],
-        interactive=False,
-        wrap=True,
-        elem_id="qa-sources",
-    )
+    """The Sources tab: the indexed sources (loaded with the page; read-only HTML, never an
+    editable grid), and the maintainer panel if a password is set. Reading them never waits
+    behind the answer queue."""
+    table = gr.HTML(elem_id="qa-sources")
     info = gr.Markdown()
-    gr.Button("Refresh").click(show_sources, outputs=[table, info], api_visibility="private")
-    app.load(show_sources, outputs=[table, info], api_visibility="private")
+    gr.Button("Refresh").click(show_sources, outputs=[table, info], api_visibility="private", queue=False)
+    app.load(show_sources, outputs=[table, info], api_visibility="private", queue=False)
     if maintainer_password:
         from qa.web_maintainer import maintainer_panel
 
-        maintainer_panel(settings, assistant, maintainer_password, show_sources, table, info)
+        maintainer_panel(settings, assistant, maintainer_password, show_sources, table, info, throttle)
 
 
 def serve(

@@ -172,3 +172,47 @@ def llama_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _free_models_after_module():
+    """Models a test module loaded are freed when it ends: ``load_once`` would otherwise keep
+    every instance (one per settings key, about 1.7 GB each) for the whole run."""
+    yield
+    import gc
+
+    from qa.backends.base import unload_all
+
+    if unload_all():
+        gc.collect()
+
+
+# ---------------------------------------------------------------- memory per test (opt-in: --rss-log FILE)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--rss-log",
+        metavar="FILE",
+        help="append one JSON line per test: its id, this process's resident and peak memory (MB) after it",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    path = item.config.getoption("--rss-log")
+    if not path:
+        return
+    import json
+    import resource
+
+    status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
+    rss_kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    row = {
+        "test": item.nodeid,
+        "rss_mb": round(rss_kb / 1024),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "children_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+    }
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")

@@ -240,8 +240,8 @@ def test_maintainer_upload_goes_to_the_settings_sources_folder(bridge_settings, 
     message = add_and_reindex(bridge_settings, assistant, upload)
     sources = Path(bridge_settings.sources_dir)
     assert "added Tram_Lines_2020.md" in message and (sources / "Tram_Lines_2020.md").is_file()
-    rows, info = sources_view(bridge_settings)
-    assert sorted(r[0] for r in rows) == ["Tram_Lines_2020", "bridge"] and info.startswith("2 documents")
+    table, info = sources_view(bridge_settings)
+    assert "<td>Tram_Lines_2020</td>" in table and "<td>bridge</td>" in table and info.startswith("2 documents")
     assert assistant.status().startswith("Ready — 2 sources")  # the live assistant searches the new index
 
 
@@ -470,3 +470,162 @@ def _wait_for_page(proc: subprocess.Popen, url: str, log: Path) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"qa serve did not answer within 300 s: {log.read_text()[-2000:]}")
         time.sleep(1)
+
+
+# -- a team on one page: uploads that cannot destroy, a queue people see, a read-only table ------
+# (a real Chromium against the real page, with the fake assistant: no answer model needed)
+
+
+class GatedGenerator(OneAnswerGenerator):
+    """Holds every answer until ``gate`` is set; ``started`` is set once one is being written."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.started = threading.Event()
+
+    def stream(self, messages: list, **kw: Any) -> Iterator[str]:
+        self.started.set()
+        self.gate.wait(120)
+        yield from super().stream(messages, **kw)
+
+
+class GatedAssistant(SlowAssistant):
+    """Loaded at once; its answers wait for ``generator.gate``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.generator = GatedGenerator()
+        super().__init__(settings)
+        self.gate.set()
+
+    def build(self) -> Any:
+        from qa.answer import QA
+        from qa.retrieve import Retriever
+
+        return QA(self.settings, Retriever.from_settings(self.settings, embedder=HashEmbedder()), self.generator)
+
+
+def _chromium(p: Any) -> Any:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing in CI: .ci/run must install chromium and chromium-driver")
+        pytest.skip("no Chromium: install it with `apt-get install chromium chromium-driver` to run the browser test")
+    return p.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    )
+
+
+@pytest.fixture
+def team_page(bridge_settings):
+    """The page over the bridge index with the gated assistant and a maintainer password; yields (url, assistant)."""
+    from qa.web import CSS, build_app
+
+    assistant = GatedAssistant(bridge_settings)
+    assistant.wait(60)
+    app, _ = build_app(bridge_settings, assistant=assistant, maintainer_password="s3cret")
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", assistant
+    finally:
+        assistant.generator.gate.set()
+        app.close()
+
+
+@pytest.mark.browser
+def test_browser_waiting_user_sees_queue_position_and_can_read_sources(team_page):
+    from playwright.sync_api import sync_playwright
+
+    url, assistant = team_page
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        first, second = browser.new_page(), browser.new_page()  # two users, two sessions
+        for page in (first, second):
+            page.goto(url)
+            page.wait_for_selector("#qa-input textarea", timeout=60_000)
+        first.locator("#qa-input textarea").fill("Who opened the Zorblax Bridge?")
+        first.locator("#qa-input textarea").press("Enter")
+        assert assistant.generator.started.wait(60)  # the first answer holds the model
+        second.locator("#qa-input textarea").fill("What does the Zorblax Bridge carry?")
+        second.locator("#qa-input textarea").press("Enter")
+        second.wait_for_function(
+            "() => /queue: 1\\/1/.test(document.querySelector('#qa-chat').innerText)", timeout=60_000
+        )
+        waiting = second.locator("#qa-chat").inner_text()  # the question and a note say why nothing happens yet
+        assert "What does the Zorblax Bridge carry?" in waiting and "Waiting for the model" in waiting
+        ARTIFACTS.mkdir(exist_ok=True)
+        second.screenshot(path=str(ARTIFACTS / "ui-queue.png"), full_page=True)
+        # while the queue is blocked, the Sources tab is readable: in the waiting user's page, and
+        # in a page opened only now (its table loads outside the answer queue)
+        second.get_by_role("tab", name="Sources").click()
+        second.wait_for_selector("#qa-sources td:has-text('bridge')", timeout=10_000)
+        third = browser.new_page()
+        third.goto(url)
+        third.get_by_role("tab", name="Sources").click()
+        third.wait_for_selector("#qa-sources td:has-text('bridge')", timeout=20_000)
+        third.get_by_role("button", name="Refresh").click()
+        third.wait_for_selector("#qa-sources td:has-text('bridge')", timeout=10_000)
+        assert not assistant.generator.gate.is_set()  # the first answer is still being written
+        assistant.generator.gate.set()
+        for page in (first, second):
+            page.get_by_role("tab", name="Ask").click()
+            page.wait_for_function(
+                "() => document.querySelector('#qa-chat').innerText.includes('Hilda Varga')", timeout=60_000
+            )
+        browser.close()
+
+
+@pytest.mark.browser
+def test_browser_sources_table_cannot_be_edited(team_page):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = team_page
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_role("tab", name="Sources").click()
+        cell = page.locator("#qa-sources td", has_text="bridge").first
+        cell.wait_for(timeout=30_000)
+        cell.dblclick()
+        page.keyboard.type("edited")
+        editable = "#qa-sources input, #qa-sources textarea, #qa-sources [contenteditable='true'], #qa-sources button"
+        assert page.locator(editable).count() == 0
+        assert "edited" not in page.locator("#qa-sources").inner_text()
+        # the only file input on the tab is the maintainer's upload, not a CSV box on the table
+        assert page.locator("input[type=file]").count() == page.locator("#qa-upload input[type=file]").count() == 1
+        browser.close()
+
+
+@pytest.mark.browser
+def test_browser_same_name_upload_keeps_the_original_and_restores_it(team_page, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, assistant = team_page
+    sources = Path(assistant.settings.sources_dir)
+    original = (sources / "bridge.txt").read_bytes()
+    oops = tmp_path / "bridge.txt"
+    oops.write_text("18 bytes of oops.\n", encoding="utf-8")
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page.goto(url)
+        page.get_by_role("tab", name="Sources").click()
+        page.locator("#qa-password input").fill("s3cret")
+        page.locator("#qa-upload input[type=file]").set_input_files(str(oops))
+        page.locator("#qa-add").click()
+        page.wait_for_selector("#qa-maintainer-log:has-text('replaced bridge.txt')", timeout=60_000)
+        log = page.locator("#qa-maintainer-log").inner_text()
+        assert ".replaced" in log and "qa restore bridge.txt --version" in log and "changed: bridge" in log
+        assert (sources / "bridge.txt").read_text() == "18 bytes of oops.\n"
+        kept = [p for p in (sources / ".replaced").iterdir() if p.name.startswith("bridge.txt.")]
+        assert len(kept) == 1 and kept[0].read_bytes() == original  # the original, byte for byte
+        page.screenshot(path=str(ARTIFACTS / "ui-replaced.png"), full_page=True)
+        # restore it from the page
+        page.locator("#qa-versions input").click()
+        page.get_by_role("option").first.click()
+        page.locator("#qa-restore").click()
+        page.wait_for_selector("#qa-maintainer-log:has-text('restored bridge.txt')", timeout=60_000)
+        assert (sources / "bridge.txt").read_bytes() == original
+        browser.close()
+    assert assistant.status().startswith("Ready — 1 sources")

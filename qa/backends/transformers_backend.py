@@ -32,7 +32,7 @@ from qa.model_files import Progress, ensure_model, known_sha256
 
 
 class TransformersGenerator(Generator):
-    """Hugging Face transformers: the packaged GGUF (dequantised to float32 on the CPU,
+    """Hugging Face transformers: the packaged GGUF (dequantised to bfloat16 on the CPU,
     so it loads slowly and takes several times the GGUF's memory) or a local model folder (``settings.model_path``); a
     GPU (float16) when torch sees one.
 
@@ -63,7 +63,8 @@ class TransformersGenerator(Generator):
         if self.path.is_file():  # a GGUF file: transformers reads config, tokenizer and weights from it
             folder, kw["gguf_file"] = self.path.parent, self.path.name
         cuda = torch.cuda.is_available()
-        model_kw: dict[str, Any] = {"dtype": torch.float16, "device_map": "auto"} if cuda else {"dtype": torch.float32}
+        # CPU: bfloat16, half of float32's memory (the packaged GGUF: 5.5 GB peak instead of 8.9 GB, see docs/serving.md)
+        model_kw: dict[str, Any] = {"dtype": torch.float16, "device_map": "auto"} if cuda else {"dtype": torch.bfloat16}
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(folder), **kw)
             model = AutoModelForCausalLM.from_pretrained(str(folder), **kw, **model_kw)
