@@ -27,8 +27,9 @@ from qa.commit import Ask, Commitment, ask_of, check_phrase
 from qa.config import Settings
 from qa.decide import PARTIAL_COVERAGE, Decider
 from qa.inputs import check_question
-from qa.records import Answer, Evidence, Hit, Searcher, StreamEvent, Turn
+from qa.records import Answer, Evidence, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
+from qa.turn import Searcher, Turn
 from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check_answer
 
 History = Sequence[dict[str, str]]

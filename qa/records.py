@@ -11,9 +11,8 @@ This module imports only the standard library.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -332,19 +331,6 @@ class Answer:
         }
 
 
-@dataclass
-class Turn:
-    """One question in flight through the answer path: what was asked, the
-    standalone form, what was retrieved, and the notices and timings so far."""
-
-    question: str
-    standalone: str = ""
-    hits: tuple[Hit, ...] = ()
-    notices: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    t0: float = 0.0
-
-
 @dataclass(frozen=True)
 class StreamEvent:
     """One step of a streamed answer, in order: status*, retrieved, evidence?, token*, final.
@@ -360,17 +346,3 @@ class StreamEvent:
     standalone_question: str | None = None
     answer: Answer | None = None
     evidence: tuple[Evidence, ...] = ()
-
-
-class Searcher(Protocol):
-    """What the answer path needs of a retriever (``qa.retrieve.Retriever``; test fakes implement it too)."""
-
-    def search(
-        self, query: str, k: int | None = None, source_ids: Sequence[str] | None = None, also: str | None = None
-    ) -> list[Hit]: ...
-
-    def named_sources(self, query: str) -> dict[str, float]: ...
-
-    def embed(self, texts: Sequence[str]) -> Any:
-        """Unit vectors (n, dim) of ``texts``, or None when the searcher has no embedder."""
-        ...
