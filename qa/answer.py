@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from qa import decide, evidence, prompts
+from qa import broad, decide, evidence, kinds, prompts
 from qa.backends import Generator, make_generator
 from qa.citations import number_citations, validate
 from qa.config import Settings
@@ -199,6 +199,11 @@ class QA:
             return
         t1 = time.perf_counter()
         named: dict[str, float] = getattr(self.retriever, "named_sources", lambda q: {})(standalone)
+        # -- issue 27 (qa/broad.py): summary, list, comparison and two-part questions answered in blocks
+        found = self._broad(standalone, hits, named) if s.broad_answers and s.evidence_compose == "extractive" else None
+        if found is not None:
+            yield from self._broad_answer(question, standalone, found, hits, notices, timings, t0)
+            return
         the_plan = evidence.plan(standalone, named)
         if the_plan.capped:
             notices.append(
@@ -277,6 +282,45 @@ class QA:
         timings["verify_s"] = time.perf_counter() - t4
         timings["total_s"] = time.perf_counter() - t0
         answer = replace(answer, timings=timings, model=self._model_info(raw), raw_answer=picked + "\n" + raw)
+        yield StreamEvent("final", answer=answer)
+
+    # -- issue 27: broad questions, the blocks of qa/broad.py checked like extractive evidence -------
+
+    def _broad(self, standalone: str, hits: Sequence[Hit], named: dict[str, float]) -> broad.Broad | None:
+        """The blocks of a summary, list, comparison or two-part question; None for a fact question."""
+        kind = kinds.kind_of(standalone, sum(w >= 0.5 for w in named.values()))
+        if kind == kinds.FACT:
+            return None
+        query_vector = lambda: self.retriever.embedder.embed_query(standalone)  # noqa: E731 (only summaries and comparisons need it)
+        return broad.gather(kind, standalone, self.retriever, hits, named, query_vector, self._embed_fn())
+
+    def _broad_answer(
+        self,
+        question: str,
+        standalone: str,
+        found: broad.Broad,
+        hits: Sequence[Hit],
+        notices: list[str],
+        timings: dict[str, float],
+        t0: float,
+    ) -> Iterator[StreamEvent]:
+        """No model pick: the blocks' sentences are the answer, checked and decided as on the extractive path."""
+        shortlist = list(found.evidence)
+        timings["first_evidence_s"] = time.perf_counter() - t0
+        yield StreamEvent("evidence", evidence=tuple(shortlist))
+        draft = broad.draft(found)
+        for sentence in draft.sentences:
+            yield StreamEvent("token", text=sentence.text + " ")
+        timings["generate_s"] = 0.0
+        t4 = time.perf_counter()
+        ids = list(range(1, len(shortlist) + 1))
+        answer = self._checked_evidence(question, standalone, draft, shortlist, ids, hits, notices)
+        timings["verify_s"] = time.perf_counter() - t4
+        timings["total_s"] = time.perf_counter() - t0
+        answer = broad.labelled(answer, found)
+        answer = replace(
+            answer, timings=timings, model=self._model_info(""), decision={**answer.decision, "kind": found.kind}
+        )
         yield StreamEvent("final", answer=answer)
 
     def _fallback(

@@ -71,4 +71,4 @@ def _has_parts(q: str) -> bool:
     pieces = [p for p in re.split(r"\?+", q) if len(p.split()) >= 2]
     if len(pieces) >= 2:
         return True
-    return any(len(side.split()) >= 2 for side in _PART_JOIN.split(q)[1:]) and bool(_PART_JOIN.search(q))
+    return bool(_PART_JOIN.search(q))

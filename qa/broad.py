@@ -1,0 +1,534 @@
+"""Broad questions answered in blocks: a summary or list from the whole
+document, a comparison one block per source, a question with parts one block
+per part. Each block carries a one-line lead ("Downie (2011) recommends:")
+and its evidence sentences in the document's order, or, when the sources
+have nothing for it, the line that says so ("Starr (2012): nothing in this
+source addresses …").
+
+Whole-document selection (no model), for a document of any length:
+  1. chunks: each scored by its best stored sentence vector against the
+     question, plus cue words of the question's focus in its text or heading;
+     the best ``CHUNKS`` and the chunk after each (a list follows its intro);
+  2. sentences of those chunks, each scored
+     0.45·cos + 0.35·lex + 0.25·cue + 0.25·context + 0.15·list item + 0.05·ordinal
+     − 0.3·(introduces a list, or only echoes the question, or is an author biography),
+     where cos reuses the index's sentence vector of the same sentence;
+  3. greedy maximum coverage: each next sentence adds the most score times the
+     share of its content terms not yet covered (near-duplicates add little).
+Pure apart from numpy: records, ``qa.evidence``, ``qa.kinds``, ``qa.text``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from qa import evidence as ev_mod
+from qa import kinds
+from qa.chunking import chunk_sentences
+from qa.decide import coverage
+from qa.records import Answer, Chunk, Draft, DraftSentence, Evidence, Hit, SourceInfo
+from qa.text import content_terms, tokenize
+
+if TYPE_CHECKING:
+    from qa.store import LoadedIndex
+
+CHUNKS = 16  # chunks of a document whose sentences are scored (after the cheap chunk score)
+MAX_SENTENCES = 6  # a summary or list block quotes at most this many
+MIN_SENTENCES = 3  # … and at least this many when the document has them
+PER_SOURCE = 2  # a comparison block quotes at most this many per source
+PART_COVERAGE = 0.5  # a part's sentence holds at least this share of the part's own content words
+FLOOR = 0.22  # a block whose best sentence scores below this has nothing to say
+
+_FOCUS = {
+    "recommends": r"\b(?:should|must|recommend\w*|propos\w*|urg(?:e|es|ed|ing)\b|need to|ought|calls? for|it is (?:essential|critical))\b",
+    "concludes": r"\b(?:conclu\w*|in sum|overall|in short|ultimately|therefore|bottom line)\b",
+    "argues": r"\b(?:argu\w*|contend\w*|believ\w*|should|must|key|critical|central|important)\b",
+}
+_FOCUS_OF_QUESTION = (
+    ("recommends", r"recommend|propos|suggest|advocat|urge|should|prioriti"),
+    ("concludes", r"conclu|verdict|overall|assess"),
+    ("argues", r"argu|position|stance|view|main|key|summar|overview|gist|say"),
+)
+_ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
+_INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)
+_BIO = re.compile(r"\b(?:is|was) (?:a|an|the)\b.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I)
+_BULLET = re.compile(r"[\s•▪◦·●○■□*–—-]+")
+_ASKING = {
+    "compare",
+    "contrast",
+    "differ",
+    "each",
+    "both",
+    "describe",
+    "say",
+    "says",
+    "view",
+    "views",
+    "similar",
+    "agree",
+}
+_SOURCE_WORDS = {"source", "sources", "document", "paper", "report", "brief", "article", "author", "authors"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One part of a broad answer: a lead line, then its evidence in the document's order (or what is missing)."""
+
+    label: str
+    evidence: tuple[Evidence, ...]
+    missing: str = ""  # said instead of evidence when the sources have nothing for this block
+
+
+@dataclass(frozen=True)
+class Broad:
+    """A broad question's blocks, in the order they are shown."""
+
+    kind: str
+    blocks: tuple[Block, ...]
+    notices: tuple[str, ...] = ()  # e.g. parts left out of a question with too many
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(e for b in self.blocks for e in b.evidence)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """One indexed source as the selector reads it: its chunks in order and each chunk's stored sentence vectors."""
+
+    source: SourceInfo
+    chunks: tuple[Chunk, ...]
+    sentence_vectors: tuple[np.ndarray, ...]  # per chunk, (m, dim) (m may be 0)
+
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+# ------------------------------------------------------------------ labels
+
+
+def source_name(source: SourceInfo) -> str:
+    """ "Downie (2011)", "Payan and Montes de Oca (2024)": the authors' surnames (else publisher or title) and year."""
+    m = source.meta
+    if m.authors:
+        surnames = [_surname(a) for a in m.authors]
+        who = (
+            surnames[0]
+            if len(surnames) == 1
+            else " and ".join(surnames)
+            if len(surnames) == 2
+            else surnames[0] + " et al."
+        )
+    else:
+        who = m.publisher or m.title or source.source_id
+    year = (m.date or "")[:4]
+    return f"{who} ({year})" if year else who
+
+
+def _surname(author: str) -> str:
+    """ "Richard Downie" -> "Downie"; "Rodrigo Montes de Oca" -> "Montes de Oca" (a particle keeps its neighbours)."""
+    parts = author.split()
+    for i, p in enumerate(parts[1:], start=1):
+        if p.lower() in ("de", "del", "van", "von", "da", "la", "le", "dos"):
+            return " ".join(parts[max(1, i - 1) :])
+    return parts[-1] if parts else author
+
+
+def focus_of(question: str) -> str:
+    """What a summary asks a source for: "recommends", "concludes", "argues", or "says"."""
+    q = question.lower()
+    for verb, pattern in _FOCUS_OF_QUESTION:
+        if re.search(pattern, q):
+            return verb
+    return "says"
+
+
+def topic_of(question: str, names: Sequence[str] = ()) -> str:
+    """The question's own content words without the sources' names and the asking verbs ("Mérida funding"):
+    what a side with nothing does not address."""
+    drop = {t for n in names for t in tokenize(n)} | _SOURCE_WORDS | _ASKING
+    kept = []
+    for word in question.split():
+        terms = set(content_terms(word.strip("?.,;:!\"'’”“()")))
+        if terms and not terms & drop:
+            kept.append(word.strip("?.,;:!\"'’”“()"))
+    return " ".join(kept) or "this question"
+
+
+# ------------------------------------------------------------------ whole-document selection
+
+
+def document_evidence(
+    question: str,
+    doc: DocumentView,
+    qvec: np.ndarray,
+    kind: str,
+    limit: int = MAX_SENTENCES,
+    at_least: int = MIN_SENTENCES,
+) -> list[Evidence]:
+    """The document's sentences that best cover ``question`` (at most ``limit``), in the document's order."""
+    focus = _focus_pattern(question, kind)
+    picked = _best_chunks(doc, qvec, focus)
+    candidates = _sentences(doc, picked, qvec)
+    scored = _score(question, doc.source, candidates, focus)
+    chosen = _cover(scored, limit, at_least)
+    return sorted(chosen, key=lambda e: e.key[1])
+
+
+def _focus_pattern(question: str, kind: str) -> re.Pattern[str] | None:
+    """Cue words for the question's focus; for a list, also the stem of the listed noun ("strategies" -> strateg)."""
+    cues = [] if focus_of(question) == "says" else [_FOCUS[focus_of(question)]]
+    if kind == kinds.LIST:
+        m = re.search(r"\b(?:of|which|what|the|all)\s+(?:\w+\s+)?([a-z]{4,})s\b", question, re.I)
+        if m:
+            cues.append(rf"\b{re.escape(m.group(1)[:-2].lower())}\w*")
+    return re.compile("|".join(cues), re.I) if cues else None
+
+
+def _best_chunks(doc: DocumentView, qvec: np.ndarray, focus: re.Pattern[str] | None) -> list[int]:
+    """Positions of the chunks worth reading sentence by sentence: the best ``CHUNKS`` and each one's successor."""
+    scores = np.zeros(len(doc.chunks), dtype=np.float32)
+    for i, (chunk, vecs) in enumerate(zip(doc.chunks, doc.sentence_vectors)):
+        cos = float(np.max(vecs @ qvec)) if len(vecs) else 0.0
+        cue = 0.0
+        if focus is not None:
+            cue = min(1.0, len(focus.findall(chunk.clean_text)) / 3) + (
+                0.5 if chunk.section and focus.search(chunk.section) else 0.0
+            )
+        scores[i] = cos + 0.3 * cue
+    best = np.argsort(-scores, kind="stable")[:CHUNKS]
+    out = set(int(i) for i in best) | {int(i) + 1 for i in best if int(i) + 1 < len(doc.chunks)}
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    ev: Evidence
+    cos: float
+    list_item: bool
+    context: str  # the chunk's heading and the sentence before it
+
+
+def _sentences(doc: DocumentView, picked: Sequence[int], qvec: np.ndarray) -> list[_Candidate]:
+    """The sentences of the picked chunks (each stored sentence once, a list's items apart from its
+    introduction), with the cosine of their stored vectors; a list item's context is its introduction."""
+    seen: set[tuple[str, int]] = set()
+    out: list[_Candidate] = []
+    for pos in picked:
+        chunk = doc.chunks[pos]
+        hit = Hit(rank=pos + 1, score=0.0, chunk=chunk, source=doc.source)
+        stored = chunk_sentences(chunk)
+        vecs = doc.sentence_vectors[pos]
+        previous, intro, in_list = "", "", False
+        for ev in (piece for whole in ev_mod.sentences_of([hit]) for piece in _list_pieces(whole)):
+            item = _is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
+            intro = intro if item else ev.text
+            previous, in_list = ev.text, item
+            if ev.key in seen:
+                continue
+            seen.add(ev.key)
+            j = _matching(ev.text, stored)
+            cos = float(vecs[j] @ qvec) if j is not None and j < len(vecs) else 0.0
+            out.append(_Candidate(ev, cos, item, f"{chunk.section or ''} {intro if item else ''}"))
+    return out
+
+
+_LIST_BREAK = re.compile(r"(?<=:)[ \t]*\n[\s•▪◦●*]*|\n[ \t]*[•▪◦●*][\s•▪◦●*]*")
+
+
+def _list_pieces(ev: Evidence) -> list[Evidence]:
+    """``ev`` cut where a list starts or a bullet opens a line ("…are offered:\n•\n•\n Demonstrate…" -> two),
+    each piece's span exact and its leading bullets left out."""
+    quote = ev.quote
+    cuts = [0] + [m.end() for m in _LIST_BREAK.finditer(quote) if 0 < m.end() < len(quote)] + [len(quote)]
+    if len(cuts) == 2:
+        return [_without_bullets(ev)]
+    pieces = []
+    for a, b in zip(cuts, cuts[1:]):
+        raw = quote[a:b]
+        end = a + len(raw.rstrip())
+        text = ev_mod.reading_text(quote[a:end], ev.hit.chunk.clean_text)
+        if end > a and text and not ev_mod.is_furniture(text):
+            pieces.append(_without_bullets(replace(ev, start=ev.start + a, end=ev.start + end, text=text)))
+    return pieces
+
+
+def _without_bullets(ev: Evidence) -> Evidence:
+    """The sentence with a leading run of bullet marks left out of its span ("• • • Demonstrate…" -> "Demonstrate…")."""
+    m = _BULLET.match(ev.quote)
+    if not m or m.end() == 0 or m.end() >= len(ev.quote):
+        return ev
+    return replace(
+        ev, start=ev.start + m.end(), text=_BULLET.sub("", ev.text, count=1) if _BULLET.match(ev.text) else ev.text
+    )
+
+
+def _matching(text: str, stored: Sequence[str]) -> int | None:
+    """The stored sentence (of the chunk's cleaned text) that shares most words with ``text``."""
+    terms = set(tokenize(text))
+    if not terms or not stored:
+        return None
+    overlaps = [len(terms & set(tokenize(s))) / len(terms | set(tokenize(s)) or {""}) for s in stored]
+    j = max(range(len(stored)), key=lambda i: overlaps[i])
+    return j if overlaps[j] >= 0.5 else None
+
+
+def _is_list_item(chunk_text: str, start: int, text: str, previous: str, after_item: bool) -> bool:
+    """A list item: a short sentence opening its own line, after a bullet, a list's introduction
+    (ending in ":" or saying "the following") or another list item."""
+    before = chunk_text[max(0, start - 40) : start]
+    own_line = not before.strip(" \t") or before.rstrip(" \t").endswith("\n") or bool(re.search(r"[•▪◦●*]\s*$", before))
+    bulleted = bool(re.search(r"[•▪◦●]", before))
+    short = len(text.split()) <= 30
+    return short and own_line and (bulleted or after_item or bool(_INTRODUCER.search(previous)))
+
+
+def _score(
+    question: str, source: SourceInfo, candidates: Sequence[_Candidate], focus: re.Pattern[str] | None
+) -> list[Evidence]:
+    """Each candidate with its score (the formula in the module docstring), best first."""
+    names = {t for a in source.meta.authors for t in tokenize(a)}
+    q_terms = set(tokenize(question)) - names - _SOURCE_WORDS
+    q_terms -= {t for t in q_terms if focus is not None and focus.search(t)}
+    texts = [c.ev.text for c in candidates]
+    df: dict[str, int] = {}
+    for t in texts:
+        for term in set(tokenize(t)):
+            df[term] = df.get(term, 0) + 1
+    idf = {t: math.log(1 + len(texts) / d) for t, d in df.items()}
+    total = sum(idf.get(t, math.log(1 + len(texts))) for t in q_terms) or 1.0
+    out = []
+    for c in candidates:
+        text = c.ev.text
+        lex = sum(idf.get(t, 0.0) for t in q_terms & set(tokenize(text))) / total if q_terms else 0.0
+        cue = 1.0 if focus is not None and focus.search(text) else 0.0
+        context = 1.0 if focus is not None and focus.search(c.context) else 0.0
+        score = 0.45 * c.cos + 0.35 * lex + 0.25 * cue + 0.25 * context + 0.15 * c.list_item
+        score += 0.05 * bool(_ORDINAL.search(text))
+        bio = bool(names & set(tokenize(text))) and bool(_BIO.search(text))
+        if (
+            _INTRODUCER.search(text)
+            or bio
+            or text.rstrip("”\"’' ").endswith("?")
+            or ev_mod.novelty(text, question) < 0.2
+        ):
+            score -= 0.3
+        out.append(replace(c.ev, score=score))
+    return sorted(out, key=lambda e: -e.score)
+
+
+def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Evidence]:
+    """Greedy maximum coverage: each next sentence has the best score times its share of new content terms."""
+    if not scored or scored[0].score < FLOOR:
+        return []
+    covered: set[str] = set()
+    chosen: list[Evidence] = []
+    left = list(scored)
+    while left and len(chosen) < limit:
+        best = max(left, key=lambda e: _gain(e, covered))
+        g = _gain(best, covered)
+        if g <= 0 or (len(chosen) >= at_least and g < 0.5 * chosen[0].score) or best.score < FLOOR:
+            break
+        chosen.append(best)
+        covered |= set(content_terms(best.text))
+        left.remove(best)
+    return chosen
+
+
+def _gain(e: Evidence, covered: set[str]) -> float:
+    """``e``'s score times the share of its content terms not yet ``covered``."""
+    terms = set(content_terms(e.text))
+    return e.score * (len(terms - covered) / len(terms) if terms else 0.0)
+
+
+# ------------------------------------------------------------------ blocks
+
+
+def summary_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray, kind: str) -> Broad:
+    """A summary or list: one block per document (in ``docs`` order), "Downie (2011) recommends:"."""
+    verb = focus_of(question) if kind == kinds.SUMMARY else "lists"
+    blocks = []
+    for doc in docs:
+        found = document_evidence(question, doc, qvec, kind)
+        name = source_name(doc.source)
+        missing = (
+            "" if found else f"{name}: nothing in this source addresses {topic_of(question, doc.source.meta.authors)}."
+        )
+        blocks.append(Block(f"{name} {verb}:", tuple(found), missing))
+    return Broad(kind, tuple(blocks))
+
+
+def compare_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray) -> Broad:
+    """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences, or the line saying it has none."""
+    blocks = []
+    names = [a for d in docs for a in d.source.meta.authors]
+    for doc in docs:
+        found = document_evidence(question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1)
+        name = source_name(doc.source)
+        missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
+        blocks.append(Block(f"{name}:", tuple(found), missing))
+    return Broad(kinds.COMPARE, tuple(blocks))
+
+
+Search = Callable[[str], Sequence[Hit]]
+
+
+def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None) -> Broad:
+    """A question with parts: each part's best sentence from its own retrieval (of the asked kind when
+    one is asked: a date for "when"), or the line saying the sources leave it open."""
+    blocks = []
+    taken: set[tuple[str, int]] = set()
+    for part in parts:
+        candidates = ev_mod.sentences_of(list(search(part))[:4])
+        ranked = ev_mod.prescore(candidates, [part], embed)[0] if candidates else []
+        kind = ev_mod.asked_type(part)
+        asked = part.split("? (")[0]
+        usable = [
+            e
+            for e in ranked
+            if e.score >= FLOOR
+            and ev_mod.novelty(e.text, part) >= 0.2
+            and coverage(asked, e.text) >= PART_COVERAGE
+            and (not kind or ev_mod.holds_type(kind, e.text, part))
+        ]
+        if not usable:
+            blocks.append(Block("", (), f"The sources leave this part open: {part.split('? (')[0].rstrip('?')}?"))
+            continue
+        best = usable[0]
+        if best.key not in taken:  # one sentence answering two parts is quoted once
+            taken.add(best.key)
+            blocks.append(Block("", (best,)))
+    return Broad(kinds.PARTS, tuple(blocks))
+
+
+# ------------------------------------------------------------------ the answer
+
+
+def draft(broad: Broad) -> Draft:
+    """The extractive draft: each evidence sentence citing itself (1-based over ``broad.evidence``)."""
+    return Draft(tuple(DraftSentence(e.text, (i,)) for i, e in enumerate(broad.evidence, start=1)), "")
+
+
+def labelled(answer: Answer, broad: Broad) -> Answer:
+    """``answer`` with each block's lead line before its sentences and each missing block's line said.
+
+    A refusal stays as it is; sentences the checks removed are left out of their block."""
+    if answer.refused:
+        return answer
+    by_text = {s.text: s for s in answer.sentences}
+    lines: list[str] = []
+    for block in broad.blocks:
+        said = [by_text[e.text] for e in block.evidence if e.text in by_text]
+        if said:
+            body = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in said)
+            lines.append(f"{block.label} {body}".strip())
+        elif block.missing:
+            lines.append(block.missing)
+    open_parts = tuple(b.missing for b in broad.blocks if b.missing)
+    return replace(answer, answer="\n".join(lines), notices=answer.notices + broad.notices + open_parts)
+
+
+def choose_sources(
+    kind: str, question: str, named: Mapping[str, float], hits: Sequence[Hit], sources: Mapping[str, SourceInfo]
+) -> list[str]:
+    """The documents to read: the sources the question names (strongly), else by summed hit scores;
+    a comparison takes two or more (named ones in the question's order), a summary or list one (two when
+    the second's hits weigh nearly as much)."""
+    known = list(sources)
+    chosen = [sid for sid, w in sorted(named.items(), key=lambda kv: -kv[1]) if w >= 0.5 and sid in known]
+    chosen.sort(key=lambda sid: _mention(question, sources[sid]) if sid in sources else len(question))
+    weight: dict[str, float] = {}
+    for h in hits:
+        weight[h.source.source_id] = weight.get(h.source.source_id, 0.0) + 1.0 / h.rank
+    by_hits = [sid for sid, _ in sorted(weight.items(), key=lambda kv: -kv[1])]
+    if kind == kinds.COMPARE:
+        for sid in by_hits:
+            if len(chosen) >= 2:
+                break
+            if sid not in chosen:
+                chosen.append(sid)
+        return chosen
+    if chosen:
+        return chosen[:2]
+    if not by_hits:
+        return []
+    out = by_hits[:1]
+    if len(by_hits) > 1 and weight[by_hits[1]] >= 0.8 * weight[by_hits[0]]:
+        out.append(by_hits[1])
+    return out
+
+
+def _mention(question: str, source: SourceInfo) -> int:
+    """Where ``question`` first names ``source`` (an author's surname or the publisher); its length when nowhere."""
+    q = question.lower()
+    words = [_surname(a) for a in source.meta.authors] + ([source.meta.publisher] if source.meta.publisher else [])
+    found = [q.find(w.lower()) for w in words if w and q.find(w.lower()) >= 0]
+    return min(found) if found else len(question)
+
+
+# ------------------------------------------------------------------ from the index
+
+
+class Library(Protocol):
+    """What the broad path reads from the retriever: the loaded index, a filtered search, the named sources."""
+
+    @property
+    def index(self) -> LoadedIndex: ...
+
+    def search(
+        self, query: str, k: int | None = None, source_ids: Sequence[str] | None = None, also: str | None = None
+    ) -> list[Hit]: ...
+
+
+def document_view(index: LoadedIndex, source_id: str) -> DocumentView:
+    """``source_id``'s chunks in the document's order, with each chunk's stored sentence vectors."""
+    data = index.data
+    rows = sorted(
+        (i for i, c in enumerate(data.chunks) if c.source_id == source_id), key=lambda i: data.chunks[i].start
+    )
+    owners = data.sentence_rows
+    dim = data.vectors.shape[-1] if data.vectors.ndim == 2 else 0
+    vectors = []
+    for r in rows:
+        lo, hi = np.searchsorted(owners, r, "left"), np.searchsorted(owners, r, "right")
+        vectors.append(data.sentence_vectors[lo:hi] if hi > lo else np.zeros((0, dim), np.float32))
+    return DocumentView(index.sources[source_id], tuple(data.chunks[r] for r in rows), tuple(vectors))
+
+
+def gather(
+    kind: str,
+    question: str,
+    library: Library,
+    hits: Sequence[Hit],
+    named: Mapping[str, float],
+    query_vector: Callable[[], np.ndarray],
+    embed: Embed | None,
+) -> Broad | None:
+    """The blocks of a broad question (``kind`` other than fact), or None when nothing was found for
+    any block or it is better answered as a fact (a comparison with one source)."""
+    if kind == kinds.PARTS:
+        parts, capped = ev_mod.split_parts(question)
+        if len(parts) < 2:
+            return None
+        found = part_blocks(parts, lambda q: library.search(q, k=4), embed)
+        if capped:
+            note = f"the question has {len(parts) + capped} parts; only the first {len(parts)} were answered: ask the others separately"
+            found = replace(found, notices=(note,))
+    else:
+        sids = choose_sources(kind, question, named, hits, library.index.sources)
+        docs = [document_view(library.index, sid) for sid in sids]
+        if kind == kinds.COMPARE and len(docs) < 2:
+            return None
+        qvec = query_vector()
+        found = (
+            compare_blocks(question, docs, qvec)
+            if kind == kinds.COMPARE
+            else summary_blocks(question, docs, qvec, kind)
+        )
+    return found if found.evidence else None
