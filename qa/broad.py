@@ -38,11 +38,13 @@ from qa.text import content_terms, tokenize
 if TYPE_CHECKING:
     from qa.store import LoadedIndex
 
+EMBED_AT_MOST = 32  # sentences with no stored vector (a list item cut from its introduction) embedded per question
 CHUNKS = 16  # chunks of a document whose sentences are scored (after the cheap chunk score)
 MAX_SENTENCES = 6  # a summary or list block quotes at most this many
 MIN_SENTENCES = 3  # … and at least this many when the document has them
 PER_SOURCE = 2  # a comparison block quotes at most this many per source
 PART_COVERAGE = 0.5  # a part's sentence holds at least this share of the part's own content words
+STOP = 0.4  # past ``at_least`` sentences, stop when the next adds less than this share of the first one's score
 FLOOR = 0.22  # a block whose best sentence scores below this has nothing to say
 
 _FOCUS = {
@@ -57,7 +59,14 @@ _FOCUS_OF_QUESTION = (
 )
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
 _INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)
-_BIO = re.compile(r"\b(?:is|was) (?:a|an|the)\b.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I)
+_BIO = re.compile(
+    r"\b(?:is|was) (?:(?:a|an|the)\b)?.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I
+)
+_BOILERPLATE = re.compile(
+    r"\bviews (?:and opinions )?expressed\b|\bdo(?:es)? not necessarily (?:represent|reflect)\b"
+    r"|\bthis (?:brief|paper|report) is part of\b|\ball rights reserved\b|\bquoted or reproduced\b|\bcopyright\b|\bsubscribe\b",
+    re.I,
+)
 _BULLET = re.compile(r"[\s•▪◦·●○■□*–—-]+")
 _ASKING = {
     "compare",
@@ -171,11 +180,12 @@ def document_evidence(
     kind: str,
     limit: int = MAX_SENTENCES,
     at_least: int = MIN_SENTENCES,
+    embed: Embed | None = None,
 ) -> list[Evidence]:
     """The document's sentences that best cover ``question`` (at most ``limit``), in the document's order."""
     focus = _focus_pattern(question, kind)
     picked = _best_chunks(doc, qvec, focus)
-    candidates = _sentences(doc, picked, qvec)
+    candidates = _sentences(doc, picked, qvec, embed)
     scored = _score(question, doc.source, candidates, focus)
     chosen = _cover(scored, limit, at_least)
     return sorted(chosen, key=lambda e: e.key[1])
@@ -203,7 +213,7 @@ def _best_chunks(doc: DocumentView, qvec: np.ndarray, focus: re.Pattern[str] | N
             )
         scores[i] = cos + 0.3 * cue
     best = np.argsort(-scores, kind="stable")[:CHUNKS]
-    out = set(int(i) for i in best) | {int(i) + 1 for i in best if int(i) + 1 < len(doc.chunks)}
+    out = {int(i) + d for i in best for d in (-1, 0, 1) if 0 <= int(i) + d < len(doc.chunks)}
     return sorted(out)
 
 
@@ -212,20 +222,28 @@ class _Candidate:
     ev: Evidence
     cos: float
     list_item: bool
-    context: str  # the chunk's heading and the sentence before it
+    intro: str  # a list item's introduction ("The following recommendations are offered…:")
+    section: str  # the chunk's heading
 
 
-def _sentences(doc: DocumentView, picked: Sequence[int], qvec: np.ndarray) -> list[_Candidate]:
+def _sentences(
+    doc: DocumentView, picked: Sequence[int], qvec: np.ndarray, embed: Embed | None = None
+) -> list[_Candidate]:
     """The sentences of the picked chunks (each stored sentence once, a list's items apart from its
-    introduction), with the cosine of their stored vectors; a list item's context is its introduction."""
+    introduction), with the cosine of their stored vectors (embedded with ``embed`` when none matches);
+    a list item's context is its introduction, carried over into the next chunk."""
     seen: set[tuple[str, int]] = set()
     out: list[_Candidate] = []
+    unmatched: list[int] = []
+    previous, intro, in_list, last = "", "", False, -2
     for pos in picked:
         chunk = doc.chunks[pos]
+        if pos != last + 1:
+            previous, intro, in_list = "", "", False
+        last = pos
         hit = Hit(rank=pos + 1, score=0.0, chunk=chunk, source=doc.source)
         stored = chunk_sentences(chunk)
         vecs = doc.sentence_vectors[pos]
-        previous, intro, in_list = "", "", False
         for ev in (piece for whole in ev_mod.sentences_of([hit]) for piece in _list_pieces(whole)):
             item = _is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
             intro = intro if item else ev.text
@@ -234,8 +252,14 @@ def _sentences(doc: DocumentView, picked: Sequence[int], qvec: np.ndarray) -> li
                 continue
             seen.add(ev.key)
             j = _matching(ev.text, stored)
+            if j is None or j >= len(vecs):
+                unmatched.append(len(out))
             cos = float(vecs[j] @ qvec) if j is not None and j < len(vecs) else 0.0
-            out.append(_Candidate(ev, cos, item, f"{chunk.section or ''} {intro if item else ''}"))
+            out.append(_Candidate(ev, cos, item, intro if item else "", chunk.section or ""))
+    if embed is not None and unmatched:
+        vectors = embed([out[i].ev.text for i in unmatched[:EMBED_AT_MOST]])
+        for i, v in zip(unmatched, vectors):
+            out[i] = replace(out[i], cos=float(v @ qvec))
     return out
 
 
@@ -284,9 +308,10 @@ def _is_list_item(chunk_text: str, start: int, text: str, previous: str, after_i
     (ending in ":" or saying "the following") or another list item."""
     before = chunk_text[max(0, start - 40) : start]
     own_line = not before.strip(" \t") or before.rstrip(" \t").endswith("\n") or bool(re.search(r"[•▪◦●*]\s*$", before))
-    bulleted = bool(re.search(r"[•▪◦●]", before))
+    bulleted = bool(re.search(r"[•▪◦●]", before)) or bool(re.match(r"(?:[A-Z]|\d{1,2})[.)]\s", text))
     short = len(text.split()) <= 30
-    return short and own_line and (bulleted or after_item or bool(_INTRODUCER.search(previous)))
+    run_on = after_item and not re.search(r"\n[ \t]*\n", before)  # a blank line ends a list
+    return short and own_line and (bulleted or run_on or bool(_INTRODUCER.search(previous)))
 
 
 def _score(
@@ -307,17 +332,15 @@ def _score(
     for c in candidates:
         text = c.ev.text
         lex = sum(idf.get(t, 0.0) for t in q_terms & set(tokenize(text))) / total if q_terms else 0.0
-        cue = 1.0 if focus is not None and focus.search(text) else 0.0
-        context = 1.0 if focus is not None and focus.search(c.context) else 0.0
+        # an item of a list the document introduces with the focus ("the following recommendations") is one
+        in_focus_list = c.list_item and focus is not None and bool(focus.search(c.intro))
+        cue = 1.0 if in_focus_list or (focus is not None and focus.search(text)) else 0.0
+        context = 2.0 if in_focus_list else 1.0 if focus is not None and focus.search(c.section) else 0.0
         score = 0.45 * c.cos + 0.35 * lex + 0.25 * cue + 0.25 * context + 0.15 * c.list_item
         score += 0.05 * bool(_ORDINAL.search(text))
         bio = bool(names & set(tokenize(text))) and bool(_BIO.search(text))
-        if (
-            _INTRODUCER.search(text)
-            or bio
-            or text.rstrip("”\"’' ").endswith("?")
-            or ev_mod.novelty(text, question) < 0.2
-        ):
+        aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
+        if _INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)
@@ -333,7 +356,7 @@ def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Eviden
     while left and len(chosen) < limit:
         best = max(left, key=lambda e: _gain(e, covered))
         g = _gain(best, covered)
-        if g <= 0 or (len(chosen) >= at_least and g < 0.5 * chosen[0].score) or best.score < FLOOR:
+        if g <= 0 or (len(chosen) >= at_least and g < STOP * chosen[0].score) or best.score < FLOOR:
             break
         chosen.append(best)
         covered |= set(content_terms(best.text))
@@ -342,20 +365,22 @@ def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Eviden
 
 
 def _gain(e: Evidence, covered: set[str]) -> float:
-    """``e``'s score times the share of its content terms not yet ``covered``."""
+    """``e``'s score times the square root of the share of its content terms not yet ``covered``."""
     terms = set(content_terms(e.text))
-    return e.score * (len(terms - covered) / len(terms) if terms else 0.0)
+    return e.score * math.sqrt(len(terms - covered) / len(terms) if terms else 0.0)
 
 
 # ------------------------------------------------------------------ blocks
 
 
-def summary_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray, kind: str) -> Broad:
+def summary_blocks(
+    question: str, docs: Sequence[DocumentView], qvec: np.ndarray, kind: str, embed: Embed | None = None
+) -> Broad:
     """A summary or list: one block per document (in ``docs`` order), "Downie (2011) recommends:"."""
     verb = focus_of(question) if kind == kinds.SUMMARY else "lists"
     blocks = []
     for doc in docs:
-        found = document_evidence(question, doc, qvec, kind)
+        found = document_evidence(question, doc, qvec, kind, embed=embed)
         name = source_name(doc.source)
         missing = (
             "" if found else f"{name}: nothing in this source addresses {topic_of(question, doc.source.meta.authors)}."
@@ -364,12 +389,12 @@ def summary_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray
     return Broad(kind, tuple(blocks))
 
 
-def compare_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray) -> Broad:
+def compare_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray, embed: Embed | None = None) -> Broad:
     """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences, or the line saying it has none."""
     blocks = []
     names = [a for d in docs for a in d.source.meta.authors]
     for doc in docs:
-        found = document_evidence(question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1)
+        found = document_evidence(question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1, embed=embed)
         name = source_name(doc.source)
         missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
         blocks.append(Block(f"{name}:", tuple(found), missing))
@@ -527,8 +552,8 @@ def gather(
             return None
         qvec = query_vector()
         found = (
-            compare_blocks(question, docs, qvec)
+            compare_blocks(question, docs, qvec, embed)
             if kind == kinds.COMPARE
-            else summary_blocks(question, docs, qvec, kind)
+            else summary_blocks(question, docs, qvec, kind, embed)
         )
     return found if found.evidence else None
