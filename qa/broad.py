@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -293,12 +294,23 @@ def _without_bullets(ev: Evidence) -> Evidence:
     )
 
 
+@lru_cache(maxsize=8192)
+def _terms(text: str) -> frozenset[str]:
+    """``text``'s index terms, once per text (tokenising is the selection's main cost)."""
+    return frozenset(tokenize(text))
+
+
+@lru_cache(maxsize=8192)
+def _content(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
 def _matching(text: str, stored: Sequence[str]) -> int | None:
-    """The stored sentence (of the chunk's cleaned text) that shares most words with ``text``."""
-    terms = set(tokenize(text))
+    """The stored sentence (of the chunk's cleaned text) that shares most words with ``text`` (Jaccard >= 0.5)."""
+    terms = _terms(text)
     if not terms or not stored:
         return None
-    overlaps = [len(terms & set(tokenize(s))) / len(terms | set(tokenize(s)) or {""}) for s in stored]
+    overlaps = [len(terms & _terms(s)) / len(terms | _terms(s)) for s in stored]
     j = max(range(len(stored)), key=lambda i: overlaps[i])
     return j if overlaps[j] >= 0.5 else None
 
@@ -324,21 +336,21 @@ def _score(
     texts = [c.ev.text for c in candidates]
     df: dict[str, int] = {}
     for t in texts:
-        for term in set(tokenize(t)):
+        for term in _terms(t):
             df[term] = df.get(term, 0) + 1
     idf = {t: math.log(1 + len(texts) / d) for t, d in df.items()}
     total = sum(idf.get(t, math.log(1 + len(texts))) for t in q_terms) or 1.0
     out = []
     for c in candidates:
         text = c.ev.text
-        lex = sum(idf.get(t, 0.0) for t in q_terms & set(tokenize(text))) / total if q_terms else 0.0
+        lex = sum(idf.get(t, 0.0) for t in q_terms & _terms(text)) / total if q_terms else 0.0
         # an item of a list the document introduces with the focus ("the following recommendations") is one
         in_focus_list = c.list_item and focus is not None and bool(focus.search(c.intro))
         cue = 1.0 if in_focus_list or (focus is not None and focus.search(text)) else 0.0
         context = 2.0 if in_focus_list else 1.0 if focus is not None and focus.search(c.section) else 0.0
         score = 0.45 * c.cos + 0.35 * lex + 0.25 * cue + 0.25 * context + 0.15 * c.list_item
         score += 0.05 * bool(_ORDINAL.search(text))
-        bio = bool(names & set(tokenize(text))) and bool(_BIO.search(text))
+        bio = bool(names & _terms(text)) and bool(_BIO.search(text))
         aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
         if _INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
             score -= 0.3
@@ -359,14 +371,14 @@ def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Eviden
         if g <= 0 or (len(chosen) >= at_least and g < STOP * chosen[0].score) or best.score < FLOOR:
             break
         chosen.append(best)
-        covered |= set(content_terms(best.text))
+        covered |= _content(best.text)
         left.remove(best)
     return chosen
 
 
 def _gain(e: Evidence, covered: set[str]) -> float:
     """``e``'s score times the square root of the share of its content terms not yet ``covered``."""
-    terms = set(content_terms(e.text))
+    terms = _content(e.text)
     return e.score * math.sqrt(len(terms - covered) / len(terms) if terms else 0.0)
 
 
@@ -536,7 +548,21 @@ def gather(
     embed: Embed | None,
 ) -> Broad | None:
     """The blocks of a broad question (``kind`` other than fact), or None when nothing was found for
-    any block or it is better answered as a fact (a comparison with one source)."""
+    any block or it is better answered as a fact (a comparison with one source). A fact question naming
+    two sources by author or publisher ("What do Starr and Arzt say…") is a comparison; title words
+    ("Mexico") do not count."""
+    if kind == kinds.FACT:
+        if sum(w >= 0.5 for w in named.values()) < 2:
+            return None
+        sources = library.index.sources
+        by_name = [
+            sid
+            for sid, w in named.items()
+            if w >= 0.5 and sid in sources and _mention(question, sources[sid]) < len(question)
+        ]
+        kind = kinds.kind_of(question, len(by_name))
+        if kind == kinds.FACT:
+            return None
     if kind == kinds.PARTS:
         parts, capped = ev_mod.split_parts(question)
         if len(parts) < 2:
