@@ -83,7 +83,7 @@ _ASKING = {
     "similar",
     "agree",
 }
-_SOURCE_WORDS = {"source", "sources", "document", "paper", "report", "brief", "article", "author", "authors"}
+_SOURCE_WORDS = {"source", "sources", "document", "paper", "report", "brief", "article", "piece", "author", "authors"}
 
 
 @dataclass(frozen=True)
@@ -160,15 +160,13 @@ def focus_of(question: str) -> str:
 
 
 def topic_of(question: str, names: Sequence[str] = ()) -> str:
-    """The question's own content words without the sources' names and the asking verbs ("Mérida funding"):
-    what a side with nothing does not address."""
+    """The question's words from its first to its last topic word, without the sources' names and the
+    asking verbs ("…differ on the state of cooperation?" -> "state of cooperation"): what a side with
+    nothing does not address."""
     drop = {t for n in names for t in tokenize(n)} | _SOURCE_WORDS | _ASKING
-    kept = []
-    for word in question.split():
-        terms = set(content_terms(word.strip("?.,;:!\"'’”“()")))
-        if terms and not terms & drop:
-            kept.append(word.strip("?.,;:!\"'’”“()"))
-    return " ".join(kept) or "this question"
+    words = [w.strip("?.,;:!\"'’”“()") for w in question.split()]
+    kept = [i for i, w in enumerate(words) if (terms := set(content_terms(w))) and not terms & drop]
+    return " ".join(words[kept[0] : kept[-1] + 1]) if kept else "this question"
 
 
 # ------------------------------------------------------------------ whole-document selection
@@ -182,12 +180,14 @@ def document_evidence(
     limit: int = MAX_SENTENCES,
     at_least: int = MIN_SENTENCES,
     embed: Embed | None = None,
+    names: Sequence[str] = (),
 ) -> list[Evidence]:
-    """The document's sentences that best cover ``question`` (at most ``limit``), in the document's order."""
+    """The document's sentences that best cover ``question`` (at most ``limit``), in the document's order;
+    ``names``: words that name sources (authors, publishers), not the topic, besides this document's own."""
     focus = _focus_pattern(question, kind)
     picked = _best_chunks(doc, qvec, focus)
     candidates = _sentences(doc, picked, qvec, embed)
-    scored = _score(question, doc.source, candidates, focus)
+    scored = _score(question, doc.source, candidates, focus, names)
     chosen = _cover(scored, limit, at_least)
     return sorted(chosen, key=lambda e: e.key[1])
 
@@ -237,19 +237,19 @@ def _sentences(
     out: list[_Candidate] = []
     unmatched: list[int] = []
     previous, intro, in_list, last = "", "", False, -2
-    for pos in picked:
+    for pos, context_only in _with_predecessors(picked):
         chunk = doc.chunks[pos]
         if pos != last + 1:
             previous, intro, in_list = "", "", False
         last = pos
         hit = Hit(rank=pos + 1, score=0.0, chunk=chunk, source=doc.source)
-        stored = chunk_sentences(chunk)
+        stored = [] if context_only else chunk_sentences(chunk)
         vecs = doc.sentence_vectors[pos]
         for ev in (piece for whole in ev_mod.sentences_of([hit]) for piece in _list_pieces(whole)):
             item = _is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
             intro = intro if item else ev.text
             previous, in_list = ev.text, item
-            if ev.key in seen:
+            if context_only or ev.key in seen:
                 continue
             seen.add(ev.key)
             j = _matching(ev.text, stored)
@@ -261,6 +261,18 @@ def _sentences(
         vectors = embed([out[i].ev.text for i in unmatched[:EMBED_AT_MOST]])
         for i, v in zip(unmatched, vectors):
             out[i] = replace(out[i], cos=float(v @ qvec))
+    return out
+
+
+def _with_predecessors(picked: Sequence[int]) -> list[tuple[int, bool]]:
+    """``picked`` in order, each run preceded by the chunk before it, read for context only (a list's
+    introduction there tells what the run's first items are)."""
+    out: list[tuple[int, bool]] = []
+    chosen = set(picked)
+    for pos in sorted(chosen):
+        if pos - 1 >= 0 and pos - 1 not in chosen:
+            out.append((pos - 1, True))
+        out.append((pos, False))
     return out
 
 
@@ -327,11 +339,16 @@ def _is_list_item(chunk_text: str, start: int, text: str, previous: str, after_i
 
 
 def _score(
-    question: str, source: SourceInfo, candidates: Sequence[_Candidate], focus: re.Pattern[str] | None
+    question: str,
+    source: SourceInfo,
+    candidates: Sequence[_Candidate],
+    focus: re.Pattern[str] | None,
+    others: Sequence[str] = (),
 ) -> list[Evidence]:
     """Each candidate with its score (the formula in the module docstring), best first."""
     names = {t for a in source.meta.authors for t in tokenize(a)}
-    q_terms = set(tokenize(question)) - names - _SOURCE_WORDS
+    naming = names | {t for n in (*others, source.meta.publisher or "") for t in tokenize(n)}
+    q_terms = set(tokenize(question)) - naming - _SOURCE_WORDS - _ASKING
     q_terms -= {t for t in q_terms if focus is not None and focus.search(t)}
     texts = [c.ev.text for c in candidates]
     df: dict[str, int] = {}
@@ -404,9 +421,11 @@ def summary_blocks(
 def compare_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray, embed: Embed | None = None) -> Broad:
     """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences, or the line saying it has none."""
     blocks = []
-    names = [a for d in docs for a in d.source.meta.authors]
+    names = [n for d in docs for n in (*d.source.meta.authors, d.source.meta.publisher or "")]
     for doc in docs:
-        found = document_evidence(question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1, embed=embed)
+        found = document_evidence(
+            question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1, embed=embed, names=names
+        )
         name = source_name(doc.source)
         missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
         blocks.append(Block(f"{name}:", tuple(found), missing))
