@@ -1,4 +1,4 @@
-"""Broad questions (qa/kinds.py, qa/broad.py): the kind rule measured on
+"""Broad questions (qa/kinds.py, qa/broad.py, qa/wholedoc.py): the kind rule measured on
 labelled questions; summaries from the whole document, comparisons one block
 per source, parts one block each; on small real documents indexed with the
 deterministic fake embedder."""
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import broad, kinds
+from qa import broad, kinds, wholedoc
 from qa.answer import QA
 from qa.config import Settings
 from qa.indexer import build_index
@@ -109,11 +109,11 @@ def _verbatim(evidence, retriever: Retriever) -> None:
 def test_summary_quotes_the_bulleted_recommendations_in_document_order(library):
     settings, retriever = library
     q = "What does Downie recommend?"
-    view = broad.document_view(retriever.index, _sid(retriever, "Downie"))
-    found = broad.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.SUMMARY)
+    view = wholedoc.document_view(retriever.index, _sid(retriever, "Downie"))
+    found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.SUMMARY)
     texts = [e.text for e in found]
     recs = [i for i, t in enumerate(texts) for r in DOWNIE_RECS if t.startswith(r)]
-    assert 3 <= len(found) <= broad.MAX_SENTENCES
+    assert 3 <= len(found) <= wholedoc.MAX_SENTENCES
     assert len(recs) >= 3, texts
     assert [e.key[1] for e in found] == sorted(e.key[1] for e in found)  # the document's order
     assert not any("following recommendations" in t or "acknowledged expert" in t for t in texts), texts
@@ -139,7 +139,7 @@ def test_a_side_with_nothing_says_so():
     src = SourceInfo("x", "x.txt", "x.txt", "", SourceMeta("Fish", ("Ann Lee",), None, "2020"))
     text = "Trout live in cold rivers and eat insects. Salmon return to spawn in the river they were born in."
     chunk = Chunk("x:0", "x", 0, 0, len(text), text, text)
-    view = broad.DocumentView(src, (chunk,), (np.zeros((0, 4), np.float32),))
+    view = wholedoc.DocumentView(src, (chunk,), (np.zeros((0, 4), np.float32),))
     found = broad.compare_blocks("How do Lee and Starr differ on Mérida funding?", [view], np.zeros(4, np.float32))
     (block,) = found.blocks
     assert not block.evidence and block.missing.startswith("Lee (2020): nothing in this source addresses")
@@ -182,8 +182,8 @@ def test_labelled_answer_shows_leads_and_missing_lines():
 def test_names_and_sources():
     meta = SourceMeta("T", ("Tony Payan", "Rodrigo Montes de Oca"), None, "2024-09-27")
     assert broad.source_name(SourceInfo("p", "p", "p", "", meta)) == "Payan and Montes de Oca (2024)"
-    assert broad.focus_of("What does Downie recommend the U.S. do?") == "recommends"
-    assert broad.focus_of("What does Arzt conclude?") == "concludes"
+    assert wholedoc.focus_of("What does Downie recommend the U.S. do?") == "recommends"
+    assert wholedoc.focus_of("What does Arzt conclude?") == "concludes"
 
 
 def test_the_answer_path_quotes_the_document_without_a_model_pick(library):
@@ -216,12 +216,12 @@ def test_a_long_document_stays_cheap(monkeypatch):
     chunks = tuple(Chunk(f"big:{i}", "big", i, i * len(text), (i + 1) * len(text), text, text) for i in range(5000))
     vecs = rng.standard_normal((5000, 16, 384)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=-1, keepdims=True)
-    view = broad.DocumentView(src, chunks, tuple(vecs))
+    view = wholedoc.DocumentView(src, chunks, tuple(vecs))
     read: list[str] = []
-    real = broad.chunk_sentences
-    monkeypatch.setattr(broad, "chunk_sentences", lambda c: read.append(c.chunk_id) or real(c))
+    real = wholedoc.chunk_sentences
+    monkeypatch.setattr(wholedoc, "chunk_sentences", lambda c: read.append(c.chunk_id) or real(c))
     t = time.perf_counter()
-    found = broad.document_evidence("What does Lee recommend?", view, vecs[0, 0], kinds.SUMMARY)
-    assert len(read) <= 3 * broad.CHUNKS
+    found = wholedoc.document_evidence("What does Lee recommend?", view, vecs[0, 0], kinds.SUMMARY)
+    assert len(read) <= 3 * wholedoc.CHUNKS
     assert time.perf_counter() - t < 30.0  # a loose guard (shared CPU); the bound above is the real check
-    assert found and len(found) <= broad.MAX_SENTENCES
+    assert found and len(found) <= wholedoc.MAX_SENTENCES
