@@ -289,7 +289,10 @@ class QA:
     def _broad(self, standalone: str, hits: Sequence[Hit], named: dict[str, float]) -> broad.Broad | None:
         """The blocks of a summary, list, comparison or two-part question; None for a fact question."""
         kind = kinds.kind_of(standalone)  # a fact naming two sources by author becomes a comparison in gather
-        query_vector = lambda: self.retriever.embedder.embed_query(standalone)  # noqa: E731 (only summaries and comparisons need it)
+
+        def query_vector() -> Any:  # only summaries and comparisons need it
+            return self.retriever.embedder.embed_query(standalone)
+
         return broad.gather(kind, standalone, self.retriever, hits, named, query_vector, self._embed_fn())
 
     def _broad_answer(
