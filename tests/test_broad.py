@@ -220,8 +220,8 @@ def test_a_long_document_stays_cheap(monkeypatch):
     read: list[str] = []
     real = wholedoc.chunk_sentences
     monkeypatch.setattr(wholedoc, "chunk_sentences", lambda c: read.append(c.chunk_id) or real(c))
-    t = time.perf_counter()
+    t = time.process_time()
     found = wholedoc.document_evidence("What does Lee recommend?", view, vecs[0, 0], kinds.SUMMARY)
     assert len(read) <= 3 * wholedoc.CHUNKS
-    assert time.perf_counter() - t < 30.0  # a loose guard (shared CPU); the bound above is the real check
+    assert time.process_time() - t < 10.0  # CPU seconds (wall time on a shared machine says little)
     assert found and len(found) <= wholedoc.MAX_SENTENCES
