@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from qa import compose, evidence, pick, prompts
+from qa import broad, compose, evidence, kinds, pick, prompts
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
 from qa.citations import number_citations
@@ -108,6 +108,10 @@ class QA:
             turn.notices.append("no retrieved passage was relevant enough; the model was not asked")
             yield self._final(turn, self._refusal(turn))
             return
+        found = self._broad(turn) if self.settings.broad_answers else None
+        if found is not None:  # summaries, lists, comparisons: whole documents, in blocks (qa/broad.py)
+            yield from self._broad_answer(turn, found)
+            return
         gathered = self._gather(turn)
         if not gathered.shortlist:
             turn.notices.append("the retrieved passages hold no sentence to use as evidence")
@@ -159,6 +163,53 @@ class QA:
         shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences))
         turn.timings["prescore_s"] = time.perf_counter() - t
         return Gathered(the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist))
+
+    def _broad(self, turn: Turn) -> broad.Broad | None:
+        """The blocks of a summary, list or comparison (or of a question whose parts ask for
+        no single phrase); None for the phrase path."""
+        kind = kinds.kind_of(turn.standalone)
+        if self.retriever.index is None or (
+            kind == kinds.PARTS and any(ask_of(p).wants_phrase for p in evidence.split_parts(turn.standalone)[0])
+        ):
+            return None
+        named = self.retriever.named_sources(turn.standalone)
+
+        def query_vector() -> Any:
+            return self.retriever.embed([turn.standalone])[0]
+
+        return broad.gather(kind, turn.standalone, self.retriever, turn.hits, named, query_vector, self.retriever.embed)
+
+    def _broad_answer(self, turn: Turn, found: broad.Broad) -> Iterator[StreamEvent]:
+        """No model pick: the blocks' sentences are the answer, checked and decided like any other."""
+        shortlist = list(found.evidence)
+        turn.timings["first_evidence_s"] = time.perf_counter() - turn.t0
+        yield StreamEvent("evidence", evidence=tuple(shortlist))
+        everything = list(range(1, len(shortlist) + 1))
+        allowed = allowed_names(turn.standalone, shortlist)
+        kept, removed, rejected = check_answer(broad.draft(found), shortlist, self.judge, allowed, everything)
+        decision = self.decider.decide(turn.standalone, [k.text for k in kept], False, False)
+        sentences, citations = number_citations(kept, [e.hit for e in shortlist])
+        base: dict[str, Any] = {"evidence": tuple(shortlist), "removed_sentences": tuple(removed)}
+        if not kept or not decision.answers:
+            turn.notices.append(compose.why_refused([], bool(kept)))
+            yield self._final(turn, replace(self._refusal(turn), decision=decision.details, **base))
+            return
+        text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
+        answer = Answer(
+            question=turn.question,
+            standalone_question=turn.standalone,
+            answer=text,
+            refused=False,
+            sentences=tuple(sentences),
+            citations=tuple(citations),
+            retrieved=turn.hits,
+            decision={**decision.details, "kind": found.kind},
+            rejected_sentences=rejected,
+            **base,
+        )
+        for sentence in answer.sentences:
+            yield StreamEvent("token", text=sentence.text + " ")
+        yield self._final(turn, broad.labelled(answer, found))
 
     def _pick(self, turn: Turn, g: Gathered) -> tuple[pick.Pick, str]:
         """The model's pick and phrases; on an unusable reply or a backend error, the
@@ -256,7 +307,8 @@ class QA:
 
     def _final(self, turn: Turn, answer: Answer) -> StreamEvent:
         turn.timings["total_s"] = time.perf_counter() - turn.t0
-        done = replace(answer, timings=dict(turn.timings), notices=tuple(turn.notices), model=self._model_info(answer))
+        notices = tuple(turn.notices) + tuple(n for n in answer.notices if n not in turn.notices)
+        done = replace(answer, timings=dict(turn.timings), notices=notices, model=self._model_info(answer))
         return StreamEvent("final", answer=done)
 
     def _model_info(self, answer: Answer) -> dict[str, Any]:

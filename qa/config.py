@@ -79,6 +79,9 @@ class Settings:
     evidence_sentences: int = 8  # evidence path: sentences (after pre-score and quotas) the model chooses from
     evidence_max_chosen: int = 5  # evidence path: at most this many chosen by the model
     evidence_prescore_keep: int = 2  # evidence path: the best pre-scored sentences kept beside the model's choice
+    broad_answers: bool = (
+        True  # evidence path: summary, list, comparison and two-part questions answered in blocks (qa/broad.py)
+    )
     backend: str = "llama_cpp"
     model_path: str = ""  # empty: assemble the packaged Qwen2.5-Coder-1.5B GGUF
     openai_base_url: str = "http://127.0.0.1:8080/v1"

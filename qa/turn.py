@@ -26,7 +26,10 @@ class Turn:
 
 
 class Searcher(Protocol):
-    """What the answer path needs of a retriever (``qa.retrieve.Retriever``; test fakes implement it too)."""
+    """What the answer path needs of a retriever (``qa.retrieve.Retriever``; test fakes implement it too).
+    ``index``: the loaded index whole documents are read from (summaries, comparisons), or None."""
+
+    index: Any
 
     def search(
         self, query: str, k: int | None = None, source_ids: Sequence[str] | None = None, also: str | None = None

@@ -49,7 +49,9 @@ class ScriptedGenerator(Generator):
 
 
 class FixedRetriever:
-    """A ``Searcher`` over fixed hits: no named sources, no embedder."""
+    """A ``Searcher`` over fixed hits: no named sources, no embedder, no index to read whole documents from."""
+
+    index = None
 
     def __init__(self, hits):
         self.hits = hits

@@ -1,0 +1,281 @@
+"""Broad questions answered in blocks: a summary or list from the whole
+document (``qa.wholedoc``), a comparison one block per source, a question with
+parts one block per part. Each block carries a one-line lead ("Downie (2011)
+recommends:") and its evidence sentences in the document's order, or, when the
+sources have nothing for it, the line that says so ("Starr (2012): nothing in
+this source addresses …"). Then the blocks become the extractive draft and,
+once checked, the labelled answer. Pure apart from numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from qa import evidence as ev_mod
+from qa import kinds
+from qa.decide import coverage
+from qa.records import Answer, Evidence, Hit, SourceInfo
+from qa.text import content_terms, tokenize
+from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, DocumentView, Embed, document_evidence, document_view, focus_of
+
+if TYPE_CHECKING:
+    from qa.store import LoadedIndex
+
+PER_SOURCE = 2  # a comparison block quotes at most this many per source
+PART_COVERAGE = 0.5  # a part's sentence holds at least this share of the part's own content words
+
+
+@dataclass(frozen=True)
+class Block:
+    """One part of a broad answer: a lead line, then its evidence in the document's order (or what is missing)."""
+
+    label: str
+    evidence: tuple[Evidence, ...]
+    missing: str = ""  # said instead of evidence when the sources have nothing for this block
+
+
+@dataclass(frozen=True)
+class Broad:
+    """A broad question's blocks, in the order they are shown."""
+
+    kind: str
+    blocks: tuple[Block, ...]
+    notices: tuple[str, ...] = ()  # e.g. parts left out of a question with too many
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(e for b in self.blocks for e in b.evidence)
+
+
+# ------------------------------------------------------------------ labels
+
+
+def source_name(source: SourceInfo) -> str:
+    """ "Downie (2011)", "Payan and Montes de Oca (2024)": the authors' surnames (else publisher or title) and year."""
+    m = source.meta
+    if m.authors:
+        surnames = [_surname(a) for a in m.authors]
+        who = (
+            surnames[0]
+            if len(surnames) == 1
+            else " and ".join(surnames)
+            if len(surnames) == 2
+            else surnames[0] + " et al."
+        )
+    else:
+        who = m.publisher or m.title or source.source_id
+    year = (m.date or "")[:4]
+    return f"{who} ({year})" if year else who
+
+
+def _surname(author: str) -> str:
+    """ "Richard Downie" -> "Downie"; "Rodrigo Montes de Oca" -> "Montes de Oca" (a particle keeps its neighbours)."""
+    parts = author.split()
+    for i, p in enumerate(parts[1:], start=1):
+        if p.lower() in ("de", "del", "van", "von", "da", "la", "le", "dos"):
+            return " ".join(parts[max(1, i - 1) :])
+    return parts[-1] if parts else author
+
+
+def topic_of(question: str, names: Sequence[str] = ()) -> str:
+    """The question's words from its first to its last topic word, without the sources' names and the
+    asking verbs ("…differ on the state of cooperation?" -> "state of cooperation"): what a side with
+    nothing does not address."""
+    drop = {t for n in names for t in tokenize(n)} | SOURCE_WORDS | ASKING
+    words = [w.strip("?.,;:!\"'’”“()") for w in question.split()]
+    kept = [i for i, w in enumerate(words) if (terms := set(content_terms(w))) and not terms & drop]
+    return " ".join(words[kept[0] : kept[-1] + 1]) if kept else "this question"
+
+
+# ------------------------------------------------------------------ blocks
+
+
+def summary_blocks(
+    question: str, docs: Sequence[DocumentView], qvec: np.ndarray, kind: str, embed: Embed | None = None
+) -> Broad:
+    """A summary or list: one block per document (in ``docs`` order), "Downie (2011) recommends:"."""
+    verb = focus_of(question) if kind == kinds.SUMMARY else "lists"
+    blocks = []
+    for doc in docs:
+        found = document_evidence(question, doc, qvec, kind, embed=embed)
+        name = source_name(doc.source)
+        missing = (
+            "" if found else f"{name}: nothing in this source addresses {topic_of(question, doc.source.meta.authors)}."
+        )
+        blocks.append(Block(f"{name} {verb}:", tuple(found), missing))
+    return Broad(kind, tuple(blocks))
+
+
+def compare_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray, embed: Embed | None = None) -> Broad:
+    """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences, or the line saying it has none."""
+    blocks = []
+    names = [n for d in docs for n in (*d.source.meta.authors, d.source.meta.publisher or "")]
+    for doc in docs:
+        found = document_evidence(
+            question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1, embed=embed, names=names
+        )
+        name = source_name(doc.source)
+        missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
+        blocks.append(Block(f"{name}:", tuple(found), missing))
+    return Broad(kinds.COMPARE, tuple(blocks))
+
+
+Search = Callable[[str], Sequence[Hit]]
+
+
+def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None) -> Broad:
+    """A question with parts: each part's best sentence from its own retrieval (of the asked kind when
+    one is asked: a date for "when"), or the line saying the sources leave it open."""
+    blocks = []
+    taken: set[tuple[str, int]] = set()
+    for part in parts:
+        candidates = ev_mod.sentences_of(list(search(part))[:4])
+        ranked = ev_mod.prescore(candidates, [part], embed)[0] if candidates else []
+        kind = ev_mod.asked_type(part)
+        asked = part.split("? (")[0]
+        usable = [
+            e
+            for e in ranked
+            if e.score >= FLOOR
+            and ev_mod.novelty(e.text, part) >= 0.2
+            and coverage(asked, e.text) >= PART_COVERAGE
+            and (not kind or ev_mod.holds_type(kind, e.text, part))
+        ]
+        if not usable:
+            blocks.append(Block("", (), f"The sources leave this part open: {part.split('? (')[0].rstrip('?')}?"))
+            continue
+        best = usable[0]
+        if best.key not in taken:  # one sentence answering two parts is quoted once
+            taken.add(best.key)
+            blocks.append(Block("", (best,)))
+    return Broad(kinds.PARTS, tuple(blocks))
+
+
+# ------------------------------------------------------------------ the answer
+
+
+def draft(broad: Broad) -> list[tuple[str, tuple[int, ...]]]:
+    """The extractive answer: each evidence sentence citing itself (1-based over ``broad.evidence``)."""
+    return [(e.text, (i,)) for i, e in enumerate(broad.evidence, start=1)]
+
+
+def labelled(answer: Answer, broad: Broad) -> Answer:
+    """``answer`` with each block's lead line before its sentences and each missing block's line said.
+
+    A refusal stays as it is; sentences the checks removed are left out of their block."""
+    if answer.refused:
+        return answer
+    by_text = {s.text: s for s in answer.sentences}
+    lines: list[str] = []
+    for block in broad.blocks:
+        said = [by_text[e.text] for e in block.evidence if e.text in by_text]
+        if said:
+            body = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in said)
+            lines.append(f"{block.label} {body}".strip())
+        elif block.missing:
+            lines.append(block.missing)
+    open_parts = tuple(b.missing for b in broad.blocks if b.missing)
+    return replace(answer, answer="\n".join(lines), notices=answer.notices + broad.notices + open_parts)
+
+
+def choose_sources(
+    kind: str, question: str, named: Mapping[str, float], hits: Sequence[Hit], sources: Mapping[str, SourceInfo]
+) -> list[str]:
+    """The documents to read: the sources the question names (strongly), else by summed hit scores;
+    a comparison takes two or more (named ones in the question's order), a summary or list one (two when
+    the second's hits weigh nearly as much)."""
+    known = list(sources)
+    chosen = [sid for sid, w in sorted(named.items(), key=lambda kv: -kv[1]) if w >= 0.5 and sid in known]
+    chosen.sort(key=lambda sid: _mention(question, sources[sid]) if sid in sources else len(question))
+    weight: dict[str, float] = {}
+    for h in hits:
+        weight[h.source.source_id] = weight.get(h.source.source_id, 0.0) + 1.0 / h.rank
+    by_hits = [sid for sid, _ in sorted(weight.items(), key=lambda kv: -kv[1])]
+    if kind == kinds.COMPARE:
+        for sid in by_hits:
+            if len(chosen) >= 2:
+                break
+            if sid not in chosen:
+                chosen.append(sid)
+        return chosen
+    if chosen:
+        return chosen[:2]
+    if not by_hits:
+        return []
+    out = by_hits[:1]
+    if len(by_hits) > 1 and weight[by_hits[1]] >= 0.8 * weight[by_hits[0]]:
+        out.append(by_hits[1])
+    return out
+
+
+def _mention(question: str, source: SourceInfo) -> int:
+    """Where ``question`` first names ``source`` (an author's surname or the publisher); its length when nowhere."""
+    q = question.lower()
+    words = [_surname(a) for a in source.meta.authors] + ([source.meta.publisher] if source.meta.publisher else [])
+    found = [q.find(w.lower()) for w in words if w and q.find(w.lower()) >= 0]
+    return min(found) if found else len(question)
+
+
+# ------------------------------------------------------------------ from the index
+
+
+class Library(Protocol):
+    """What the broad path reads from the retriever: the loaded index, a filtered search, the named sources."""
+
+    @property
+    def index(self) -> LoadedIndex: ...
+
+    def search(
+        self, query: str, k: int | None = None, source_ids: Sequence[str] | None = None, also: str | None = None
+    ) -> list[Hit]: ...
+
+
+def gather(
+    kind: str,
+    question: str,
+    library: Library,
+    hits: Sequence[Hit],
+    named: Mapping[str, float],
+    query_vector: Callable[[], np.ndarray],
+    embed: Embed | None,
+) -> Broad | None:
+    """The blocks of a broad question (``kind`` other than fact), or None when nothing was found for
+    any block or it is better answered as a fact (a comparison with one source). A fact question naming
+    two sources by author or publisher ("What do Starr and Arzt say…") is a comparison; title words
+    ("Mexico") do not count."""
+    if kind == kinds.FACT:
+        if sum(w >= 0.5 for w in named.values()) < 2:
+            return None
+        sources = library.index.sources
+        by_name = [
+            sid
+            for sid, w in named.items()
+            if w >= 0.5 and sid in sources and _mention(question, sources[sid]) < len(question)
+        ]
+        kind = kinds.kind_of(question, len(by_name))
+        if kind == kinds.FACT:
+            return None
+    if kind == kinds.PARTS:
+        parts, capped = ev_mod.split_parts(question)
+        if len(parts) < 2:
+            return None
+        found = part_blocks(parts, lambda q: library.search(q, k=4), embed)
+        if capped:
+            note = f"the question has {len(parts) + capped} parts; only the first {len(parts)} were answered: ask the others separately"
+            found = replace(found, notices=(note,))
+    else:
+        sids = choose_sources(kind, question, named, hits, library.index.sources)
+        docs = [document_view(library.index, sid) for sid in sids]
+        if kind == kinds.COMPARE and len(docs) < 2:
+            return None
+        qvec = query_vector()
+        found = (
+            compare_blocks(question, docs, qvec, embed)
+            if kind == kinds.COMPARE
+            else summary_blocks(question, docs, qvec, kind, embed)
+        )
+    return found if found.evidence else None

@@ -1,0 +1,74 @@
+"""The kind of a question, by rule: one fact, two or more parts, a
+comparison of named sources or periods, a summary of what a source says
+(argues, recommends, concludes, proposes), or a list ("which operations…",
+"what range of strategies…").
+
+The kind decides how evidence is gathered (``qa.broad``): a fact from the
+best passages, a summary or list from one whole document, a comparison one
+block per source, parts one block per part. Pure: standard library only.
+The rule is measured on the labelled questions in
+``tests/data/question_kinds.jsonl`` (``tests/test_kinds.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+FACT, PARTS, COMPARE, SUMMARY, LIST = "fact", "parts", "compare", "summary", "list"
+KINDS = (FACT, PARTS, COMPARE, SUMMARY, LIST)
+
+_WH = r"(?:what|who|whom|whose|when|where|why|how|which|did|does|do|is|are|was|were|has|have|can)"
+# a comparison: its own verbs, or "X and Y each", or "between <a> and <b>"
+_COMPARE = re.compile(
+    r"\b(?:compar\w*|contrast\w*|differ\w*|difference|versus|vs\.?|similar\w*|agree|disagree|more \w+ than"
+    r"|(?:which|who) is (?:more|less)\b|change[ds]? (?:between|from|since))\b"
+    r"|\band\b[^?]*\b(?:each|both)\b|\bin each\b|\bboth\b[^?]*\band\b|\bbetween\b[^?]*\band\b",
+    re.I,
+)
+# a summary: what a source says as a whole
+_SUMMARY = re.compile(
+    r"\b(?:summar\w*|overview|gist|overall|main (?:points?|arguments?|findings?|message|claims?|conclusions?)"
+    r"|key (?:points?|findings?|arguments?|takeaways?|recommendations?|conclusions?)"
+    r"|recommend\w*|argue\w*|argument|propos\w*|conclu\w*|suggest\w*|advocat\w*|urge[sd]?"
+    r"|(?:position|stance|view|verdict|assessment) (?:does|do|did|of|on)\b|assess(?:es|ed)?\b[^?]*\boverall"
+    r"|according to \w+[^?]*\bshould\b|what should\b)",
+    re.I,
+)
+# a list: "which operations", "what kinds of", "list the …", "name the …"
+_LIST = re.compile(
+    r"\b(?:what (?:range|kinds?|types?|sorts?|forms?|variety) of|list (?:the|all)|name (?:the|all)|enumerate"
+    r"|what (?:steps|measures|challenges|options|programs|programmes|strategies|obstacles|reforms|actions|areas))\b"
+    r"|\b(?:which|what) (?:\w+ )?(?!\w*(?:ss|us|is)\b)\w{3,}s (?:did|do|does|were|are|have|had|took|take)\b",
+    re.I,
+)
+# two questions in one: "…? …?", or ", and when", "and what role…"
+_PART_JOIN = re.compile(
+    rf"(?:,|;)?\s+(?:and|but also)\s+(?:(?:in|at|on|over|for|by|from|since|to|with|under|after)\s+)?(?={_WH}\b)", re.I
+)
+
+
+def kind_of(question: str, named_sources: int = 0) -> str:
+    """The kind of ``question`` (one of ``KINDS``); ``named_sources``: how many indexed sources it names.
+
+    Order matters: a comparison beats parts ("What do Starr and Payan each
+    say…" is one block per source, not two parts), parts beat a summary, a
+    summary beats a list ("Which recommendations does Downie make?" reads the
+    document either way)."""
+    q = " ".join(question.split())
+    if _COMPARE.search(q) or (named_sources >= 2 and re.search(r"\band\b", q, re.I)):
+        return COMPARE
+    if _has_parts(q):
+        return PARTS
+    if _SUMMARY.search(q):
+        return SUMMARY
+    if _LIST.search(q):
+        return LIST
+    return FACT
+
+
+def _has_parts(q: str) -> bool:
+    """Two questions: two question marks, or a second wh-clause joined by "and"."""
+    pieces = [p for p in re.split(r"\?+", q) if len(p.split()) >= 2]
+    if len(pieces) >= 2:
+        return True
+    return bool(_PART_JOIN.search(q))

@@ -1,0 +1,344 @@
+"""Whole-document selection for summary, list and comparison questions: a
+document's sentences that best cover a question, read across all its chunks,
+shown in the document's order. No model; cheap for a document of any length:
+  1. chunks: each scored by its best stored sentence vector against the
+     question, plus cue words of the question's focus in its text or heading;
+     the best ``CHUNKS`` and their neighbours are read sentence by sentence
+     (a list's introduction may end the chunk before, its items run on);
+  2. sentences (a list's items apart from its introduction), each scored
+     0.45·cos + 0.35·lex + 0.25·cue + 0.25·context + 0.15·list item + 0.05·ordinal
+     − 0.3·(introduces a list, echoes the question, an author biography or boilerplate),
+     where cos reuses the index's vector of the same sentence (items cut from
+     their introduction are embedded) and context is 1 for a heading with the
+     focus, 2 for an item of a list the document introduces with it;
+  3. greedy maximum coverage: each next sentence adds its score times the
+     square root of the share of its content terms not yet covered.
+Pure apart from numpy: records, ``qa.evidence``, ``qa.kinds``, ``qa.text``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa import evidence as ev_mod
+from qa import kinds
+from qa.chunking import chunk_sentences
+from qa.records import Chunk, Evidence, Hit, SourceInfo
+from qa.text import content_terms, tokenize
+
+if TYPE_CHECKING:
+    from qa.store import LoadedIndex
+
+EMBED_AT_MOST = 32  # sentences with no stored vector (a list item cut from its introduction) embedded per question
+CHUNKS = 16  # chunks of a document whose sentences are scored (after the cheap chunk score)
+MAX_SENTENCES = 6  # a summary or list block quotes at most this many
+MIN_SENTENCES = 3  # … and at least this many when the document has them
+STOP = 0.4  # past ``at_least`` sentences, stop when the next adds less than this share of the first one's score
+FLOOR = 0.22  # a block whose best sentence scores below this has nothing to say
+
+_FOCUS = {
+    "recommends": r"\b(?:should|must|recommend\w*|propos\w*|urg(?:e|es|ed|ing)\b|need to|ought|calls? for|it is (?:essential|critical))\b",
+    "concludes": r"\b(?:conclu\w*|in sum|overall|in short|ultimately|therefore|bottom line)\b",
+    "argues": r"\b(?:argu\w*|contend\w*|believ\w*|should|must|key|critical|central|important)\b",
+}
+_FOCUS_OF_QUESTION = (
+    ("recommends", r"recommend|propos|suggest|advocat|urge|should|prioriti"),
+    ("concludes", r"conclu|verdict|overall|assess"),
+    ("argues", r"argu|position|stance|view|main|key|summar|overview|gist|say"),
+)
+_ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
+_INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)
+_BIO = re.compile(
+    r"\b(?:is|was) (?:(?:a|an|the)\b)?.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I
+)
+_BOILERPLATE = re.compile(
+    r"\bviews (?:and opinions )?expressed\b|\bdo(?:es)? not necessarily (?:represent|reflect)\b"
+    r"|\bthis (?:brief|paper|report) is part of\b|\ball rights reserved\b|\bquoted or reproduced\b|\bcopyright\b|\bsubscribe\b",
+    re.I,
+)
+_BULLET = re.compile(r"[\s•▪◦·●○■□*–—-]+")
+ASKING = {
+    "compare",
+    "contrast",
+    "differ",
+    "each",
+    "both",
+    "describe",
+    "say",
+    "says",
+    "view",
+    "views",
+    "similar",
+    "agree",
+}
+SOURCE_WORDS = {"source", "sources", "document", "paper", "report", "brief", "article", "piece", "author", "authors"}
+
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """One indexed source as the selector reads it: its chunks in order and each chunk's stored sentence vectors."""
+
+    source: SourceInfo
+    chunks: tuple[Chunk, ...]
+    sentence_vectors: tuple[np.ndarray, ...]  # per chunk, (m, dim) (m may be 0)
+
+
+def document_view(index: LoadedIndex, source_id: str) -> DocumentView:
+    """``source_id``'s chunks in the document's order, with each chunk's stored sentence vectors."""
+    data = index.data
+    rows = sorted(
+        (i for i, c in enumerate(data.chunks) if c.source_id == source_id), key=lambda i: data.chunks[i].start
+    )
+    owners = data.sentence_rows
+    dim = data.vectors.shape[-1] if data.vectors.ndim == 2 else 0
+    vectors = []
+    for r in rows:
+        lo, hi = np.searchsorted(owners, r, "left"), np.searchsorted(owners, r, "right")
+        vectors.append(data.sentence_vectors[lo:hi] if hi > lo else np.zeros((0, dim), np.float32))
+    return DocumentView(index.sources[source_id], tuple(data.chunks[r] for r in rows), tuple(vectors))
+
+
+def focus_of(question: str) -> str:
+    """What a summary asks a source for: "recommends", "concludes", "argues", or "says"."""
+    q = question.lower()
+    for verb, pattern in _FOCUS_OF_QUESTION:
+        if re.search(pattern, q):
+            return verb
+    return "says"
+
+
+def document_evidence(
+    question: str,
+    doc: DocumentView,
+    qvec: np.ndarray,
+    kind: str,
+    limit: int = MAX_SENTENCES,
+    at_least: int = MIN_SENTENCES,
+    embed: Embed | None = None,
+    names: Sequence[str] = (),
+) -> list[Evidence]:
+    """The document's sentences that best cover ``question`` (at most ``limit``), in the document's order;
+    ``names``: words that name sources (authors, publishers), not the topic, besides this document's own."""
+    focus = _focus_pattern(question, kind)
+    picked = _best_chunks(doc, qvec, focus)
+    candidates = _sentences(doc, picked, qvec, embed)
+    scored = _score(question, doc.source, candidates, focus, names)
+    chosen = _cover(scored, limit, at_least)
+    return sorted(chosen, key=lambda e: e.key[1])
+
+
+def _focus_pattern(question: str, kind: str) -> re.Pattern[str] | None:
+    """Cue words for the question's focus; for a list, also the stem of the listed noun ("strategies" -> strateg)."""
+    cues = [] if focus_of(question) == "says" else [_FOCUS[focus_of(question)]]
+    if kind == kinds.LIST:
+        m = re.search(r"\b(?:of|which|what|the|all)\s+(?:\w+\s+)?([a-z]{4,})s\b", question, re.I)
+        if m:
+            cues.append(rf"\b{re.escape(m.group(1)[:-2].lower())}\w*")
+    return re.compile("|".join(cues), re.I) if cues else None
+
+
+def _best_chunks(doc: DocumentView, qvec: np.ndarray, focus: re.Pattern[str] | None) -> list[int]:
+    """Positions of the chunks worth reading sentence by sentence: the best ``CHUNKS`` and each one's successor."""
+    scores = np.zeros(len(doc.chunks), dtype=np.float32)
+    for i, (chunk, vecs) in enumerate(zip(doc.chunks, doc.sentence_vectors)):
+        cos = float(np.max(vecs @ qvec)) if len(vecs) else 0.0
+        cue = 0.0
+        if focus is not None:
+            cue = min(1.0, len(focus.findall(chunk.clean_text)) / 3) + (
+                0.5 if chunk.section and focus.search(chunk.section) else 0.0
+            )
+        scores[i] = cos + 0.3 * cue
+    best = np.argsort(-scores, kind="stable")[:CHUNKS]
+    out = {int(i) + d for i in best for d in (-1, 0, 1) if 0 <= int(i) + d < len(doc.chunks)}
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    ev: Evidence
+    cos: float
+    list_item: bool
+    intro: str  # a list item's introduction ("The following recommendations are offered…:")
+    section: str  # the chunk's heading
+
+
+def _sentences(
+    doc: DocumentView, picked: Sequence[int], qvec: np.ndarray, embed: Embed | None = None
+) -> list[_Candidate]:
+    """The sentences of the picked chunks (each stored sentence once, a list's items apart from its
+    introduction), with the cosine of their stored vectors (embedded with ``embed`` when none matches);
+    a list item's context is its introduction, carried over into the next chunk."""
+    seen: set[tuple[str, int]] = set()
+    out: list[_Candidate] = []
+    unmatched: list[int] = []
+    previous, intro, in_list, last = "", "", False, -2
+    for pos, context_only in _with_predecessors(picked):
+        chunk = doc.chunks[pos]
+        if pos != last + 1:
+            previous, intro, in_list = "", "", False
+        last = pos
+        hit = Hit(rank=pos + 1, score=0.0, chunk=chunk, source=doc.source)
+        stored = [] if context_only else chunk_sentences(chunk)
+        vecs = doc.sentence_vectors[pos]
+        for ev in (piece for whole in ev_mod.sentences_of([hit]) for piece in _list_pieces(whole)):
+            item = _is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
+            intro = intro if item else ev.text
+            previous, in_list = ev.text, item
+            if context_only or ev.key in seen:
+                continue
+            seen.add(ev.key)
+            j = _matching(ev.text, stored)
+            if j is None or j >= len(vecs):
+                unmatched.append(len(out))
+            cos = float(vecs[j] @ qvec) if j is not None and j < len(vecs) else 0.0
+            out.append(_Candidate(ev, cos, item, intro if item else "", chunk.section or ""))
+    if embed is not None and unmatched:
+        vectors = embed([out[i].ev.text for i in unmatched[:EMBED_AT_MOST]])
+        for i, v in zip(unmatched, vectors):
+            out[i] = replace(out[i], cos=float(v @ qvec))
+    return out
+
+
+def _with_predecessors(picked: Sequence[int]) -> list[tuple[int, bool]]:
+    """``picked`` in order, each run preceded by the chunk before it, read for context only (a list's
+    introduction there tells what the run's first items are)."""
+    out: list[tuple[int, bool]] = []
+    chosen = set(picked)
+    for pos in sorted(chosen):
+        if pos - 1 >= 0 and pos - 1 not in chosen:
+            out.append((pos - 1, True))
+        out.append((pos, False))
+    return out
+
+
+_LIST_BREAK = re.compile(r"(?<=:)[ \t]*\n[\s•▪◦●*]*|\n[ \t]*[•▪◦●*][\s•▪◦●*]*")
+
+
+def _list_pieces(ev: Evidence) -> list[Evidence]:
+    """``ev`` cut where a list starts or a bullet opens a line ("…are offered:\n•\n•\n Demonstrate…" -> two),
+    each piece's span exact and its leading bullets left out."""
+    quote = ev.quote
+    cuts = [0] + [m.end() for m in _LIST_BREAK.finditer(quote) if 0 < m.end() < len(quote)] + [len(quote)]
+    if len(cuts) == 2:
+        return [_without_bullets(ev)]
+    pieces = []
+    for a, b in zip(cuts, cuts[1:]):
+        raw = quote[a:b]
+        end = a + len(raw.rstrip())
+        text = ev_mod.reading_text(quote[a:end], ev.hit.chunk.clean_text)
+        if end > a and text and not ev_mod.is_furniture(text):
+            pieces.append(_without_bullets(replace(ev, start=ev.start + a, end=ev.start + end, text=text)))
+    return pieces
+
+
+def _without_bullets(ev: Evidence) -> Evidence:
+    """The sentence with a leading run of bullet marks left out of its span ("• • • Demonstrate…" -> "Demonstrate…")."""
+    m = _BULLET.match(ev.quote)
+    if not m or m.end() == 0 or m.end() >= len(ev.quote):
+        return ev
+    return replace(
+        ev, start=ev.start + m.end(), text=_BULLET.sub("", ev.text, count=1) if _BULLET.match(ev.text) else ev.text
+    )
+
+
+@lru_cache(maxsize=8192)
+def _terms(text: str) -> frozenset[str]:
+    """``text``'s index terms, once per text (tokenising is the selection's main cost)."""
+    return frozenset(tokenize(text))
+
+
+@lru_cache(maxsize=8192)
+def _content(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
+def _matching(text: str, stored: Sequence[str]) -> int | None:
+    """The stored sentence (of the chunk's cleaned text) that shares most words with ``text`` (Jaccard >= 0.5)."""
+    terms = _terms(text)
+    if not terms or not stored:
+        return None
+    overlaps = [len(terms & _terms(s)) / len(terms | _terms(s)) for s in stored]
+    j = max(range(len(stored)), key=lambda i: overlaps[i])
+    return j if overlaps[j] >= 0.5 else None
+
+
+def _is_list_item(chunk_text: str, start: int, text: str, previous: str, after_item: bool) -> bool:
+    """A list item: a short sentence opening its own line, after a bullet, a list's introduction
+    (ending in ":" or saying "the following") or another list item."""
+    before = chunk_text[max(0, start - 40) : start]
+    own_line = not before.strip(" \t") or before.rstrip(" \t").endswith("\n") or bool(re.search(r"[•▪◦●*]\s*$", before))
+    bulleted = bool(re.search(r"[•▪◦●]", before)) or bool(re.match(r"(?:[A-Z]|\d{1,2})[.)]\s", text))
+    short = len(text.split()) <= 30
+    run_on = after_item and not re.search(r"\n[ \t]*\n", before)  # a blank line ends a list
+    return short and own_line and (bulleted or run_on or bool(_INTRODUCER.search(previous)))
+
+
+def _score(
+    question: str,
+    source: SourceInfo,
+    candidates: Sequence[_Candidate],
+    focus: re.Pattern[str] | None,
+    others: Sequence[str] = (),
+) -> list[Evidence]:
+    """Each candidate with its score (the formula in the module docstring), best first."""
+    names = {t for a in source.meta.authors for t in tokenize(a)}
+    naming = names | {t for n in (*others, source.meta.publisher or "") for t in tokenize(n)}
+    q_terms = set(tokenize(question)) - naming - SOURCE_WORDS - ASKING
+    q_terms -= {t for t in q_terms if focus is not None and focus.search(t)}
+    texts = [c.ev.text for c in candidates]
+    df: dict[str, int] = {}
+    for t in texts:
+        for term in _terms(t):
+            df[term] = df.get(term, 0) + 1
+    idf = {t: math.log(1 + len(texts) / d) for t, d in df.items()}
+    total = sum(idf.get(t, math.log(1 + len(texts))) for t in q_terms) or 1.0
+    out = []
+    for c in candidates:
+        text = c.ev.text
+        lex = sum(idf.get(t, 0.0) for t in q_terms & _terms(text)) / total if q_terms else 0.0
+        # an item of a list the document introduces with the focus ("the following recommendations") is one
+        in_focus_list = c.list_item and focus is not None and bool(focus.search(c.intro))
+        cue = 1.0 if in_focus_list or (focus is not None and focus.search(text)) else 0.0
+        context = 2.0 if in_focus_list else 1.0 if focus is not None and focus.search(c.section) else 0.0
+        score = 0.45 * c.cos + 0.35 * lex + 0.25 * cue + 0.25 * context + 0.15 * c.list_item
+        score += 0.05 * bool(_ORDINAL.search(text))
+        bio = bool(names & _terms(text)) and bool(_BIO.search(text))
+        aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
+        if _INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
+            score -= 0.3
+        out.append(replace(c.ev, score=score))
+    return sorted(out, key=lambda e: -e.score)
+
+
+def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Evidence]:
+    """Greedy maximum coverage: each next sentence has the best score times its share of new content terms."""
+    if not scored or scored[0].score < FLOOR:
+        return []
+    covered: set[str] = set()
+    chosen: list[Evidence] = []
+    left = list(scored)
+    while left and len(chosen) < limit:
+        best = max(left, key=lambda e: _gain(e, covered))
+        g = _gain(best, covered)
+        if g <= 0 or (len(chosen) >= at_least and g < STOP * chosen[0].score) or best.score < FLOOR:
+            break
+        chosen.append(best)
+        covered |= _content(best.text)
+        left.remove(best)
+    return chosen
+
+
+def _gain(e: Evidence, covered: set[str]) -> float:
+    """``e``'s score times the square root of the share of its content terms not yet ``covered``."""
+    terms = _content(e.text)
+    return e.score * math.sqrt(len(terms - covered) / len(terms) if terms else 0.0)

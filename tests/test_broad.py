@@ -1,0 +1,227 @@
+"""Broad questions (qa/kinds.py, qa/broad.py, qa/wholedoc.py): the kind rule measured on
+labelled questions; summaries from the whole document, comparisons one block
+per source, parts one block each; on small real documents indexed with the
+deterministic fake embedder."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import broad, kinds, wholedoc
+from qa.answer import QA
+from qa.config import Settings
+from qa.indexer import build_index
+from qa.records import Answer, Chunk, Evidence, Hit, SourceInfo, SourceMeta
+from qa.retrieve import Retriever
+from qa.store import load_index
+from qa.verify import LexicalJudge
+from tests.test_answer_logic import ScriptedGenerator
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+DOWNIE_RECS = (
+    "Demonstrate success during a rapidly closing",
+    "Facilitate programs and actions that offer continuity",
+    "Extend and institutionalize existing US/Mexican defense linkages",
+    "Coordinate a comprehensive US strategy",
+    "Identify realistically attainable objectives",
+)
+
+
+def _labelled(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------- the kind rule
+
+
+@pytest.mark.parametrize("name, floor", [("question_kinds.jsonl", 0.95), ("question_kinds_heldout.jsonl", 0.9)])
+def test_kind_rule_accuracy_on_labelled_questions(name, floor):
+    rows = _labelled(name)
+    assert len(rows) >= 25 and {r["kind"] for r in rows} == set(kinds.KINDS)
+    wrong = [(r["q"], r["kind"], kinds.kind_of(r["q"])) for r in rows if kinds.kind_of(r["q"]) != r["kind"]]
+    assert 1 - len(wrong) / len(rows) >= floor, wrong
+
+
+@pytest.mark.parametrize(
+    "question, named, kind",
+    [
+        ("What does Downie recommend?", 0, kinds.SUMMARY),
+        ("What do Starr and Arzt say about Mérida?", 2, kinds.COMPARE),  # two named sources, one block each
+        ("Who signed it, and when?", 0, kinds.PARTS),
+        ("When was it signed?", 0, kinds.FACT),
+        ("What kinds of aircraft were delivered?", 0, kinds.LIST),
+    ],
+)
+def test_kind_examples(question, named, kind):
+    assert kinds.kind_of(question, named) == kind
+
+
+# ---------------------------------------------------------------- small real documents
+
+
+def _write_sources(folder: Path) -> None:
+    """Downie's preface and executive summary (a biography, an intro line, then five bulleted
+    recommendations), Starr's and Arzt's articles whole, with their sidecar metadata."""
+    folder.mkdir(parents=True, exist_ok=True)
+    downie = (ROOT / "sources" / "002_e096c096f4fc120f.txt").read_text(encoding="utf-8").split("\n")[:70]
+    (folder / "downie.txt").write_text("\n".join(downie) + "\n", encoding="utf-8")
+    for name, src in (("starr.txt", "000_935ac076c558d15c.txt"), ("arzt.txt", "003_03240e58ad883d7f.txt")):
+        (folder / name).write_text((ROOT / "sources" / src).read_text(encoding="utf-8"), encoding="utf-8")
+    meta = json.loads((ROOT / "sources" / "metadata.json").read_text(encoding="utf-8"))
+    sidecar = {
+        "downie.txt": meta["002_e096c096f4fc120f.txt"],
+        "starr.txt": meta["000_935ac076c558d15c.txt"],
+        "arzt.txt": meta["003_03240e58ad883d7f.txt"],
+    }
+    (folder / "metadata.json").write_text(json.dumps(sidecar), encoding="utf-8")
+
+
+@pytest.fixture
+def library(tmp_path, settings_for, fake_embedder):
+    _write_sources(tmp_path / "sources")
+    settings = settings_for(judge="lexical")
+    build_index(settings, embedder=fake_embedder)
+    return settings, Retriever(load_index(settings), fake_embedder, settings)
+
+
+def _sid(retriever: Retriever, author: str) -> str:
+    return next(s for s, i in retriever.index.sources.items() if i.meta.authors and author in i.meta.authors[0])
+
+
+def _verbatim(evidence, retriever: Retriever) -> None:
+    for e in evidence:
+        stored = (
+            Path(e.hit.source.source_file)
+            if Path(e.hit.source.source_file).is_absolute()
+            else ROOT / e.hit.source.source_file
+        )
+        text = stored.read_text(encoding="utf-8")
+        start = e.hit.chunk.start + e.start
+        assert text[start : start + len(e.quote)] == e.quote
+
+
+def test_summary_quotes_the_bulleted_recommendations_in_document_order(library):
+    settings, retriever = library
+    q = "What does Downie recommend?"
+    view = wholedoc.document_view(retriever.index, _sid(retriever, "Downie"))
+    found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.SUMMARY)
+    texts = [e.text for e in found]
+    recs = [i for i, t in enumerate(texts) for r in DOWNIE_RECS if t.startswith(r)]
+    assert 3 <= len(found) <= wholedoc.MAX_SENTENCES
+    assert len(recs) >= 3, texts
+    assert [e.key[1] for e in found] == sorted(e.key[1] for e in found)  # the document's order
+    assert not any("following recommendations" in t or "acknowledged expert" in t for t in texts), texts
+    assert all(not e.quote.lstrip().startswith("•") for e in found)  # bullets left out of the quote
+    _verbatim(found, retriever)
+
+
+def test_comparison_gives_each_source_a_block(library):
+    settings, retriever = library
+    q = "How do Starr and Arzt each describe the Mérida Initiative?"
+    named = retriever.named_sources(q)
+    hits = retriever.search(q)
+    found = broad.gather(kinds.COMPARE, q, retriever, hits, named, lambda: retriever.embedder.embed_query(q), None)
+    assert found is not None and len(found.blocks) == 2
+    for block, author in zip(found.blocks, ("Starr", "Arzt")):
+        assert block.label.startswith(author) and block.evidence
+        assert {e.hit.source.source_id for e in block.evidence} == {_sid(retriever, author)}
+        assert any("rida" in e.text for e in block.evidence)
+    _verbatim(found.evidence, retriever)
+
+
+def test_a_side_with_nothing_says_so():
+    src = SourceInfo("x", "x.txt", "x.txt", "", SourceMeta("Fish", ("Ann Lee",), None, "2020"))
+    text = "Trout live in cold rivers and eat insects. Salmon return to spawn in the river they were born in."
+    chunk = Chunk("x:0", "x", 0, 0, len(text), text, text)
+    view = wholedoc.DocumentView(src, (chunk,), (np.zeros((0, 4), np.float32),))
+    found = broad.compare_blocks("How do Lee and Starr differ on Mérida funding?", [view], np.zeros(4, np.float32))
+    (block,) = found.blocks
+    assert not block.evidence and block.missing.startswith("Lee (2020): nothing in this source addresses")
+    assert "rida funding" in block.missing
+
+
+def test_parts_each_get_evidence_and_an_open_part_is_named(library):
+    settings, retriever = library
+    parts = [
+        "What did Janet Napolitano sign with Mexico's Attorney General?",
+        "When did Downie retire from the Army?",
+    ]
+    found = broad.part_blocks(parts, lambda q: retriever.search(q, k=4), retriever.embedder.embed)
+    first, second = found.blocks
+    assert first.evidence and "Napolitano" in first.evidence[0].text  # (a biography is no evidence: qa.units)
+    assert (
+        not second.evidence
+        and second.missing == "The sources leave this part open: When did Downie retire from the Army?"
+    )
+
+
+def test_labelled_answer_shows_leads_and_missing_lines():
+    src = SourceInfo("d", "d.txt", "d.txt", "", SourceMeta("T", ("Richard Downie",), None, "2011-07"))
+    chunk = Chunk("d:0", "d", 0, 0, 20, "Act now. Wait later.", "Act now. Wait later.")
+    hit = Hit(1, 0.0, chunk, src)
+    e = Evidence(hit, 0, 8, "Act now.")
+    found = broad.Broad(
+        kinds.COMPARE, (broad.Block("Downie (2011):", (e,)), broad.Block("Starr:", (), "Starr: nothing."))
+    )
+    from qa.records import Sentence
+
+    ans = Answer("q", "q", "Act now. [1]", False, (Sentence("Act now.", (1,), True),), (), ())
+    out = broad.labelled(ans, found)
+    assert out.answer == "Downie (2011): Act now. [1]\nStarr: nothing."
+    assert "Starr: nothing." in out.notices
+    refused = Answer("q", "q", "no", True, (), (), ())
+    assert broad.labelled(refused, found) is refused
+
+
+def test_names_and_sources():
+    meta = SourceMeta("T", ("Tony Payan", "Rodrigo Montes de Oca"), None, "2024-09-27")
+    assert broad.source_name(SourceInfo("p", "p", "p", "", meta)) == "Payan and Montes de Oca (2024)"
+    assert wholedoc.focus_of("What does Downie recommend the U.S. do?") == "recommends"
+    assert wholedoc.focus_of("What does Arzt conclude?") == "concludes"
+
+
+def test_the_answer_path_quotes_the_document_without_a_model_pick(library):
+    settings, retriever = library
+    gen = ScriptedGenerator([])  # no output scripted: any model call would fail the test
+    qa = QA(settings, retriever, gen, judge=LexicalJudge())
+    a = qa.ask("What does Downie recommend?")
+    assert not a.refused, (a.answer, a.notices)
+    assert a.answer.startswith("Downie (2011) recommends:")
+    assert sum(any(c.quote.startswith(r) for r in DOWNIE_RECS) for c in a.citations) >= 3, a.answer
+    assert a.decision.get("kind") == kinds.SUMMARY
+    for c in a.citations:
+        stored = (Path(settings.sources_dir) / "downie.txt").read_text(encoding="utf-8")
+        assert stored[c.start : c.end] == c.quote
+    off = QA(
+        Settings.load({**settings.__dict__, "broad_answers": False}, env={}),
+        retriever,
+        ScriptedGenerator(['{"ids": [1]}']),
+        judge=LexicalJudge(),
+    )
+    assert "kind" not in off.ask("What does Downie recommend?").decision  # the switch restores the old path
+
+
+def test_a_long_document_stays_cheap(monkeypatch):
+    """5,000 chunks (a ~1,000-page document): only the best ``CHUNKS`` and their neighbours are read
+    sentence by sentence; the rest costs one matrix product and a regex per chunk."""
+    rng = np.random.default_rng(0)
+    src = SourceInfo("big", "big.txt", "big.txt", "", SourceMeta("Big", ("Ann Lee",), None, "2020"))
+    text = "The committee reviewed the budget in detail. Members should fund the program next year. " * 8
+    chunks = tuple(Chunk(f"big:{i}", "big", i, i * len(text), (i + 1) * len(text), text, text) for i in range(5000))
+    vecs = rng.standard_normal((5000, 16, 384)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=-1, keepdims=True)
+    view = wholedoc.DocumentView(src, chunks, tuple(vecs))
+    read: list[str] = []
+    real = wholedoc.chunk_sentences
+    monkeypatch.setattr(wholedoc, "chunk_sentences", lambda c: read.append(c.chunk_id) or real(c))
+    t = time.process_time()
+    found = wholedoc.document_evidence("What does Lee recommend?", view, vecs[0, 0], kinds.SUMMARY)
+    assert len(read) <= 3 * wholedoc.CHUNKS
+    assert time.process_time() - t < 10.0  # CPU seconds (wall time on a shared machine says little)
+    assert found and len(found) <= wholedoc.MAX_SENTENCES
