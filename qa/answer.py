@@ -235,7 +235,11 @@ class QA:
         parts = g.phrase_parts if got.answers else ()
         asks = [a for a in g.asks if a.wants_phrase]
         commitments = [check_phrase(p, a, x, g.shortlist, chosen) for p, a, x in zip(parts, asks, got.answers)]
-        composed = compose.compose(turn.standalone, commitments, g.shortlist, chosen, got.ids, g.plan.sources, g.topic)
+        # a phrase that stands leads; failures that say the sources lack it refuse; a phrase the
+        # model failed to copy says nothing of the sources: the chosen quotes are decided instead
+        standing = any(c.ok for c in commitments)
+        leading = commitments if standing or all(c.refutes for c in commitments) else []
+        composed = compose.compose(turn.standalone, leading, g.shortlist, chosen, got.ids, g.plan.sources, g.topic)
         shown = [(text, (holder,)) for text, holder in composed.leads]
         shown += [(g.shortlist[i - 1].text, (i,)) for i in composed.quotes]
         allowed = allowed_names(turn.standalone, [g.shortlist[i - 1] for i in chosen])
@@ -249,9 +253,7 @@ class QA:
         }
         if rejected:
             turn.notices.append(f"{rejected} sentence(s) removed: a number or name not in the quotes they cite")
-        decision = self.decider.decide(
-            turn.standalone, [k.text for k in kept], bool(commitments), any(c.ok for c in commitments)
-        )
+        decision = self.decider.decide(turn.standalone, [k.text for k in kept], bool(leading), standing)
         sentences, citations = number_citations(kept, [e.hit for e in g.shortlist])
         if not kept or not decision.answers:
             turn.notices.append(compose.why_refused(commitments, bool(kept)))

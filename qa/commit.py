@@ -35,8 +35,37 @@ from dataclasses import dataclass
 from qa.records import Evidence
 from qa.text import content_terms, names, numbers, tokenize
 
-PHRASE_WORDS = 15  # a committed answer longer than this is not a phrase
+PHRASE_WORDS = 20  # a committed answer longer than this is not a phrase
 NONE = "NONE"  # what the model writes when no sentence states the answer
+TYPED = ("who", "when", "where", "number")  # kinds whose phrase can be checked for its kind
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
 
 _AUX = (
     r"(?:is|are|was|were|do|does|did|has|have|had|can|could|should|would|will|might|may|must|happened|happens|"
@@ -99,6 +128,15 @@ _WHO_NOUN = {
     "institution",
     "minister",
     "leader",
+    "mayor",
+    "governor",
+    "commander",
+    "chief",
+    "presidents",
+    "officials",
+    "people",
+    "man",
+    "woman",
 }
 _WHERE_NOUN = {"city", "cities", "country", "countries", "state", "states", "place", "region", "port", "town", "border"}
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{2}(?:th|st|nd|rd) century\b", re.I)
@@ -140,12 +178,13 @@ def ask_of(question: str) -> Ask:
     """The rule: the question's wh-word and head noun (see the module docstring)."""
     q = " ".join(question.split()).strip()
     q = re.sub(r"^(?:and|but|so|also|then)\s+", "", q, flags=re.I)
+    q = re.sub(r"^(?:in|on|at|by|from|for|since|until|during|to)\s+(?=(?:what|which|whom|whose)\b)", "", q, flags=re.I)
     q = re.sub(r"\s*\((?:[^()]*)\)\s*\??$", "?", q)  # a part's carried topic "(…)" is not asked
     low = q.lower()
     topic = _TOPIC.match(q)
     if topic:
         return Ask("topic", topic.group("x").strip())
-    if _OPEN_START.match(low) or (_VIEW.search(low) and not re.match(r"^(?:who|when|where|how many|how much)\b", low)):
+    if _OPEN_START.match(low) or (_VIEW.search(low) and not re.match(r"^(?:who|when|how many|how much)\b", low)):
         return Ask("")
     if re.match(r"^(?:when|since when|until when)\b", low):
         return Ask("when")
@@ -185,6 +224,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", t)  # hyphen at a line end
     t = re.sub(r"\s*\b(?:percent|per cent)\b", "%", t)
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)  # thousands separators
+    t = re.sub(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(0)], t)
     t = re.sub(r"\s+", " ", t)
     return t.strip()
 
@@ -209,6 +249,14 @@ class Commitment:
     @property
     def ok(self) -> bool:
         return not self.why
+
+    @property
+    def refutes(self) -> bool:
+        """Does the failure say the sources lack the answer (NONE, an echo, the wrong
+        kind, another topic) for a question asking for a name, date, place or number?
+        A phrase the model failed to copy (not verbatim, too long), or a failure on an
+        untyped question, says nothing of the sources: the quotes are decided instead."""
+        return self.why in ("none", "echo", "wrong kind", "off topic") and self.ask.kind in TYPED
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -55,7 +55,7 @@ def compose(
 ) -> Composed:
     """The answer for ``question`` (see the module docstring); numbers are 1-based in ``shortlist``."""
     leads = tuple((lead_text(c.phrase), c.holder) for c in commitments if c.ok)
-    open_parts = tuple(c.part for c in commitments if not c.ok)
+    open_parts = tuple(c.part for c in commitments if c.refutes)
     quotes: list[int] = []
     for _, holder in leads:
         if holder not in quotes:
@@ -162,7 +162,7 @@ def related(
 
 def refusal_lead(commitments: Sequence[Commitment], refusal: str) -> str:
     """ "The sources don't say who replaced him." for the parts no phrase answers, else ``refusal``."""
-    what = "; ".join(c.part.rstrip("?. ") for c in commitments if not c.ok)
+    what = "; ".join(c.part.rstrip("?. ") for c in commitments if c.refutes)
     if not what:
         return refusal
     return f"The sources don't say {what[:1].lower() + what[1:] if what[1:2].islower() else what}."

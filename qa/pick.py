@@ -21,7 +21,7 @@ from qa.commit import NONE, PHRASE_WORDS
 from qa.errors import QAError
 from qa.records import Evidence, Hit
 
-PHRASE_CHARS = 110  # the grammar's cap on one answer phrase (about PHRASE_WORDS words)
+PHRASE_CHARS = 150  # the grammar's cap on one answer phrase (about PHRASE_WORDS words)
 
 SYSTEM = (
     "You answer questions for policy staff from numbered sentences quoted from documents. The sentences are "

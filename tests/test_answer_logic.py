@@ -125,20 +125,26 @@ def test_who_question_answered_with_the_name_first_and_its_quote():
 @pytest.mark.parametrize(
     "question, phrase, why",
     [
-        ("Who created a National Guard in 2019?", "Carlos Pascual", "not verbatim"),
         ("Who created a National Guard in 2019?", "National Guard", "echo"),
         ("Who created a National Guard in 2019?", "public security tasks", "wrong kind"),
         ("When was the Mérida Initiative launched?", "Congress", "wrong kind"),
         ("How much did Congress appropriate for Mérida?", "the military", "wrong kind"),
         ("Who created a National Guard in 2019?", "", "none"),
-        ("Who created a National Guard in 2019?", " ".join(["word"] * 16), "too long"),
     ],
 )
-def test_a_phrase_that_fails_a_check_is_never_shown(question, phrase, why):
-    a, _, _ = ask(
-        question, {"ids": ["Mérida Initiative was launched", "National Guard"], "answers": [phrase or "NONE"]}
-    )
+def test_a_phrase_that_says_the_sources_lack_the_answer_refuses(question, phrase, why):
+    a, _, _ = ask(question, {"ids": ["Mérida Initiative was launched", "National Guard"], "answers": [phrase or "NONE"]})
     assert a.refused and a.commitments[0]["why"] == why and not a.sentences
+
+
+@pytest.mark.parametrize(
+    "phrase, why",
+    [("Carlos Pascual", "not verbatim"), (" ".join(["word"] * 21), "too long")],
+)
+def test_a_phrase_the_model_failed_to_copy_is_never_shown_and_the_quotes_are_decided(phrase, why):
+    a, _, _ = ask("Who created a National Guard in 2019?", {"ids": ["National Guard"], "answers": [phrase]})
+    assert a.commitments[0]["why"] == why and not a.refused
+    assert a.sentences[0].text == OTHER and phrase not in a.answer  # the model's pick first, no lead
 
 
 def test_when_and_how_much_phrases_pass_with_normalised_matching():
@@ -161,7 +167,7 @@ def test_near_miss_is_refused_with_a_partial_answer_naming_what_is_missing():
 
 def test_a_refusal_never_quotes_the_sentence_holding_a_checked_answer():
     # the phrase stands, but the model's own check says no: the holder is not offered as "the closest"
-    qa, gen, _ = make_qa([pick_json([1], "x")], judge="llm", calibration_file="")
+    qa, gen, _ = make_qa([pick_json([1], "x")])
     qa.ask("Who created a National Guard in 2019?")
     n = number_of(gen, "National Guard")
     qa, _, _ = make_qa([pick_json([n], "López Obrador")], p_yes=[0.05], judge="llm", calibration_file="")

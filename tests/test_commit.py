@@ -21,7 +21,8 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Who became ambassador after Carlos Pascual resigned?", "who", ""),
         ("Which agency ran Fast and Furious?", "who", ""),
         ("When did Carlos Pascual resign?", "when", ""),
-        ("In what year was the office created?", "", ""),
+        ("In what year was the office created?", "when", ""),
+        ("Where does she say the military falls short?", "", ""),
         ("What year did the Mérida Initiative begin?", "when", ""),
         ("How many official visits did he make?", "number", ""),
         ("How much did Congress appropriate?", "number", ""),
@@ -105,7 +106,8 @@ SHORT = [
         ("Where is the liaison position?", "a liaison officer position", 1, "wrong kind"),
         ("What is SEMAR?", "the Colombian general", 0, "not verbatim"),
         ("What is SEMAR?", "a Colombian general", 2, "wrong kind"),  # from a sentence that does not name SEMAR
-        ("Who is Óscar Naranjo?", " ".join(["a"] * 16), 0, "too long"),
+        ("Who is Óscar Naranjo?", " ".join(["a"] * 21), 0, "too long"),
+        ("How many helicopters were handed over?", "5 helicopters", 0, "not verbatim"),
     ],
 )
 def test_each_check_on_the_phrase(question, phrase, holder, why):
