@@ -133,7 +133,9 @@ def test_who_question_answered_with_the_name_first_and_its_quote():
     ],
 )
 def test_a_phrase_that_says_the_sources_lack_the_answer_refuses(question, phrase, why):
-    a, _, _ = ask(question, {"ids": ["Mérida Initiative was launched", "National Guard"], "answers": [phrase or "NONE"]})
+    a, _, _ = ask(
+        question, {"ids": ["Mérida Initiative was launched", "National Guard"], "answers": [phrase or "NONE"]}
+    )
     assert a.refused and a.commitments[0]["why"] == why and not a.sentences
 
 
