@@ -109,9 +109,20 @@ def enqueue(message: str, chat: list) -> tuple[list, str, str]:
 def answer_queued(assistant: Assistant, message: str, chat: list, history: list) -> Iterator[tuple]:
     """Its turn in the queue: ``respond`` in place of the waiting note ``enqueue`` added."""
     chat = list(chat or [])
-    if message and len(chat) >= 2 and chat[-1].get("content") == WAITING:
+    if message and len(chat) >= 2 and WAITING in _text(chat[-1].get("content")):
         chat = chat[:-2]
     yield from respond(assistant, message, chat, history)
+
+
+def _text(content: object) -> str:
+    """A chat message's text, however the page sends it back (a string, or Gradio's list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, (list, tuple)):
+        return " ".join(_text(c) for c in content)
+    return ""
 
 
 def api_answer(assistant: Assistant, question: str) -> dict:

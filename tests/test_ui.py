@@ -629,3 +629,23 @@ def test_browser_same_name_upload_keeps_the_original_and_restores_it(team_page, 
         assert (sources / "bridge.txt").read_bytes() == original
         browser.close()
     assert assistant.status().startswith("Ready — 1 sources")
+
+
+def test_the_waiting_note_is_replaced_however_the_page_sends_the_chat_back():
+    from qa import web
+
+    for note in (web.WAITING, [{"type": "text", "text": web.WAITING}]):
+        chat = [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": note}]
+        seen = []
+
+        def respond(assistant, message, chat, history):
+            seen.append(list(chat))
+            yield chat
+
+        original = web.respond
+        web.respond = respond
+        try:
+            list(web.answer_queued(None, "Q?", chat, []))  # type: ignore[arg-type]
+        finally:
+            web.respond = original
+        assert seen == [[]]  # the question and its note are taken out before the answer adds them back
