@@ -638,7 +638,7 @@ def test_the_waiting_note_is_replaced_however_the_page_sends_the_chat_back():
         chat = [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": note}]
         seen = []
 
-        def respond(assistant, message, chat, history):
+        def respond(assistant, message, chat, history, seen=seen):
             seen.append(list(chat))
             yield chat
 
