@@ -20,10 +20,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from qa import broad, compose, evidence, kinds, pick, prompts
+from qa.asks import Ask, ask_of
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
 from qa.citations import number_citations
-from qa.commit import Ask, Commitment, ask_of, check_phrase
+from qa.commit import Commitment, check_phrase
 from qa.config import Settings
 from qa.decide import PARTIAL_COVERAGE, Decider
 from qa.inputs import check_question

@@ -17,6 +17,7 @@ from typing import Any
 
 from qa.config import Settings
 from qa.errors import QAError
+from qa.progress import ProgressBar
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -38,7 +39,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.no_expand or args.expand:
         settings = settings.replace(expand=bool(args.expand))
-    bar = _ProgressBar("indexing", unit="B")
+    bar = ProgressBar("indexing", unit="B")
     report = build_index(settings, rebuild=args.rebuild, progress=bar.update)
     bar.close()
     print(report.summary())
@@ -47,7 +48,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from qa.indexer import write_missing
 
     print("writing expansions with the answer model (searchable meanwhile; Ctrl-C keeps what is written) ...")
-    bar = _ProgressBar("expanding", unit="chunk")
+    bar = ProgressBar("expanding", unit="chunk")
     interrupted = False
     try:
         expanded = write_missing(settings, tick=bar.tick)
@@ -148,24 +149,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         elif event.kind == "final":
             answer = event.answer
     if answer is not None:
-        print(render_answer_text(answer))
+        from qa.render import answer_text
+
+        print(answer_text(answer))
     return 0
-
-
-def render_answer_text(answer: Any) -> str:
-    """The checked answer and its references, for a terminal."""
-    lines = []
-    if answer.standalone_question != answer.question:
-        lines.append(f"(understood as: {answer.standalone_question})")
-    lines.append(answer.answer)
-    for c in answer.citations:
-        lines.append(f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})")
-        lines.append("      “" + " ".join(c.quote.split()) + "”")
-    for s in answer.removed_sentences:
-        lines.append(f"  (removed, not supported by the sources: {s})")
-    for n in answer.notices:
-        lines.append(f"  note: {n}")
-    return "\n".join(lines)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,38 +191,6 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
     print(build_index(settings).summary())
     return 0
-
-
-class _ProgressBar:
-    """A tqdm bar created on first use (so nothing shows when nothing is embedded)."""
-
-    def __init__(self, label: str, unit: str = "text") -> None:
-        self.label = label
-        self.unit = unit
-        self._bar: Any = None
-        self._stage = ""
-
-    def update(self, stage: str, n: float, total: float) -> None:
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=self.label, unit=self.unit, unit_scale=True, file=sys.stderr)
-        if stage != self._stage:  # the file being indexed
-            self._stage = stage
-            self._bar.set_postfix_str(stage, refresh=False)
-        self._bar.update(n)
-
-    def tick(self, done: int, total: int, seconds: float) -> None:
-        """Progress of a count of items (tqdm shows the rate and the ETA)."""
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=self.label, unit=self.unit, file=sys.stderr)
-        self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def positive_int(text: str) -> int:

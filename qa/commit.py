@@ -1,6 +1,6 @@
-"""The committed answer: what a question asks for (``ask_of``), and the short
-phrase the model states as its answer, checked mechanically (``check_phrase``)
-before anything is shown.
+"""The committed answer: the short phrase the model states as its answer,
+checked mechanically (``check_phrase``) before anything is shown; what a
+question asks for is ``qa.asks.ask_of``.
 
 A question that asks for a thing (who, when, where, how many or how much,
 which or what <noun>, "What is X?" / "Who is X?") is answered by a phrase of
@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.asks import Ask
 from qa.records import Evidence
 from qa.text import content_terms, names, numbers, tokenize
 
@@ -67,78 +68,6 @@ _NUMBER_WORDS = {
     )
 }
 
-_AUX = (
-    r"(?:is|are|was|were|do|does|did|has|have|had|can|could|should|would|will|might|may|must|happened|happens|"
-    r"caused|causes|made|makes|led|leads|drove|drives)"
-)
-_OPEN_START = re.compile(
-    rf"^(?:why|how(?!\s+(?:many|much|long|often|old|large|big|far)\b)|{_AUX}|in what way|to what extent)\b", re.I
-)
-_VIEW = re.compile(
-    r"\b(?:say|says|said|argue|argues|argued|recommend\w*|propos\w*|conclu\w*|suggest\w*|think|thinks|believe\w*|"
-    r"view|views|assess\w*|describe\w*|explain\w*|summar\w*|overview|differ\w*|compare\w*|contrast\w*|role)\b",
-    re.I,
-)
-_TOPIC = re.compile(
-    r"^what (?:do|does|did) (?:the |these |our )?(?:sources?|documents?|articles?|texts?|reports?|papers?|authors?)"
-    r" (?:say|tell(?: us)?|report|write|note|mention)\s+(?:about|on|of|regarding)\s+(?P<x>.+?)\W*$",
-    re.I,
-)
-_DEFINE = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<x>.+?)\W*$|^what does (?P<y>.+?) stand for\W*$", re.I)
-_WHICH = re.compile(r"^(?:which|what)\s+(?P<noun>[a-z][\w-]*)", re.I)
-_WHEN_NOUN = {"year", "years", "date", "month", "day", "decade", "period", "time"}
-_NUMBER_NOUN = {
-    "number",
-    "share",
-    "percentage",
-    "amount",
-    "proportion",
-    "total",
-    "sum",
-    "figure",
-    "rate",
-    "cost",
-    "budget",
-    "funding",
-    "toll",
-    "population",
-    "price",
-    "salary",
-    "size",
-}
-_WHO_NOUN = {
-    "person",
-    "official",
-    "agency",
-    "agencies",
-    "organization",
-    "organisation",
-    "organizations",
-    "organisations",
-    "president",
-    "ambassador",
-    "general",
-    "secretary",
-    "department",
-    "group",
-    "cartel",
-    "senator",
-    "author",
-    "company",
-    "institution",
-    "minister",
-    "leader",
-    "mayor",
-    "governor",
-    "commander",
-    "chief",
-    "presidents",
-    "officials",
-    "people",
-    "man",
-    "woman",
-}
-_WHERE_NOUN = {"city", "cities", "country", "countries", "state", "states", "place", "region", "port", "town", "border"}
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{2}(?:th|st|nd|rd) century\b", re.I)
 _MONTH = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -150,72 +79,8 @@ _QUANTITY = re.compile(
     r"dozens|half|third|quarter|percent|per cent|twice|several|a few)\b|%|\$|\d",
     re.I,
 )
-_NOUN_KIND = {
-    **{n: "when" for n in _WHEN_NOUN},
-    **{n: "number" for n in _NUMBER_NOUN},
-    **{n: "who" for n in _WHO_NOUN},
-    **{n: "where" for n in _WHERE_NOUN},
-}
 _CAPITALISED = re.compile(r"(?<![\w’'])[A-ZÀ-Þ][\w’'.-]*")
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
-
-
-@dataclass(frozen=True)
-class Ask:
-    """What a question asks for: ``kind`` in who, when, where, number, thing,
-    define, topic, or "" (open: why/how/views, no single phrase); ``target``:
-    what a definition or topic question is about."""
-
-    kind: str
-    target: str = ""
-
-    @property
-    def wants_phrase(self) -> bool:
-        return self.kind not in ("", "topic")
-
-
-def ask_of(question: str) -> Ask:
-    """The rule: the question's wh-word and head noun (see the module docstring)."""
-    q = " ".join(question.split()).strip()
-    q = re.sub(r"^(?:and|but|so|also|then)\s+", "", q, flags=re.I)
-    q = re.sub(r"^(?:in|on|at|by|from|for|since|until|during|to)\s+(?=(?:what|which|whom|whose)\b)", "", q, flags=re.I)
-    q = re.sub(r"\s*\((?:[^()]*)\)\s*\??$", "?", q)  # a part's carried topic "(…)" is not asked
-    low = q.lower()
-    topic = _TOPIC.match(q)
-    if topic:
-        return Ask("topic", topic.group("x").strip())
-    if _OPEN_START.match(low) or (_VIEW.search(low) and not re.match(r"^(?:who|when|how many|how much)\b", low)):
-        return Ask("")
-    if re.match(r"^(?:when|since when|until when)\b", low):
-        return Ask("when")
-    if re.match(r"^how (?:many|much|long|often|old|large|big|far)\b", low):
-        return Ask("number")
-    define = _DEFINE.match(q)
-    if define:
-        x = re.sub(r"^(?:the|a|an)\s+", "", (define.group("x") or define.group("y") or "").strip(), flags=re.I)
-        if x and len(x.split()) <= 6 and all(_proper(w) for w in x.split()):
-            return Ask("define", x)
-    if re.match(r"^(?:who|whom|whose)\b", low):
-        return Ask("who")
-    if re.match(r"^where\b", low):
-        return Ask("where")
-    which = _WHICH.match(q)
-    if which:
-        noun = which.group("noun").lower()
-        if re.fullmatch(_AUX, noun):
-            the = re.match(
-                r"^what (?:is|was|are|were) the ((?:[\w-]+\s+){0,3}?[\w-]+)(?:\s+(?:of|for|in|at|that)\b|\W*$)", low
-            )
-            if not the:
-                return Ask("")
-            noun = the.group(1).split()[-1]
-        return Ask(_NOUN_KIND.get(noun) or next((_NOUN_KIND[w] for w in low.split()[1:4] if w in _NOUN_KIND), "thing"))
-    return Ask("")
-
-
-def _proper(word: str) -> bool:
-    """A word of a name: capitalised, an acronym, a number, or a joining word ("of", "de")."""
-    return word[:1].isupper() or not word[:1].isalpha() or word.lower() in ("of", "and", "de", "la", "del", "the")
 
 
 def normalise(text: str) -> str:

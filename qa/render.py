@@ -207,3 +207,19 @@ def sources_table_html(sources: Iterable[SourceInfo]) -> str:
         for row in sources_rows(sources)
     )
     return f'<table class="qa-sources"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def answer_text(answer: Answer) -> str:
+    """The checked answer and its references, for a terminal."""
+    lines = []
+    if answer.standalone_question != answer.question:
+        lines.append(f"(understood as: {answer.standalone_question})")
+    lines.append(answer.answer)
+    for c in answer.citations:
+        lines.append(f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})")
+        lines.append("      “" + " ".join(c.quote.split()) + "”")
+    for s in answer.removed_sentences:
+        lines.append(f"  (removed, not supported by the sources: {s})")
+    for n in answer.notices:
+        lines.append(f"  note: {n}")
+    return "\n".join(lines)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.commit import Ask, ask_of, check_phrase, normalise
+from qa.asks import Ask, ask_of
+from qa.commit import check_phrase, normalise
 from qa.compose import compose, fit_length, related
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
 
