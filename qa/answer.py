@@ -49,6 +49,13 @@ class Gathered:
         return tuple(p for p, a in zip(self.plan.parts, self.asks) if a.wants_phrase)
 
     @property
+    def free_parts(self) -> tuple[str, ...]:
+        """Parts answered by a quote, not a phrase (why, how, views), when the question has several parts."""
+        if len(self.plan.parts) < 2:
+            return ()
+        return tuple(p for p, a in zip(self.plan.parts, self.asks) if not a.wants_phrase)
+
+    @property
     def topic(self) -> str:
         return self.asks[0].target if len(self.asks) == 1 and self.asks[0].kind == "topic" else ""
 
@@ -160,7 +167,8 @@ class QA:
         )
         queries = [turn.standalone, *the_plan.parts] if len(the_plan.parts) > 1 else [turn.standalone]
         embed = self.retriever.embed
-        ranked = evidence.prescore(evidence.sentences_of(pool), queries, embed)
+        candidates = evidence.sentences_of(pool, bios=evidence.asks_background(turn.standalone))
+        ranked = evidence.prescore(candidates, queries, embed)
         shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences))
         turn.timings["prescore_s"] = time.perf_counter() - t
         return Gathered(the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist))
@@ -240,7 +248,9 @@ class QA:
         # model failed to copy says nothing of the sources: the chosen quotes are decided instead
         standing = any(c.ok for c in commitments)
         leading = commitments if standing or all(c.refutes for c in commitments) else []
-        composed = compose.compose(turn.standalone, leading, g.shortlist, chosen, got.ids, g.plan.sources, g.topic)
+        composed = compose.compose(
+            turn.standalone, leading, g.shortlist, chosen, got.ids, g.plan.sources, g.topic, g.free_parts
+        )
         shown = [(text, (holder,)) for text, holder in composed.leads]
         shown += [(g.shortlist[i - 1].text, (i,)) for i in composed.quotes]
         allowed = allowed_names(turn.standalone, [g.shortlist[i - 1] for i in chosen])

@@ -16,7 +16,15 @@ only when it is
   word for how many/much; which/what <noun> and definitions need no type;
 - **new**: it holds a content word or number the question does not (an echo
   of the question's own entity is no answer);
-- for a definition, from a sentence that names what is defined.
+- for a definition, from a sentence that names what is defined;
+- **on the asked thing** (``about``, ``grounded``): one of the question's
+  names in the holder's passage, every year the question names in it (or the
+  source's date), and for "how many <things>" the counted noun in the holder
+  sentence: a true number about something else is no answer.
+
+A source's label ("Arzt, 2009") counts as holding a phrase only when the
+question asks who wrote something: an author is not the speaker a sentence
+quotes.
 
 Questions asking why, how, whether, or what a source argues or recommends
 have no single phrase (``Ask.kind == ""``): they are answered by quoted
@@ -80,6 +88,67 @@ _QUANTITY = re.compile(
     re.I,
 )
 _CAPITALISED = re.compile(r"(?<![\w’'])[A-ZÀ-Þ][\w’'.-]*")
+_QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+_ASKS_AUTHOR = re.compile(r"\b(?:wr[io]te|written|write|author\w*|publish\w*)\b", re.I)
+_NOUN_STOPS = frozenset(
+    [
+        "did",
+        "does",
+        "do",
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "is",
+        "are",
+        "will",
+        "would",
+        "could",
+        "can",
+        "should",
+        "to",
+        "in",
+        "of",
+        "for",
+        "from",
+        "at",
+        "on",
+        "by",
+        "since",
+        "per",
+        "a",
+        "an",
+        "the",
+        "did",
+        "over",
+        "during",
+        "under",
+        "with",
+        "between",
+        "among",
+    ]
+)
+_GENERIC_TERMS = frozenset(["year", "time", "date", "day", "month", "many", "much", "long", "name", "first", "last"])
+_GENERIC_COUNTS = frozenset(
+    [
+        "people",
+        "person",
+        "money",
+        "fund",
+        "funding",
+        "time",
+        "year",
+        "month",
+        "day",
+        "dollar",
+        "number",
+        "amount",
+        "total",
+        "percent",
+        "share",
+    ]
+)
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
 
 
@@ -117,11 +186,16 @@ class Commitment:
 
     @property
     def refutes(self) -> bool:
-        """Does the failure say the sources lack the answer (NONE, an echo, the wrong
-        kind, another topic) for a question asking for a name, date, place or number?
-        A phrase the model failed to copy (not verbatim, too long), or a failure on an
-        untyped question, says nothing of the sources: the quotes are decided instead."""
-        return self.why in ("none", "echo", "wrong kind", "off topic") and self.ask.kind in TYPED
+        """Does the failure say the sources lack the answer to a question asking for a
+        name, date, place or number? Every failure does: NONE, an echo, the wrong kind,
+        another topic, and a phrase the model could not copy (not verbatim, too long:
+        measured, the quotes left behind then held the asked fact in none of 5
+        answerable questions, while 4 of 7 unanswerable ones were answered). On an
+        untyped question (which thing, what is X) a failure says nothing of the
+        sources: the quotes are decided instead."""
+        return self.why in ("none", "echo", "wrong kind", "off topic", "not verbatim", "too long") and (
+            self.ask.kind in TYPED
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -149,7 +223,7 @@ def check_phrase(
         return Commitment(part, ask, "", why="none")
     if len(given.split()) > PHRASE_WORDS:
         return Commitment(part, ask, given, why="too long")
-    holders = _holders(given, shortlist)
+    holders = _holders(given, shortlist, bool(_ASKS_AUTHOR.search(part)))
     if not holders:
         return Commitment(part, ask, given, why="not verbatim")
     ranked = sorted(holders, key=lambda i: (i not in prefer, -shortlist[i - 1].score))
@@ -158,17 +232,19 @@ def check_phrase(
     typed = of_kind(ask, given, part)
     if ask.kind == "define":
         typed = _names_target(shortlist[holder - 1].text, ask.target)
-    on_topic = about(part, shortlist[holder - 1])
+    on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1])
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
 
 
-def _holders(phrase: str, shortlist: Sequence[Evidence]) -> list[int]:
+def _holders(phrase: str, shortlist: Sequence[Evidence], with_label: bool = False) -> list[int]:
     """The shortlist sentences (1-based) holding ``phrase``: as a whole, or, for a
     phrase the model joined from pieces ("230,000 homicides, 90% unpunished"),
     the sentence holding its first piece when every piece is in the shortlist.
-    A sentence is read with its source's label ("Arzt, 2009"), as the model saw it."""
-    texts = [normalise(f"{_label(e)} {e.text}") for e in shortlist]
+    ``with_label``: a sentence is read with its source's label ("Arzt, 2009"), as
+    the model saw it, for a question about who wrote it (not for "who said …":
+    the author of a source is not the speaker its sentence quotes)."""
+    texts = [normalise(f"{_label(e) if with_label else ''} {e.text}") for e in shortlist]
     want = _strip(phrase)
     whole = [i for i, t in enumerate(texts, start=1) if want in t]
     if whole:
@@ -200,6 +276,50 @@ def about(question: str, ev: Evidence) -> bool:
     )
     held = normalise(" ".join(tokenize(where)))
     return any(n in held for n in asked)
+
+
+def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
+    """Does the holder sentence answer *this* question, not a neighbouring one?
+    Mechanical checks of what the question pins down:
+
+    - every year the question names is in the holder's passage, section,
+      source title or the source's own date ("Who won the 2024 election?" is
+      not answered by a passage on the 2018 one);
+    - for who, when and where, the holder sentence shares a word with what the
+      question says besides its names ("Where does Eric Olson work?" is not
+      answered by a sentence naming him that says nothing of work);
+    - for "how many/much <things>", the counted noun is in the holder sentence
+      (prefix match: "homicides" ~ "homicide"), unless it is generic (people,
+      money, time): "10,000" from a sentence on victims answers no question
+      about DEA agents or visas.
+    """
+    meta = ev.hit.source.meta
+    where = " ".join((ev.hit.chunk.text, ev.text, ev.hit.chunk.section or "", meta.title, (meta.date or "")[:4]))
+    if set(_QUESTION_YEAR.findall(question)) - set(_QUESTION_YEAR.findall(where)):
+        return False
+    held = {t[:5] for t in tokenize(ev.text)}
+    if ask.kind in ("who", "when", "where"):
+        asked = {t[:5] for t in tokenize(question) if t not in names(question) and t not in _GENERIC_TERMS}
+        return not asked or bool(asked & held)
+    noun = counted_noun(question) if ask.kind == "number" else ""
+    if noun and noun not in _GENERIC_COUNTS:
+        return noun[:5] in held
+    return True
+
+
+def counted_noun(question: str) -> str:
+    """The noun "how many/much" counts ("How many DEA agents has…" -> "agent"), as an index term; "" if none."""
+    m = re.search(r"\bhow (?:many|much)\s+(.*)", question, re.I)
+    if not m:
+        return ""
+    kept: list[str] = []
+    for w in re.findall(r"[\w'’-]+", m.group(1)):
+        low = w.lower()
+        if low in _NOUN_STOPS or (kept and low.endswith("ed") and "-" not in low):
+            break  # "has", "in", or a verb after the noun ("weapons seized in…", "people died")
+        kept.append(w)
+    terms = tokenize(" ".join(kept))
+    return terms[-1] if terms else ""
 
 
 def adds_to(phrase: str, question: str) -> bool:

@@ -16,6 +16,7 @@ standard library, records and ``qa.commit``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,11 @@ from qa.text import content_terms
 
 MAX_QUOTES = 3  # quoted sentences in an answer (policy staff want the answer, then what holds it)
 MAX_WORDS = 80  # words of quoted sentences in an answer (the first always fits)
+_INVERTED = re.compile(
+    r"^\W*(?:who|whom|what|when|where|which|why|how)(?:\s+(?:many|much|long|often|far|old|large|big))?(?:\s+[\w’'-]+){0,3}?"
+    r"\s+(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should)\b",
+    re.I,
+)
 ECHO = 0.2  # a sentence with less than this share of new content words only restates the question
 
 
@@ -52,14 +58,23 @@ def compose(
     model_ids: Sequence[int],
     sources: Sequence[str] = (),
     topic: str = "",
+    free_parts: Sequence[str] = (),
 ) -> Composed:
-    """The answer for ``question`` (see the module docstring); numbers are 1-based in ``shortlist``."""
+    """The answer for ``question`` (see the module docstring); numbers are 1-based in ``shortlist``.
+    ``free_parts``: the parts of a several-part question that ask for no phrase (why, how, what
+    it would do): each gets the chosen sentence most about it, after the leads' holders."""
     leads = tuple((lead_text(c.phrase), c.holder) for c in commitments if c.ok)
     open_parts = tuple(c.part for c in commitments if c.refutes)
     quotes: list[int] = []
     for _, holder in leads:
         if holder not in quotes:
             quotes.append(holder)
+    if leads:
+        for part in free_parts:
+            best = most_about(part, shortlist, [i for i in [*model_ids, *chosen] if i in chosen], quotes)
+            if best:
+                quotes.append(best)
+    must = len(quotes)
     if not commitments:
         order = [i for i in model_ids if i in chosen] + [i for i in chosen if i not in model_ids]
         order = [i for i in order if is_answer_sentence(shortlist[i - 1], question)]
@@ -70,11 +85,23 @@ def compose(
         quotes += [i for i in order if i not in quotes]
     elif not leads:
         return Composed((), (), open_parts)
-    quotes = quotes[: len(leads)] + sources_first(
-        quotes[len(leads) :], shortlist, sources, chosen, quotes[: len(leads)]
-    )
-    keep = fit_length([shortlist[i - 1].text for i in quotes], MAX_QUOTES, MAX_WORDS, must=len(leads))
+    quotes = quotes[:must] + sources_first(quotes[must:], shortlist, sources, chosen, quotes[:must])
+    keep = fit_length([shortlist[i - 1].text for i in quotes], MAX_QUOTES, MAX_WORDS, must=must)
     return Composed(leads, tuple(quotes[j] for j in keep), open_parts)
+
+
+def most_about(part: str, shortlist: Sequence[Evidence], candidates: Sequence[int], taken: Sequence[int]) -> int:
+    """Of ``candidates`` (in preference order), the answer sentence sharing most
+    content words with ``part`` (at least one), not one of ``taken``; 0 if none."""
+    terms = set(content_terms(part))
+    best, best_n = 0, 0
+    for i in dict.fromkeys(candidates):
+        if i in taken or not is_answer_sentence(shortlist[i - 1], part):
+            continue
+        n = len(terms & set(content_terms(shortlist[i - 1].text)))
+        if n > best_n:
+            best, best_n = i, n
+    return best
 
 
 def lead_text(phrase: str) -> str:
@@ -162,10 +189,13 @@ def related(
 
 def refusal_lead(commitments: Sequence[Commitment], refusal: str) -> str:
     """ "The sources don't say who replaced him." for the parts no phrase answers, else ``refusal``."""
-    what = "; ".join(c.part.rstrip("?. ") for c in commitments if c.refutes)
-    if not what:
+    parts = [c.part.split("? (")[0].rstrip("?. ") for c in commitments if c.refutes]
+    if not parts:
         return refusal
-    return f"The sources don't say {what[:1].lower() + what[1:] if what[1:2].islower() else what}."
+    if any(_INVERTED.match(p) for p in parts):  # "when did X pass…" reads wrong after "don't say"
+        return "The sources don't answer " + " ".join(f"“{p}?”" for p in parts)
+    what = "; ".join(p[:1].lower() + p[1:] if p[1:2].islower() else p for p in parts)
+    return f"The sources don't say {what}."
 
 
 def why_refused(commitments: Sequence[Commitment], supported: bool) -> str:

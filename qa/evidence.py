@@ -28,7 +28,7 @@ import numpy as np
 
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize
-from qa.units import units
+from qa.units import BIO, units
 
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
 
@@ -46,6 +46,13 @@ _MONTH = re.compile(r"\b(?:January|February|March|April|May|June|July|August|Sep
 _FOOTNOTE = re.compile(r"(?:(?<=[a-z])|(?<=[^\d\s][.,;:)\]”\"’]))\d{1,3}(?=\s|$)")
 # a footnote number after a sentence's last stop ("… in 2010.32"), not a decimal ("grew 2.5")
 _FOOTNOTE_AT_END = re.compile(r"(?:(?<=\D)|(?<=\d{4}))([.?!][”\"’)]?)\d{1,3}$")
+# a question about a person's background: what only an author biography says
+_BACKGROUND = re.compile(
+    r"\b(?:degrees?|ph\.?\s?d|doctorate|m\.?a\.|educat\w*|graduat\w*|studied|universit\w*|alma mater|background"
+    r"|biograph\w*|career|professor|taught|fellow(?:ship)?|formerly|previous(?:ly)? (?:post|position|job)"
+    r"|affiliat\w*|(?:what|which) (?:post|position|title|job|role)s? (?:does|did|do|has|had|is|was))\b",
+    re.I,
+)
 _HYPHEN_WRAP = re.compile(r"(?<=[a-z])-\n\s*(?=[a-z])")
 
 
@@ -191,20 +198,28 @@ def is_furniture(text: str) -> bool:
     return lower / len(tokens) < 0.35 or digits / len(tokens) > 0.45
 
 
-def evidence_spans(text: str, keep_furniture: bool = False) -> list[tuple[int, int]]:
+def asks_background(question: str) -> bool:
+    """Does ``question`` ask about a person's background (degree, post, career), which
+    only an author biography may say? Then biography units are evidence too."""
+    return bool(_BACKGROUND.search(question))
+
+
+def evidence_spans(text: str, keep_furniture: bool = False, bios: bool = False) -> list[tuple[int, int]]:
     """Spans of the units of ``text`` (``qa.units``) offered as evidence: sentences and list items
-    (with ``keep_furniture``, every unit: headings, table rows, footnotes, page furniture too)."""
-    return [(u.start, u.end) for u in units(text) if keep_furniture or u.is_evidence]
+    (with ``bios``, author biographies too; with ``keep_furniture``, every unit: headings, table
+    rows, footnotes, page furniture too)."""
+    return [(u.start, u.end) for u in units(text) if keep_furniture or u.is_evidence or (bios and u.kind == BIO)]
 
 
-def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False) -> list[Evidence]:
+def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False, bios: bool = False) -> list[Evidence]:
     """Every sentence of ``hits`` (best hit first) as an unscored ``Evidence``,
-    each stored sentence once although overlapping chunks repeat it."""
+    each stored sentence once although overlapping chunks repeat it; ``bios``:
+    biography sentences too (``asks_background``)."""
     seen: set[tuple[str, int]] = set()
     out: list[Evidence] = []
     for hit in hits:
         text = hit.chunk.text
-        for s, e in evidence_spans(text, keep_furniture):
+        for s, e in evidence_spans(text, keep_furniture, bios):
             ev = Evidence(hit, s, e, reading_text(text[s:e], hit.chunk.clean_text))
             if ev.key in seen or not ev.text or (not keep_furniture and is_furniture(ev.text)):
                 continue

@@ -92,7 +92,8 @@ _BIO_TEXT = re.compile(
     r"\b(?:is|was|has been|serves as)\s+(?:an?\s+|the\s+)?(?:acknowledged expert|(?:senior |associate |assistant |adjunct |"
     r"visiting |former |distinguished )*(?:professor|director|fellow|lecturer|researcher|scholar|specialist|chair)\b)"
     r"|\b(?:earned|received|holds)\s+(?:his|her|a)\s+(?:ph\.?\s?d|doctorate|master|m\.a|b\.a|degree)"
-    r"|special thanks|(?:is|are) grateful to|errors (?:that )?remain are (?:my|our) own|acknowledg(?:e|ement|ment)s?\b",
+    r"|special thanks|(?:is|are) grateful to|errors (?:that )?remain are (?:my|our) own|^\W*acknowledge?ments?\b"
+    r"|\b(?:I|we) (?:would like to|wish to) (?:thank|acknowledge)\b",
     re.I,
 )
 _REFERENCE_TEXT = re.compile(
@@ -121,7 +122,7 @@ def _line_kind(ln: _Line) -> str | None:
         return FURNITURE
     if t.startswith("#") or _all_caps_title(t):
         return HEADING
-    if _BIO_LINE.match(t) and t[-1] not in ".!?":
+    if _BIO_LINE.match(t) and t[-1] not in ".!?" and not re.search(r"[.!?]\s", t) and len(t.split()) <= 12:
         return BIO
     return None
 

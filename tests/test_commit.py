@@ -109,6 +109,14 @@ SHORT = [
         ("What is SEMAR?", "a Colombian general", 2, "wrong kind"),  # from a sentence that does not name SEMAR
         ("Who is Óscar Naranjo?", " ".join(["a"] * 21), 0, "too long"),
         ("How many helicopters were handed over?", "5 helicopters", 0, "not verbatim"),
+        # grounded: the counted noun is in the holder, and the question's years in its passage or date
+        ("How many DEA agents has Mexico refused to accredit?", "50,000", 4, "off topic"),
+        ("How many deaths were there?", "50,000", 4, ""),
+        ("Who resigned as ambassador in 2015?", "Carlos Pascual", 3, "off topic"),
+        ("Who resigned as ambassador in 2011?", "Carlos Pascual", 3, ""),  # the source's own date
+        # a source's label is the author, not a speaker its sentence quotes
+        ("Who wrote about the SEMAR liaison position?", "Doe", 1, ""),
+        ("Who said the SEMAR liaison position was established?", "Doe", 0, "not verbatim"),
     ],
 )
 def test_each_check_on_the_phrase(question, phrase, holder, why):
@@ -168,3 +176,25 @@ def test_a_phrase_joined_from_pieces_and_a_source_label_are_found():
     assert check_phrase(q, ask_of(q), "230,000 homicides, 95% of crimes", short).why == "not verbatim"
     q = "Who wrote that violence rose?"
     assert check_phrase(q, ask_of(q), "Doe, 2011", [ev("Violence rose.")]).ok  # the label the model was shown
+
+
+def test_a_free_part_gets_its_own_quote_after_the_lead():
+    """ "Who resigned, and why did the cables matter?": the lead answers the first
+    part, the second part (no phrase) is answered by the chosen sentence most about it."""
+    q = "When did Carlos Pascual resign?"
+    lead = check_phrase(q, ask_of(q), "March 2011", SHORT)
+    shortlist = [*SHORT, ev("The cables were published by WikiLeaks and angered the Mexican president.")]
+    composed = compose(q, [lead], shortlist, [3, 4, 6], [3, 4, 6], free_parts=["why did the cables anger Mexico?"])
+    assert composed.leads == (("March 2011.", 3),)
+    assert composed.quotes == (3, 6)
+
+
+def test_a_refusal_names_the_part_it_cannot_answer_in_words_a_reader_can_read():
+    from qa.compose import refusal_lead
+
+    plain = check_phrase("Who replaced him?", ask_of("Who replaced him?"), "NONE", SHORT)
+    assert refusal_lead([plain], "R") == "The sources don't say who replaced him."
+    q = "When did Congress pass the police bill?"
+    inverted = check_phrase(q, ask_of(q), "NONE", SHORT)
+    assert refusal_lead([inverted], "R") == "The sources don't answer “When did Congress pass the police bill?”"
+    assert refusal_lead([], "R") == "R"

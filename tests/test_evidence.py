@@ -234,3 +234,18 @@ def test_each_named_source_leads_the_extractive_answer():
     assert compose.sources_first([1, 2, 3], short, ["starr", "downie"]) == [3, 1, 2]
     assert compose.sources_first([2, 1], short, []) == [2, 1]
     assert compose.sources_first([2, 3], short, ["starr", "downie"], before=[1]) == [3, 2]
+
+
+def test_biographies_are_evidence_only_for_questions_about_a_background():
+    """ "Where did Downie earn his Ph.D.?" can only be answered by the author biography."""
+    from qa.evidence import asks_background, evidence_spans
+
+    text = (
+        "The Mérida Initiative began in 2008. "
+        "Dr. Downie earned his Ph.D. at the University of Southern California in International Relations."
+    )
+    assert asks_background("Where did Richard Downie earn his Ph.D.?")
+    assert asks_background("What post did Óscar Naranjo hold in Colombia?")
+    assert not asks_background("When did the Mérida Initiative begin?")
+    assert len(evidence_spans(text)) == 1
+    assert len(evidence_spans(text, bios=True)) == 2

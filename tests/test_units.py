@@ -150,11 +150,24 @@ def test_bullet_column_and_its_items() -> None:
             "reference",
         ),
         ("Members may vote for any individual.", "sentence"),
+        # content that only looks like an acknowledgement or a title line
+        (
+            "Mexico City will have to accommodate mutual interests and acknowledge that the country "
+            "has a serious problem with organized crime.",
+            "sentence",
+        ),
+        ("And again, I thank Senator Murray for her commitment to these children.", "sentence"),
     ],
 )
 def test_line_classes(line: str, kind: str) -> None:
     got = units(line)
     assert [u.kind for u in got] == [kind], [(u.kind, line[u.start : u.end]) for u in got]
+
+
+def test_a_wrapped_line_opening_with_a_title_is_no_biography() -> None:
+    """The Federalist, double-spaced: a line that opens "President of …" inside running prose."""
+    text = "of the\n\nPresident of the United States. But the precautions which have been\n\nso happily concerted.\n"
+    assert "bio" not in [k for k, _ in _kinds(text)]
 
 
 def test_footnotes_after_a_finished_sentence() -> None:
