@@ -65,8 +65,15 @@ _WHO_NOUN = {
     "group",
     "cartel",
     "senator",
+    "legislator",
+    "lawmaker",
+    "congressman",
+    "candidate",
+    "candidates",
     "author",
     "company",
+    "party",
+    "parties",
     "institution",
     "minister",
     "leader",
@@ -109,11 +116,15 @@ def ask_of(question: str) -> Ask:
     q = re.sub(r"^(?:and|but|so|also|then)\s+", "", q, flags=re.I)
     q = re.sub(r"^(?:in|on|at|by|from|for|since|until|during|to)\s+(?=(?:what|which|whom|whose)\b)", "", q, flags=re.I)
     q = re.sub(r"\s*\((?:[^()]*)\)\s*\??$", "?", q)  # a part's carried topic "(…)" is not asked
+    q = re.sub(r"^according to [^,?]+,\s*", "", q, flags=re.I)  # whose text it is, not what is asked
+    q = re.sub(r",?\s+according to [^,?]+(?=\?|$)", "", q, flags=re.I)
     low = q.lower()
     topic = _TOPIC.match(q)
     if topic:
         return Ask("topic", topic.group("x").strip())
-    if _OPEN_START.match(low) or (_VIEW.search(low) and not re.match(r"^(?:who|when|how many|how much)\b", low)):
+    # "Which party does the brief say will…" still asks for a thing; "What does Downie say…" does not
+    asks_thing = re.match(rf"^(?:who|when|how many|how much|(?:which|what)\s+(?!{_AUX}\b)[a-z][\w-]*)\b", low)
+    if _OPEN_START.match(low) or (_VIEW.search(low) and not asks_thing):
         return Ask("")
     if re.match(r"^(?:when|since when|until when)\b", low):
         return Ask("when")
@@ -121,7 +132,8 @@ def ask_of(question: str) -> Ask:
         return Ask("number")
     define = _DEFINE.match(q)
     if define:
-        x = re.sub(r"^(?:the|a|an)\s+", "", (define.group("x") or define.group("y") or "").strip(), flags=re.I)
+        x = (define.group("x") or define.group("y") or "").strip(" \"'“”‘’")
+        x = re.sub(r"^(?:the|a|an)\s+", "", x, flags=re.I)
         if x and len(x.split()) <= 6 and all(_proper(w) for w in x.split()):
             return Ask("define", x)
     if re.match(r"^(?:who|whom|whose)\b", low):
@@ -133,7 +145,9 @@ def ask_of(question: str) -> Ask:
         noun = which.group("noun").lower()
         if re.fullmatch(_AUX, noun):
             the = re.match(
-                r"^what (?:is|was|are|were) the ((?:[\w-]+\s+){0,3}?[\w-]+)(?:\s+(?:of|for|in|at|that)\b|\W*$)", low
+                r"^what (?:is|was|are|were) (?:the|[\w.-]+(?: [\w.-]+)?['’]s|his|her|their|its) "
+                r"((?:[\w-]+\s+){0,3}?[\w-]+)(?:\s+(?:of|for|in|at|that)\b|\W*$)",
+                low,
             )
             if not the:
                 return Ask("")

@@ -75,7 +75,13 @@ _NUMBER_WORDS = {
         ]
     )
 }
+_NUMBER_WORDS.update(
+    {w: str(10 * i) for i, w in enumerate(["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 3)}
+)
 
+_COMPOUND_NUMBER = re.compile(
+    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ](one|two|three|four|five|six|seven|eight|nine)\b"
+)
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{2}(?:th|st|nd|rd) century\b", re.I)
 _MONTH = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -158,6 +164,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", t)  # hyphen at a line end
     t = re.sub(r"\s*\b(?:percent|per cent)\b", "%", t)
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)  # thousands separators
+    t = re.sub(_COMPOUND_NUMBER, lambda m: str(int(_NUMBER_WORDS[m[1]]) + int(_NUMBER_WORDS[m[2]])), t)  # forty-four
     t = re.sub(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(0)], t)
     t = re.sub(r"\s+", " ", t)
     return t.strip()
@@ -221,6 +228,8 @@ def check_phrase(
     given = phrase.strip()
     if not given or _strip(given) in ("", "none", "n/a", "unknown", "not stated", "not mentioned"):
         return Commitment(part, ask, "", why="none")
+    if ask.kind == "define":  # "El Grito is the annual celebration of…": the definition is what follows "is"
+        given = _after_copula(given, ask.target)
     if len(given.split()) > PHRASE_WORDS:
         return Commitment(part, ask, given, why="too long")
     holders = _holders(given, shortlist, bool(_ASKS_AUTHOR.search(part)))
@@ -235,6 +244,13 @@ def check_phrase(
     on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1])
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
+
+
+def _after_copula(phrase: str, target: str) -> str:
+    """``phrase`` without a leading "<target> is/are/was/were" (the model restating the question)."""
+    head = re.escape(target.strip(" \"'“”‘’")).replace(r"\ ", r"\s+")
+    m = re.match(rf"^\W*(?:the\s+)?{head}\W*\s+(?:is|are|was|were)\s+(?:also\s+)?", phrase, re.I) if head else None
+    return phrase[m.end() :].strip() if m else phrase
 
 
 def _holders(phrase: str, shortlist: Sequence[Evidence], with_label: bool = False) -> list[int]:

@@ -38,7 +38,7 @@ _SUMMARY = re.compile(
 _LIST = re.compile(
     r"\b(?:what (?:range|kinds?|types?|sorts?|forms?|variety) of|list (?:the|all)|name (?:the|all)|enumerate"
     r"|what (?:steps|measures|challenges|options|programs|programmes|strategies|obstacles|reforms|actions|areas))\b"
-    r"|\b(?:which|what) (?:\w+ )?(?!\w*(?:ss|us|is)\b)\w{3,}s (?:did|do|does|were|are|have|had|took|take)\b",
+    r"|\b(?:which|what) (?:\w+ )?(?!\w*(?:ss|us|is)\b|(?:series|species|news|means)\b)\w{3,}s (?:did|do|does|were|are|have|had|took|take)\b",
     re.I,
 )
 # two questions in one: "…? …?", or ", and when", "and what role…"

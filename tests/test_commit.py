@@ -43,6 +43,12 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Did the United States send troops?", "", ""),
         ("What did the U.S. provide to Mexico?", "", ""),
         ("and who ran it? (mérida initiative)", "who", ""),
+        # "according to X" names whose text it is; "say" after "which <noun>" still asks for the thing
+        ("According to Starr, when did Calderón take office?", "when", ""),
+        ("Which election do many Democrats believe they lost, according to Arzt?", "thing", ""),
+        ("Which political party does the brief say will stay in power?", "who", ""),
+        ("What was Richard Downie's job in 2019?", "thing", ""),
+        ('What is "El Grito"?', "define", "El Grito"),
     ],
 )
 def test_what_a_question_asks_for(question, kind, target):
@@ -65,6 +71,8 @@ def test_phrases_are_asked_only_for_things():
         ("counter-\nnarcotics", "counternarcotics"),
         ("A  B\nC", "a b c"),
         ("2007–2008", "2007-2008"),
+        ("Ninety percent", "90%"),
+        ("forty-four inmates", "44 inmates"),
     ],
 )
 def test_normalisations(raw, norm):
@@ -93,6 +101,7 @@ SHORT = [
         ("What is SEMAR?", "the Mexican Navy Secretariat", 1, ""),
         ("Who is Óscar Naranjo?", "a Colombian general", 2, ""),
         ("Who is Óscar Naranjo?", "Óscar Naranjo", 2, "echo"),
+        ("What is SEMAR?", "SEMAR is the Mexican Navy Secretariat.", 1, ""),  # the restated subject dropped
         ("When did Carlos Pascual resign?", "March 2011", 3, ""),
         ("When did Carlos Pascual resign?", "the cables", 3, "wrong kind"),
         ("How many people died?", "50,000 people", 4, ""),
