@@ -133,7 +133,7 @@ def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None) -> Br
     blocks = []
     taken: set[tuple[str, int]] = set()
     for part in parts:
-        candidates = ev_mod.sentences_of(list(search(part))[:4])
+        candidates = ev_mod.sentences_of(list(search(part))[:4], bios=ev_mod.asks_background(part))
         ranked = ev_mod.prescore(candidates, [part], embed)[0] if candidates else []
         kind = ev_mod.asked_type(part)
         asked = part.split("? (")[0]

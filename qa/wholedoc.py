@@ -131,7 +131,7 @@ def document_evidence(
     ``names``: words that name sources (authors, publishers), not the topic, besides this document's own."""
     focus = _focus_pattern(question, kind)
     picked = _best_chunks(doc, qvec, focus)
-    candidates = _sentences(doc, picked, qvec, embed)
+    candidates = _sentences(doc, picked, qvec, embed, ev_mod.asks_background(question))
     scored = _score(question, doc.source, candidates, focus, names)
     chosen = _cover(scored, limit, at_least)
     return sorted(chosen, key=lambda e: e.key[1])
@@ -173,11 +173,12 @@ class _Candidate:
 
 
 def _sentences(
-    doc: DocumentView, picked: Sequence[int], qvec: np.ndarray, embed: Embed | None = None
+    doc: DocumentView, picked: Sequence[int], qvec: np.ndarray, embed: Embed | None = None, bios: bool = False
 ) -> list[_Candidate]:
     """The sentences of the picked chunks (each stored sentence once, a list's items apart from its
     introduction), with the cosine of their stored vectors (embedded with ``embed`` when none matches);
-    a list item's context is its introduction, carried over into the next chunk."""
+    a list item's context is its introduction, carried over into the next chunk; ``bios``: author
+    biographies too (a question about someone's background)."""
     seen: set[tuple[str, int]] = set()
     out: list[_Candidate] = []
     unmatched: list[int] = []
@@ -190,7 +191,7 @@ def _sentences(
         hit = Hit(rank=pos + 1, score=0.0, chunk=chunk, source=doc.source)
         stored = [] if context_only else chunk_sentences(chunk)
         vecs = doc.sentence_vectors[pos]
-        for ev in (piece for whole in ev_mod.sentences_of([hit]) for piece in _list_pieces(whole)):
+        for ev in (piece for whole in ev_mod.sentences_of([hit], bios=bios) for piece in _list_pieces(whole)):
             item = _is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
             intro = intro if item else ev.text
             previous, in_list = ev.text, item
