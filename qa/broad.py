@@ -9,6 +9,7 @@ once checked, the labelled answer. Pure apart from numpy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -190,6 +191,7 @@ def choose_sources(
     the second's hits weigh nearly as much)."""
     known = list(sources)
     chosen = [sid for sid, w in sorted(named.items(), key=lambda kv: -kv[1]) if w >= 0.5 and sid in known]
+    chosen += [sid for sid in named_by_name(question, named, sources) if sid not in chosen]
     chosen.sort(key=lambda sid: _mention(question, sources[sid]) if sid in sources else len(question))
     weight: dict[str, float] = {}
     for h in hits:
@@ -214,10 +216,18 @@ def choose_sources(
 
 def _mention(question: str, source: SourceInfo) -> int:
     """Where ``question`` first names ``source`` (an author's surname or the publisher); its length when nowhere."""
-    q = question.lower()
     words = [_surname(a) for a in source.meta.authors] + ([source.meta.publisher] if source.meta.publisher else [])
-    found = [q.find(w.lower()) for w in words if w and q.find(w.lower()) >= 0]
+    found = [m.start() for w in words if w for m in [re.search(rf"\b{re.escape(w)}\b", question, re.I)] if m]
     return min(found) if found else len(question)
+
+
+def named_by_name(question: str, named: Mapping[str, float], sources: Mapping[str, SourceInfo]) -> list[str]:
+    """The sources ``question`` names by an author's surname or the publisher, in the question's order
+    ("How do Arzt and Payan and Montes de Oca…": both, although Payan's three names weigh more)."""
+    found = [
+        sid for sid, w in named.items() if w > 0 and sid in sources and _mention(question, sources[sid]) < len(question)
+    ]
+    return sorted(found, key=lambda sid: _mention(question, sources[sid]))
 
 
 # ------------------------------------------------------------------ from the index
@@ -248,14 +258,9 @@ def gather(
     two sources by author or publisher ("What do Starr and Arzt say…") is a comparison; title words
     ("Mexico") do not count."""
     if kind == kinds.FACT:
-        if sum(w >= 0.5 for w in named.values()) < 2:
+        by_name = named_by_name(question, named, library.index.sources)
+        if len(by_name) < 2:
             return None
-        sources = library.index.sources
-        by_name = [
-            sid
-            for sid, w in named.items()
-            if w >= 0.5 and sid in sources and _mention(question, sources[sid]) < len(question)
-        ]
         kind = kinds.kind_of(question, len(by_name))
         if kind == kinds.FACT:
             return None

@@ -225,3 +225,22 @@ def test_a_long_document_stays_cheap(monkeypatch):
     assert len(read) <= 3 * wholedoc.CHUNKS
     assert time.process_time() - t < 10.0  # CPU seconds (wall time on a shared machine says little)
     assert found and len(found) <= wholedoc.MAX_SENTENCES
+
+
+def test_sources_named_by_surname_count_however_many_names_the_other_has():
+    """ "How do Arzt and Payan and Montes de Oca characterize…": Payan's three names weigh
+    more in the source prior, yet both sources are named, in the question's order."""
+    from qa.broad import named_by_name
+    from qa.records import SourceInfo, SourceMeta
+
+    def src(sid: str, authors: tuple[str, ...]) -> SourceInfo:
+        return SourceInfo(sid, f"{sid}.txt", f"{sid}.txt", "0" * 64, SourceMeta(title="T", authors=authors), 1)
+
+    sources = {
+        "baker": src("baker", ("Tony Payan", "Guadalupe Correa-Cabrera", "Montes de Oca")),
+        "arzt": src("arzt", ("Sigrid Arzt",)),
+        "starr": src("starr", ("Pamela K. Starr",)),
+    }
+    q = "How do Arzt in 2009 and Payan and Montes de Oca in 2024 characterize the Mérida Initiative?"
+    assert named_by_name(q, {"baker": 1.0, "arzt": 0.33, "starr": 0.0}, sources) == ["arzt", "baker"]
+    assert named_by_name("Who advocated the policy?", {"baker": 0.2}, sources) == []  # "oca" inside a word
