@@ -302,8 +302,9 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
       source title or the source's own date ("Who won the 2024 election?" is
       not answered by a passage on the 2018 one);
     - for who, when and where, the holder sentence shares a word with what the
-      question says besides its names ("Where does Eric Olson work?" is not
-      answered by a sentence naming him that says nothing of work);
+      question says besides its names, or names three of its names ("Where
+      does Eric Olson work?" is not answered by a sentence naming him that
+      says nothing of work);
     - for "how many/much <things>", the counted noun is in the holder sentence
       (prefix match: "homicides" ~ "homicide"), unless it is generic (people,
       money, time): "10,000" from a sentence on victims answers no question
@@ -315,8 +316,11 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
         return False
     held = {t[:5] for t in tokenize(ev.text)}
     if ask.kind in ("who", "when", "where"):
-        asked = {t[:5] for t in tokenize(question) if t not in names(question) and t not in _GENERIC_TERMS}
-        return not asked or bool(asked & held)
+        named = names(question)
+        asked = {t[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
+        # a sentence naming three of the question's names is about the asked event, in other words
+        # ("taken from Sinaloa" / "abducted from … Sinaloa")
+        return not asked or bool(asked & held) or len({n[:5] for n in named} & held) >= 3
     noun = counted_noun(question) if ask.kind == "number" else ""
     if noun and noun not in _GENERIC_COUNTS:
         return noun[:5] in held

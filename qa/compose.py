@@ -108,7 +108,7 @@ def lead_text(phrase: str) -> str:
     """A phrase as an answer sentence: its first letter up, a full stop."""
     p = phrase.strip().strip("\"'“”‘’")
     p = p[:1].upper() + p[1:]
-    return p if p.endswith((".", "!", "?", "%")) else p + "."
+    return p if p.endswith((".", "!", "?")) else p + "."
 
 
 def best_per_source(order: Sequence[int], shortlist: Sequence[Evidence]) -> list[int]:

@@ -123,6 +123,8 @@ SHORT = [
         ("How many deaths were there?", "50,000", 4, ""),
         ("Who resigned as ambassador in 2015?", "Carlos Pascual", 3, "off topic"),
         ("Who resigned as ambassador in 2011?", "Carlos Pascual", 3, ""),  # the source's own date
+        ("Where does Óscar Naranjo work?", "Colombian", 2, "off topic"),  # names him, says nothing of work
+        ("When did Peña Nieto choose Óscar Naranjo?", "mid-June", 0, "not verbatim"),
         # a source's label is the author, not a speaker its sentence quotes
         ("Who wrote about the SEMAR liaison position?", "Doe", 1, ""),
         ("Who said the SEMAR liaison position was established?", "Doe", 0, "not verbatim"),
@@ -207,3 +209,11 @@ def test_a_refusal_names_the_part_it_cannot_answer_in_words_a_reader_can_read():
     inverted = check_phrase(q, ask_of(q), "NONE", SHORT)
     assert refusal_lead([inverted], "R") == "The sources don't answer “When did Congress pass the police bill?”"
     assert refusal_lead([], "R") == "R"
+
+
+def test_a_sentence_naming_three_of_the_questions_names_is_about_it_in_other_words():
+    abducted = [ev("On July 25, 2024, Ismael “El Mayo” Zambada was abducted from the state of Sinaloa.")]
+    q = 'When was Ismael "El Mayo" Zambada taken from Sinaloa?'
+    assert check_phrase(q, ask_of(q), "July 25, 2024", abducted).ok
+    q = "When was Zambada taken?"  # one name, and nothing of "taken" in the sentence
+    assert check_phrase(q, ask_of(q), "July 25, 2024", abducted).why == "off topic"
