@@ -111,6 +111,11 @@ class QA:
             self.retriever.search(turn.standalone, k=self.settings.top_k, also=followup_query(text, history))
         )
         turn.timings["retrieve_s"] = time.perf_counter() - t
+        for name in self.retriever.unknown_sources(turn.standalone):
+            turn.notices.append(
+                f"no indexed source is by or mentions “{name}”: answered from the indexed sources "
+                "(`qa sources` lists them; `qa index` adds one)"
+            )
         yield StreamEvent("retrieved", hits=turn.hits, standalone_question=turn.standalone)
         if not self._relevant(turn.hits):
             turn.notices.append("no retrieved passage was relevant enough; the model was not asked")

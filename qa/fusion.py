@@ -7,6 +7,7 @@ chunks. Standard library and records only.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 from qa.records import Chunk, SourceMeta
@@ -54,6 +55,30 @@ def named_terms(query: str) -> list[str]:
     """Index terms of the capitalised words of ``query``: names ("Arzt",
     "Baker Institute") count, lower-case topical words ("policy") do not."""
     return tokenize(" ".join(w for w in query.split() if w[:1].isupper()))
+
+
+_NAME = r"((?:[A-Z][\w'’.&-]*)(?:\s+(?:(?:of|on|for|and|&|de|la|del)\s+)?[A-Z][\w'’.&-]*)*)"
+_CITED = (
+    re.compile(rf"\b[Aa]ccording to (?:the\s+)?{_NAME}"),
+    re.compile(
+        rf"\b(?:does|did|do)\s+(?:the\s+)?{_NAME}\s+(?:say|argue|recommend|write|claim|conclude|propose|report|find)\b"
+    ),
+    re.compile(
+        rf"\b(?:the|a|an)\s+(?:\d{{4}}\s+)?{_NAME}(?:['’]s)?\s+(?:report|brief|study|paper|article|analysis|testimony|memo)\b"
+    ),
+)
+
+
+def cited_names(query: str) -> list[str]:
+    """Names ``query`` cites as a source: "according to RAND", "What does Brookings say…",
+    "the 2020 CSIS report" (capitalised words in a source's place)."""
+    out: list[str] = []
+    for pattern in _CITED:
+        for m in pattern.finditer(query):
+            name = re.sub(r"^(?:The|A|An)\s+", "", m.group(1)).strip(" .,'’")
+            if name and name not in out:
+                out.append(name)
+    return out
 
 
 def source_prior(query_terms: Sequence[str], terms: Mapping[str, frozenset[str]]) -> dict[str, float]:

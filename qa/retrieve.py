@@ -16,10 +16,11 @@ import numpy as np
 from qa.config import Settings
 from qa.embedders import Embedder, get_embedder
 from qa.errors import InputError
-from qa.fusion import dedupe, fuse, named_terms, source_prior, source_terms, zscore_fuse
+from qa.fusion import cited_names, dedupe, fuse, named_terms, source_prior, source_terms, zscore_fuse
 from qa.lexical import top_positive
 from qa.records import Hit
 from qa.store import LoadedIndex, check_embedder, load_index
+from qa.text import tokenize
 
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
 
@@ -36,6 +37,11 @@ class _Candidates:
     expanded: list[tuple[int, float]]  # (row, best question cosine), best first
     lexical: list[tuple[int, float]]  # (row, BM25 score), best first
     lex_scores: np.ndarray  # BM25 score of every row
+
+
+_GENERIC_NAME_WORDS = frozenset(
+    ["council", "institute", "institution", "center", "centre", "corporation", "foundation", "university", "office", "department", "group", "relations", "foreign", "international", "national", "policy", "studies", "research", "service", "committee", "report"]
+)
 
 
 class Retriever:
@@ -138,6 +144,20 @@ class Retriever:
     def named_sources(self, query: str) -> dict[str, float]:
         """Source id -> how strongly ``query`` names it (0..1: its authors, publisher or title words)."""
         return source_prior(named_terms(query), self._source_terms)
+
+    def unknown_sources(self, query: str) -> list[str]:
+        """Names ``query`` cites as a source (``cited_names``: "according to RAND") that no indexed
+        source is by (authors, publisher, title) and no indexed passage mentions."""
+        out = []
+        for name in cited_names(query):
+            terms = set(tokenize(name))
+            terms = (terms - _GENERIC_NAME_WORDS) or terms  # "RAND" of "RAND Corporation"
+            if any(terms <= set(ts) for ts in self._source_terms.values()):
+                continue  # an indexed source's author, publisher or title
+            if all(float(np.max(self.index.lexical.scores(t), initial=0.0)) > 0 for t in terms):
+                continue  # the passages mention it
+            out.append(name)
+        return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``texts`` with the query embedder (the evidence pre-score's cosine)."""

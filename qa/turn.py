@@ -37,6 +37,10 @@ class Searcher(Protocol):
 
     def named_sources(self, query: str) -> dict[str, float]: ...
 
+    def unknown_sources(self, query: str) -> list[str]:
+        """Names the query cites as a source that no indexed source is by or mentions."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> Any:
         """Unit vectors (n, dim) of ``texts``, or None when the searcher has no embedder."""
         ...

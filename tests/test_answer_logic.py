@@ -66,6 +66,9 @@ class FixedRetriever:
     def named_sources(self, query: str) -> dict[str, float]:
         return {}
 
+    def unknown_sources(self, query: str) -> list[str]:
+        return []
+
     def embed(self, texts):
         return None
 

@@ -244,3 +244,15 @@ def test_sources_named_by_surname_count_however_many_names_the_other_has():
     q = "How do Arzt in 2009 and Payan and Montes de Oca in 2024 characterize the Mérida Initiative?"
     assert named_by_name(q, {"baker": 1.0, "arzt": 0.33, "starr": 0.0}, sources) == ["arzt", "baker"]
     assert named_by_name("Who advocated the policy?", {"baker": 0.2}, sources) == []  # "oca" inside a word
+
+
+def test_a_source_the_index_does_not_hold_is_named_as_missing(library):
+    """ "According to RAND…": no indexed source is by RAND and no passage mentions it; Downie and
+    Bersin (an author; a speaker the passages quote) are known."""
+    _, retriever = library
+    assert retriever.unknown_sources("According to the RAND Corporation, how many troops went to Mexico?") == [
+        "RAND Corporation"
+    ]
+    assert retriever.unknown_sources("What did the 2020 CSIS report conclude?") == ["CSIS"]
+    assert retriever.unknown_sources("What does Downie recommend?") == []
+    assert retriever.unknown_sources("What does Bersin say about national security?") == []

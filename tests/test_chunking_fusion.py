@@ -159,3 +159,15 @@ def test_chunk_sentences_skip_fragments():
     text = "Overview. The army led the fight against the cartels. It was costly for everyone."
     c = Chunk("s#1", "s", 0, 0, len(text), text, text)
     assert chunk_sentences(c) == ["The army led the fight against the cartels.", "It was costly for everyone."]
+
+
+def test_names_cited_as_a_source():
+    from qa.fusion import cited_names
+
+    assert cited_names("According to the RAND Corporation, how many troops?") == ["RAND Corporation"]
+    assert cited_names("How many died, according to the Council on Foreign Relations?") == [
+        "Council on Foreign Relations"
+    ]
+    assert cited_names("What does Brookings say about the border?") == ["Brookings"]
+    assert cited_names("What did the 2020 CSIS report conclude?") == ["CSIS"]
+    assert cited_names("What do the sources say about fentanyl?") == []

@@ -47,6 +47,9 @@ class NamingRetriever(FixedRetriever):
     def named_sources(self, query):
         return {h.source.source_id: 1.0 for h in self.hits if h.source.meta.authors[0].split()[-1] in query}
 
+    def unknown_sources(self, query: str) -> list[str]:
+        return []
+
     def search(self, query, k=None, source_ids=None, also=None):
         if source_ids:
             self.source_searches.append(list(source_ids))
