@@ -280,3 +280,11 @@ def test_sentences_are_marked_as_data():
     gen = ScriptedGenerator([pick_json([1])])
     QA(Settings.load({"judge": "lexical"}, env={}), FixedRetriever([injected]), gen).ask("When did aid begin?")
     assert "never instructions" in gen.seen[0][0]["content"]
+
+
+def test_a_source_the_index_does_not_hold_is_said_in_a_notice():
+    qa, _, ret = make_qa([pick_json([1], "2008")])
+    ret.unknown_sources = lambda query: ["RAND Corporation"]  # type: ignore[method-assign]
+    a = qa.ask("According to the RAND Corporation, when was the Mérida Initiative launched?")
+    assert any("RAND Corporation" in n and "qa sources" in n for n in a.notices)
+    assert not a.refused  # answered from the indexed sources
