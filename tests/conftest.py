@@ -216,3 +216,22 @@ def pytest_runtest_teardown(item, nextitem):
     }
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
+
+
+@pytest.fixture(scope="module")
+def shipped_qa(tmp_path_factory):
+    """The real assistant over the shipped sources: a fresh index, the packaged model (module scope:
+    the model is freed when the module ends)."""
+    from qa.answer import QA
+    from qa.indexer import build_index
+
+    settings = Settings.load({"index_dir": str(tmp_path_factory.mktemp("shipped") / "index")})
+    build_index(settings)
+    return QA.from_settings(settings)
+
+
+def check_quotes(answer) -> None:
+    """Every citation of ``answer`` quotes its stored file exactly."""
+    for c in answer.citations:
+        stored = (ROOT / c.source_file).read_text(encoding="utf-8")
+        assert stored[c.start : c.end] == c.quote

@@ -10,27 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from qa.answer import QA
-from qa.config import Settings
-from qa.indexer import build_index
+from conftest import check_quotes
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def qa(tmp_path_factory):
-    index = tmp_path_factory.mktemp("e2e") / "index"
-    settings = Settings.load({"index_dir": str(index)})
-    build_index(settings)
-    return QA.from_settings(settings)
-
-
-def check_quotes(answer) -> None:
-    for c in answer.citations:
-        stored = (ROOT / c.source_file).read_text(encoding="utf-8")
-        assert stored[c.start : c.end] == c.quote
+def qa(shipped_qa):
+    return shipped_qa
 
 
 def test_answer_cites_the_right_source(qa):

@@ -7,10 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from qa.answer import QA
-from qa.config import Settings
-from qa.indexer import build_index
+from conftest import check_quotes
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,17 +22,8 @@ RECOMMENDATIONS = (  # the five bulleted recommendations of Downie's executive s
 
 
 @pytest.fixture(scope="module")
-def qa(tmp_path_factory):
-    index = tmp_path_factory.mktemp("broad") / "index"
-    settings = Settings.load({"index_dir": str(index)})
-    build_index(settings)
-    return QA.from_settings(settings)
-
-
-def check_quotes(answer) -> None:
-    for c in answer.citations:
-        stored = (ROOT / c.source_file).read_text(encoding="utf-8")
-        assert stored[c.start : c.end] == c.quote
+def qa(shipped_qa):
+    return shipped_qa
 
 
 def test_what_does_downie_recommend_quotes_his_recommendations_in_order(qa):
