@@ -94,6 +94,17 @@ _QUANTITY = re.compile(
     re.I,
 )
 _CAPITALISED = re.compile(r"(?<![\w’'])[A-ZÀ-Þ][\w’'.-]*")
+_AMOUNT = re.compile(
+    r"(?:US)?\$?\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|hundred))?"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundreds?|thousands?|dozens?)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"(?:\s+(?:percent|per cent|million|billion|thousand|hundred))?\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"(?:(?:early|mid|late)-?\s*)?(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+(?:\d{1,2},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
+)
 _QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _ASKS_AUTHOR = re.compile(r"\b(?:wr[io]te|written|write|author\w*|publish\w*)\b", re.I)
 _NOUN_STOPS = frozenset(
@@ -231,10 +242,10 @@ def check_phrase(
     if ask.kind == "define":  # "El Grito is the annual celebration of…": the definition is what follows "is"
         given = _after_copula(given, ask.target)
     if len(given.split()) > PHRASE_WORDS:
-        return Commitment(part, ask, given, why="too long")
+        return _salvaged(part, ask, given, shortlist, prefer) or Commitment(part, ask, given, why="too long")
     holders = _holders(given, shortlist, bool(_ASKS_AUTHOR.search(part)))
     if not holders:
-        return Commitment(part, ask, given, why="not verbatim")
+        return _salvaged(part, ask, given, shortlist, prefer) or Commitment(part, ask, given, why="not verbatim")
     ranked = sorted(holders, key=lambda i: (i not in prefer, -shortlist[i - 1].score))
     holder = ranked[0]
     new = adds_to(given, part)
@@ -244,6 +255,28 @@ def check_phrase(
     on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1])
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
+
+
+def _salvaged(
+    part: str, ask: Ask, given: str, shortlist: Sequence[Evidence], prefer: Sequence[int]
+) -> Commitment | None:
+    """A date or amount inside a reply the model wrote as a sentence ("15 percent of the Mérida
+    funds can be withheld by law.") that passes every check on its own; None if none does. Not
+    names: a sentence's first name is as often its subject ("Peña Nieto chose Óscar Naranjo")."""
+    if ask.kind not in ("number", "when"):
+        return None
+    for span in typed_spans(given, ask.kind):
+        if span.strip() != given.strip():
+            c = check_phrase(part, ask, span, shortlist, prefer)
+            if c.ok:
+                return c
+    return None
+
+
+def typed_spans(text: str, kind: str) -> list[str]:
+    """The spans of ``text`` of ``kind``: amounts for number, dates for when (none for other kinds)."""
+    pattern = {"number": _AMOUNT, "when": _DATE}.get(kind)
+    return [m.group(0).strip(" ,.") for m in pattern.finditer(text)] if pattern else []
 
 
 def _after_copula(phrase: str, target: str) -> str:

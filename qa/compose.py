@@ -193,7 +193,7 @@ def refusal_lead(commitments: Sequence[Commitment], refusal: str) -> str:
     if not parts:
         return refusal
     if any(_INVERTED.match(p) for p in parts):  # "when did X pass…" reads wrong after "don't say"
-        return "The sources don't answer " + " ".join(f"“{p}?”" for p in parts)
+        return "The sources don't answer " + " or ".join(f"“{p[:1].upper() + p[1:]}?”" for p in parts)
     what = "; ".join(p[:1].lower() + p[1:] if p[1:2].islower() else p for p in parts)
     return f"The sources don't say {what}."
 

@@ -217,3 +217,21 @@ def test_a_sentence_naming_three_of_the_questions_names_is_about_it_in_other_wor
     assert check_phrase(q, ask_of(q), "July 25, 2024", abducted).ok
     q = "When was Zambada taken?"  # one name, and nothing of "taken" in the sentence
     assert check_phrase(q, ask_of(q), "July 25, 2024", abducted).why == "off topic"
+
+
+@pytest.mark.parametrize(
+    "question, reply, phrase",
+    [
+        # the model wrote a sentence: the amount, date or name inside it is checked on its own
+        ("How many people died?", "Some 50,000 people died in the violence, as the report says.", "50,000"),
+        ("When did Carlos Pascual resign?", "He resigned in March 2011 after the cables came out.", "March 2011"),
+    ],
+)
+def test_a_typed_answer_inside_a_sentence_the_model_wrote_is_salvaged(question, reply, phrase):
+    c = check_phrase(question, ask_of(question), reply, SHORT)
+    assert c.ok and c.phrase == phrase, c
+
+
+def test_nothing_is_salvaged_when_no_span_passes_on_its_own():
+    q = "How many DEA agents has Mexico refused to accredit?"
+    assert check_phrase(q, ask_of(q), "Mexico refused 50,000 agents, the sources say.", SHORT).why == "not verbatim"
