@@ -265,7 +265,10 @@ def _salvaged(
     names: a sentence's first name is as often its subject ("Peña Nieto chose Óscar Naranjo")."""
     if ask.kind not in ("number", "when"):
         return None
-    for span in typed_spans(given, ask.kind):
+    spans = typed_spans(given, ask.kind)
+    if not all(_holders(span, shortlist) for span in spans):
+        return None  # the reply states a date or amount the evidence does not hold: nothing of it is taken
+    for span in spans:
         if span.strip() != given.strip():
             c = check_phrase(part, ask, span, shortlist, prefer)
             if c.ok:

@@ -40,7 +40,29 @@ class _Candidates:
 
 
 _GENERIC_NAME_WORDS = frozenset(
-    ["council", "institute", "institution", "center", "centre", "corporation", "foundation", "university", "office", "department", "group", "relations", "foreign", "international", "national", "policy", "studies", "research", "service", "committee", "report"]
+    [
+        "council",
+        "institute",
+        "institution",
+        "center",
+        "centre",
+        "corporation",
+        "foundation",
+        "university",
+        "office",
+        "department",
+        "group",
+        "relations",
+        "foreign",
+        "international",
+        "national",
+        "policy",
+        "studies",
+        "research",
+        "service",
+        "committee",
+        "report",
+    ]
 )
 
 
