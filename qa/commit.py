@@ -271,7 +271,8 @@ def _salvaged(
     for span in spans:
         if span.strip() != given.strip():
             c = check_phrase(part, ask, span, shortlist, prefer)
-            if c.ok:
+            # the model did not copy: its span must also share the question's predicate
+            if c.ok and shares_predicate(part, shortlist[c.holder - 1].text):
                 return c
     return None
 
@@ -350,17 +351,21 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
     where = " ".join((ev.hit.chunk.text, ev.text, ev.hit.chunk.section or "", meta.title, (meta.date or "")[:4]))
     if set(_QUESTION_YEAR.findall(question)) - set(_QUESTION_YEAR.findall(where)):
         return False
-    held = {t[:5] for t in tokenize(ev.text)}
     if ask.kind in ("who", "when", "where"):
-        named = names(question)
-        asked = {t[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
-        # a sentence naming three of the question's names is about the asked event, in other words
-        # ("taken from Sinaloa" / "abducted from … Sinaloa")
-        return not asked or bool(asked & held) or len({n[:5] for n in named} & held) >= 3
+        return shares_predicate(question, ev.text)
     noun = counted_noun(question) if ask.kind == "number" else ""
     if noun and noun not in _GENERIC_COUNTS:
-        return noun[:5] in held
+        return noun[:5] in {t[:5] for t in tokenize(ev.text)}
     return True
+
+
+def shares_predicate(question: str, sentence: str) -> bool:
+    """Does ``sentence`` share a word with what ``question`` says besides its names (prefix match),
+    or name three of its names ("taken from Sinaloa" / "abducted from … Sinaloa")?"""
+    held = {t[:5] for t in tokenize(sentence)}
+    named = names(question)
+    asked = {t[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
+    return not asked or bool(asked & held) or len({n[:5] for n in named} & held) >= 3
 
 
 def counted_noun(question: str) -> str:

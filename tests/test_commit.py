@@ -235,3 +235,12 @@ def test_a_typed_answer_inside_a_sentence_the_model_wrote_is_salvaged(question, 
 def test_nothing_is_salvaged_when_no_span_passes_on_its_own():
     q = "How many DEA agents has Mexico refused to accredit?"
     assert check_phrase(q, ask_of(q), "Mexico refused 50,000 agents, the sources say.", SHORT).why == "not verbatim"
+
+
+def test_a_salvaged_amount_must_share_the_questions_predicate():
+    """ "How much does the U.S. spend on the task force?": "$100 million" from a sentence on aid held up is no answer."""
+    short = [ev("The US$100 million installment of aid to Mexico was held up over concerns in Congress.")]
+    q = "How much does the United States spend on the Border Enforcement Security Task Force?"
+    assert check_phrase(q, ask_of(q), "The United States spends $100 million on it.", short).why == "not verbatim"
+    q = "How much aid was held up over human rights concerns?"
+    assert check_phrase(q, ask_of(q), "The $100 million installment was held up.", short).ok
