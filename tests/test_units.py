@@ -258,3 +258,16 @@ def test_two_megabyte_single_line() -> None:
     assert len(got) == 1 and got[0].start == 0 and got[0].end == len(text) - 1
     line = "It is here. " * 20_000  # 240 kB of sentences on one line
     assert len(units(line)) == 20_000
+
+
+def test_a_checked_answer_phrase_is_not_counted_as_a_fragment() -> None:
+    """The lead "$100 million." is the short answer by design; a quoted fragment still counts."""
+    from qa.evaluation.metrics import unit_scores
+
+    answer = {
+        "sentences": [{"text": "$100 million."}, {"text": "opportunity to visit the Northern Command and see it"}],
+        "commitments": [{"ok": True, "phrase": "$100 million"}],
+    }
+    assert unit_scores(answer) == {"answer_sentences": 1, "fragment_sentences": 1, "non_prose_sentences": 0}
+    answer["commitments"] = [{"ok": False, "phrase": "$100 million"}]
+    assert unit_scores(answer)["fragment_sentences"] == 2

@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from qa.compose import lead_text
 from qa.evaluation.dataset import GoldSpan, Item
 from qa.units import answer_sentence_flaws
 from qa.verify import SupportJudge
@@ -188,8 +189,12 @@ def shape_scores(answer: dict[str, Any], item: Item) -> dict[str, Any]:
 
 
 def unit_scores(answer: dict[str, Any]) -> dict[str, Any]:
-    """How many answer sentences are fragments or non-prose units (``qa.units.answer_sentence_flaws``)."""
-    flaws = [answer_sentence_flaws(s.get("text", "")) for s in answer.get("sentences", [])]
+    """How many answer sentences are fragments or non-prose units (``qa.units.answer_sentence_flaws``).
+    A checked answer phrase shown as the lead ("$100 million.", "July 2012.") is the short answer by
+    design, not a quoted sentence: it is not counted."""
+    leads = {lead_text(str(c.get("phrase", ""))) for c in answer.get("commitments") or () if c.get("ok")}
+    texts = [s.get("text", "") for s in answer.get("sentences", [])]
+    flaws = [answer_sentence_flaws(t) for t in texts if t not in leads]
     return {
         "answer_sentences": len(flaws),
         "fragment_sentences": sum(f for f, _ in flaws),
