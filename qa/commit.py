@@ -19,8 +19,9 @@ only when it is
 - for a definition, from a sentence that names what is defined;
 - **on the asked thing** (``about``, ``grounded``): one of the question's
   names in the holder's passage, every year the question names in it (or the
-  source's date), and for "how many <things>" the counted noun in the holder
-  sentence: a true number about something else is no answer.
+  source's date), for who/when/where a word of its predicate in the holder
+  sentence, and for "how many <things>" the counted noun in the holder's
+  passage: a true number about something else is no answer.
 
 A source's label ("Arzt, 2009") counts as holding a phrase only when the
 question asks who wrote something: an author is not the speaker a sentence
@@ -320,7 +321,7 @@ def about(question: str, ev: Evidence) -> bool:
     its section or its source's title, authors and publisher: "44 inmates" from a
     passage on Monterrey is no answer to a question about Ciudad Juárez (a
     rewritten follow-up may spell a name out in full, so one is enough)."""
-    asked = {n for n in names(question) if len(n) > 2}
+    asked = {n for n in names(_without_attribution(question)) if len(n) > 2}
     if not asked:
         return True
     meta = ev.hit.source.meta
@@ -342,7 +343,7 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
       question says besides its names, or names three of its names ("Where
       does Eric Olson work?" is not answered by a sentence naming him that
       says nothing of work);
-    - for "how many/much <things>", the counted noun is in the holder sentence
+    - for "how many/much <things>", the counted noun is in the holder's passage
       (prefix match: "homicides" ~ "homicide"), unless it is generic (people,
       money, time): "10,000" from a sentence on victims answers no question
       about DEA agents or visas.
@@ -355,8 +356,15 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
         return shares_predicate(question, ev.text)
     noun = counted_noun(question) if ask.kind == "number" else ""
     if noun and noun not in _GENERIC_COUNTS:
-        return noun[:5] in {t[:5] for t in tokenize(ev.text)}
+        return noun[:5] in {t[:5] for t in tokenize(f"{ev.text} {ev.hit.chunk.text}")}
     return True
+
+
+def _without_attribution(question: str) -> str:
+    """``question`` without "according to <X>": whose words they are, not what is asked about
+    (a speech's passage need not name its speaker)."""
+    q = re.sub(r"^according to [^,?]+,\s*", "", question.strip(), flags=re.I)
+    return re.sub(r",?\s+according to [^,?]+(?=\?|$)", "", q, flags=re.I)
 
 
 def shares_predicate(question: str, sentence: str) -> bool:

@@ -244,3 +244,12 @@ def test_a_salvaged_amount_must_share_the_questions_predicate():
     assert check_phrase(q, ask_of(q), "The United States spends $100 million on it.", short).why == "not verbatim"
     q = "How much aid was held up over human rights concerns?"
     assert check_phrase(q, ask_of(q), "The $100 million installment was held up.", short).ok
+
+
+def test_whose_words_they_are_is_not_what_the_passage_must_name():
+    """ "…, according to Senator Murray?": a speech's passage need not name its speaker."""
+    short = [ev("Some 70 percent of teens in foster care desire to go to college.")]
+    q = "What share of teens in foster care want to go to college, according to Senator Murray?"
+    assert check_phrase(q, ask_of(q), "70 percent", short).ok
+    q = "What share of teens in foster care in Ohio want to go to college?"
+    assert check_phrase(q, ask_of(q), "70 percent", short).why == "off topic"
