@@ -417,6 +417,13 @@ def _names_target(sentence: str, target: str) -> bool:
     return bool(terms) and terms <= set(tokenize(sentence))
 
 
+def lead_text(phrase: str) -> str:
+    """A phrase as an answer sentence: its first letter up, a full stop."""
+    p = phrase.strip().strip("\"'“”‘’")
+    p = p[:1].upper() + p[1:]
+    return p if p.endswith((".", "!", "?")) else p + "."
+
+
 def names_topic(sentence: str, target: str) -> bool:
     """Does ``sentence`` mention the topic ``target`` (any of its content words)?"""
     return bool(set(tokenize(target)) & set(tokenize(sentence)))

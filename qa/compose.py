@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.commit import Commitment, names_topic
+from qa.commit import Commitment, lead_text, names_topic
 from qa.evidence import novelty
 from qa.records import Evidence
 from qa.text import content_terms
@@ -102,13 +102,6 @@ def most_about(part: str, shortlist: Sequence[Evidence], candidates: Sequence[in
         if n > best_n:
             best, best_n = i, n
     return best
-
-
-def lead_text(phrase: str) -> str:
-    """A phrase as an answer sentence: its first letter up, a full stop."""
-    p = phrase.strip().strip("\"'“”‘’")
-    p = p[:1].upper() + p[1:]
-    return p if p.endswith((".", "!", "?")) else p + "."
 
 
 def best_per_source(order: Sequence[int], shortlist: Sequence[Evidence]) -> list[int]:

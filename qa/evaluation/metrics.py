@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from qa.compose import lead_text
+from qa.commit import lead_text
 from qa.evaluation.dataset import GoldSpan, Item
 from qa.units import answer_sentence_flaws
 from qa.verify import SupportJudge
