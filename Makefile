@@ -46,8 +46,15 @@ run: setup
 index: setup
 	$(VENV)/bin/qa index
 
+# the whole suite runs the transformers test in a process of its own: it holds the model
+# dequantised to bfloat16 (5.5 GB), so neither process peaks much above one model (docs/serving.md)
 test: setup
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(PY) -m pytest --ignore=tests/test_backends_transformers.py
+	$(PY) -m pytest tests/test_backends_transformers.py
+else
 	$(PY) -m pytest $(PYTEST_ARGS)
+endif
 
 # ruff (lint + format check) and mypy; .ci/run calls this before the tests
 lint: setup
