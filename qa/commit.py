@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.asks import Ask
+from qa.grounding import grounded, shares_predicate, without_attribution
 from qa.records import Evidence
 from qa.text import content_terms, names, numbers, tokenize
 
@@ -106,67 +107,7 @@ _DATE = re.compile(
     r"(?:(?:early|mid|late)-?\s*)?(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December)\s+(?:\d{1,2},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
 )
-_QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _ASKS_AUTHOR = re.compile(r"\b(?:wr[io]te|written|write|author\w*|publish\w*)\b", re.I)
-_NOUN_STOPS = frozenset(
-    [
-        "did",
-        "does",
-        "do",
-        "has",
-        "have",
-        "had",
-        "was",
-        "were",
-        "is",
-        "are",
-        "will",
-        "would",
-        "could",
-        "can",
-        "should",
-        "to",
-        "in",
-        "of",
-        "for",
-        "from",
-        "at",
-        "on",
-        "by",
-        "since",
-        "per",
-        "a",
-        "an",
-        "the",
-        "did",
-        "over",
-        "during",
-        "under",
-        "with",
-        "between",
-        "among",
-    ]
-)
-_GENERIC_TERMS = frozenset(["year", "time", "date", "day", "month", "many", "much", "long", "name", "first", "last"])
-_GENERIC_COUNTS = frozenset(
-    [
-        "people",
-        "person",
-        "money",
-        "fund",
-        "funding",
-        "time",
-        "year",
-        "month",
-        "day",
-        "dollar",
-        "number",
-        "amount",
-        "total",
-        "percent",
-        "share",
-    ]
-)
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
 
 
@@ -322,7 +263,7 @@ def about(question: str, ev: Evidence) -> bool:
     its section or its source's title, authors and publisher: "44 inmates" from a
     passage on Monterrey is no answer to a question about Ciudad Juárez (a
     rewritten follow-up may spell a name out in full, so one is enough)."""
-    asked = {n for n in names(_without_attribution(question)) if len(n) > 2}
+    asked = {n for n in names(without_attribution(question)) if len(n) > 2}
     if not asked:
         return True
     meta = ev.hit.source.meta
@@ -331,65 +272,6 @@ def about(question: str, ev: Evidence) -> bool:
     )
     held = normalise(" ".join(tokenize(where)))
     return any(n in held for n in asked)
-
-
-def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
-    """Does the holder sentence answer *this* question, not a neighbouring one?
-    Mechanical checks of what the question pins down:
-
-    - every year the question names is in the holder's passage, section,
-      source title or the source's own date ("Who won the 2024 election?" is
-      not answered by a passage on the 2018 one);
-    - for who, when and where, the holder sentence shares a word with what the
-      question says besides its names, or names three of its names ("Where
-      does Eric Olson work?" is not answered by a sentence naming him that
-      says nothing of work);
-    - for "how many/much <things>", the counted noun is in the holder's passage
-      (prefix match: "homicides" ~ "homicide"), unless it is generic (people,
-      money, time): "10,000" from a sentence on victims answers no question
-      about DEA agents or visas.
-    """
-    meta = ev.hit.source.meta
-    where = " ".join((ev.hit.chunk.text, ev.text, ev.hit.chunk.section or "", meta.title, (meta.date or "")[:4]))
-    if set(_QUESTION_YEAR.findall(question)) - set(_QUESTION_YEAR.findall(where)):
-        return False
-    if ask.kind in ("who", "when", "where"):
-        return shares_predicate(question, ev.text)
-    noun = counted_noun(question) if ask.kind == "number" else ""
-    if noun and noun not in _GENERIC_COUNTS:
-        return noun[:5] in {t[:5] for t in tokenize(f"{ev.text} {ev.hit.chunk.text}")}
-    return True
-
-
-def _without_attribution(question: str) -> str:
-    """``question`` without "according to <X>": whose words they are, not what is asked about
-    (a speech's passage need not name its speaker)."""
-    q = re.sub(r"^according to [^,?]+,\s*", "", question.strip(), flags=re.I)
-    return re.sub(r",?\s+according to [^,?]+(?=\?|$)", "", q, flags=re.I)
-
-
-def shares_predicate(question: str, sentence: str) -> bool:
-    """Does ``sentence`` share a word with what ``question`` says besides its names (prefix match),
-    or name three of its names ("taken from Sinaloa" / "abducted from … Sinaloa")?"""
-    held = {t[:5] for t in tokenize(sentence)}
-    named = names(question)
-    asked = {t[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
-    return not asked or bool(asked & held) or len({n[:5] for n in named} & held) >= 3
-
-
-def counted_noun(question: str) -> str:
-    """The noun "how many/much" counts ("How many DEA agents has…" -> "agent"), as an index term; "" if none."""
-    m = re.search(r"\bhow (?:many|much)\s+(.*)", question, re.I)
-    if not m:
-        return ""
-    kept: list[str] = []
-    for w in re.findall(r"[\w'’-]+", m.group(1)):
-        low = w.lower()
-        if low in _NOUN_STOPS or (kept and low.endswith("ed") and "-" not in low):
-            break  # "has", "in", or a verb after the noun ("weapons seized in…", "people died")
-        kept.append(w)
-    terms = tokenize(" ".join(kept))
-    return terms[-1] if terms else ""
 
 
 def adds_to(phrase: str, question: str) -> bool:
