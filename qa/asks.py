@@ -116,8 +116,7 @@ def ask_of(question: str) -> Ask:
     q = re.sub(r"^(?:and|but|so|also|then)\s+", "", q, flags=re.I)
     q = re.sub(r"^(?:in|on|at|by|from|for|since|until|during|to)\s+(?=(?:what|which|whom|whose)\b)", "", q, flags=re.I)
     q = re.sub(r"\s*\((?:[^()]*)\)\s*\??$", "?", q)  # a part's carried topic "(…)" is not asked
-    q = re.sub(r"^according to [^,?]+,\s*", "", q, flags=re.I)  # whose text it is, not what is asked
-    q = re.sub(r",?\s+according to [^,?]+(?=\?|$)", "", q, flags=re.I)
+    q = without_attribution(q)
     low = q.lower()
     topic = _TOPIC.match(q)
     if topic:
@@ -159,3 +158,10 @@ def ask_of(question: str) -> Ask:
 def _proper(word: str) -> bool:
     """A word of a name: capitalised, an acronym, a number, or a joining word ("of", "de")."""
     return word[:1].isupper() or not word[:1].isalpha() or word.lower() in ("of", "and", "de", "la", "del", "the")
+
+
+def without_attribution(question: str) -> str:
+    """``question`` without "according to <X>": whose words they are, not what is asked about
+    (a speech's passage need not name its speaker)."""
+    q = re.sub(r"^according to [^,?]+,\s*", "", question.strip(), flags=re.I)
+    return re.sub(r",?\s+according to [^,?]+(?=\?|$)", "", q, flags=re.I)

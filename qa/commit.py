@@ -41,8 +41,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.asks import Ask
-from qa.grounding import grounded, shares_predicate, without_attribution
+from qa.asks import Ask, without_attribution
+from qa.grounding import grounded, shares_predicate
 from qa.records import Evidence
 from qa.text import content_terms, names, numbers, tokenize
 

@@ -2,7 +2,7 @@
 question pins down, on the sentence (and passage) that holds the phrase:
 its years, for who/when/where a word of its predicate, for "how many
 <things>" the counted noun (``grounded``); "according to X" is whose words
-they are, not what is asked (``without_attribution``). Used by
+they are, not what is asked (``qa.asks.without_attribution``). Used by
 ``qa.commit.check_phrase``. Pure: standard library, records and ``qa.text``.
 """
 
@@ -102,13 +102,6 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
     if noun and noun not in _GENERIC_COUNTS:
         return noun[:5] in {t[:5] for t in tokenize(f"{ev.text} {ev.hit.chunk.text}")}
     return True
-
-
-def without_attribution(question: str) -> str:
-    """``question`` without "according to <X>": whose words they are, not what is asked about
-    (a speech's passage need not name its speaker)."""
-    q = re.sub(r"^according to [^,?]+,\s*", "", question.strip(), flags=re.I)
-    return re.sub(r",?\s+according to [^,?]+(?=\?|$)", "", q, flags=re.I)
 
 
 def shares_predicate(question: str, sentence: str) -> bool:
