@@ -1,8 +1,7 @@
 """Is a committed phrase about the asked thing? Mechanical checks of what a
 question pins down, on the sentence (and passage) that holds the phrase:
 its years, for who/when/where a word of its predicate, for "how many
-<things>" the counted noun (``grounded``); "according to X" is whose words
-they are, not what is asked (``qa.asks.without_attribution``). Used by
+<things>" the counted noun (``grounded``). Used by
 ``qa.commit.check_phrase``. Pure: standard library, records and ``qa.text``.
 """
 
