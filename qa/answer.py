@@ -24,9 +24,10 @@ from qa.asks import Ask, ask_of
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
 from qa.citations import number_citations
-from qa.commit import Commitment, check_phrase
+from qa.commit import Commitment
 from qa.config import Settings
 from qa.decide import PARTIAL_COVERAGE, Decider
+from qa.extract import committed
 from qa.inputs import check_question
 from qa.records import Answer, Evidence, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
@@ -248,7 +249,7 @@ class QA:
         """The phrases checked, the answer composed and checked, then answered or refused."""
         parts = g.phrase_parts if got.answers else ()
         asks = [a for a in g.asks if a.wants_phrase]
-        commitments = [check_phrase(p, a, x, g.shortlist, chosen) for p, a, x in zip(parts, asks, got.answers)]
+        commitments = [committed(p, a, x, g.shortlist, chosen) for p, a, x in zip(parts, asks, got.answers)]
         # a phrase that stands leads; failures that say the sources lack it refuse; a phrase the
         # model failed to copy says nothing of the sources: the chosen quotes are decided instead
         standing = any(c.ok for c in commitments)

@@ -139,6 +139,9 @@ class Commitment:
     typed: bool = False
     new: bool = False
     why: str = ""  # "" when it stands; else the first check it failed
+    by: str = "model"  # "rule": the span was found by ``qa.extract`` after the model's phrase failed
+    model_why: str = ""  # then: the check the model's own phrase failed
+    model_phrase: str = ""
 
     @property
     def ok(self) -> bool:
@@ -169,6 +172,8 @@ class Commitment:
             "new": self.new,
             "ok": self.ok,
             "why": self.why,
+            "by": self.by,
+            **({"model_why": self.model_why, "model_phrase": self.model_phrase} if self.by == "rule" else {}),
         }
 
 

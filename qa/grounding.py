@@ -54,7 +54,7 @@ _NOUN_STOPS = frozenset(
     ]
 )
 _GENERIC_TERMS = frozenset(["year", "time", "date", "day", "month", "many", "much", "long", "name", "first", "last"])
-_GENERIC_COUNTS = frozenset(
+GENERIC_COUNTS = frozenset(
     [
         "people",
         "person",
@@ -98,9 +98,18 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
     if ask.kind in ("who", "when", "where"):
         return shares_predicate(question, ev.text)
     noun = counted_noun(question) if ask.kind == "number" else ""
-    if noun and noun not in _GENERIC_COUNTS:
+    if noun and noun not in GENERIC_COUNTS:
         return noun[:5] in {t[:5] for t in tokenize(f"{ev.text} {ev.hit.chunk.text}")}
     return True
+
+
+def predicate_overlap(question: str, sentence: str) -> tuple[int, int]:
+    """How many words of what ``question`` says besides its names (prefix match) ``sentence``
+    holds, and how many there are."""
+    held = {t[:5] for t in tokenize(sentence)}
+    named = names(question)
+    asked = {t[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
+    return len(asked & held), len(asked)
 
 
 def shares_predicate(question: str, sentence: str) -> bool:

@@ -130,8 +130,6 @@ def test_who_question_answered_with_the_name_first_and_its_quote():
     [
         ("Who created a National Guard in 2019?", "National Guard", "echo"),
         ("Who created a National Guard in 2019?", "public security tasks", "wrong kind"),
-        ("When was the Mérida Initiative launched?", "Congress", "wrong kind"),
-        ("How much did Congress appropriate for Mérida?", "the military", "wrong kind"),
         ("Who created a National Guard in 2019?", "", "none"),
     ],
 )
@@ -140,6 +138,20 @@ def test_a_phrase_that_says_the_sources_lack_the_answer_refuses(question, phrase
         question, {"ids": ["Mérida Initiative was launched", "National Guard"], "answers": [phrase or "NONE"]}
     )
     assert a.refused and a.commitments[0]["why"] == why and not a.sentences
+
+
+@pytest.mark.parametrize(
+    "question, phrase, lead",
+    [
+        ("When was the Mérida Initiative launched?", "Congress", "2008."),
+        ("How much did Congress appropriate for Mérida?", "the military", "$1.6 billion."),
+    ],
+)
+def test_a_wrong_phrase_beside_a_sentence_holding_the_answer_is_replaced_by_rule(question, phrase, lead):
+    a, _, _ = ask(question, {"ids": ["Mérida Initiative was launched", "billion"], "answers": [phrase]})
+    c = a.commitments[0]
+    assert not a.refused and a.sentences[0].text == lead
+    assert c["by"] == "rule" and c["model_why"] == "wrong kind" and c["model_phrase"] == phrase
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,130 @@
+"""The answer span found by rule when the model's phrase fails its checks
+(``committed``): a 1.5B model often picks the right sentence and then copies
+the wrong span from it ("George W. Bush" for "Which Mexican president asked
+George W. Bush…", "2014" for the "1914" in its sentence), or writes NONE
+beside a sentence that plainly holds the answer.
+
+For three kinds of question a span can be read off a sentence mechanically:
+
+- **when**: a date or year (``qa.commit.typed_spans``);
+- **how many / how much / how long**: an amount followed (within four words)
+  by the counted noun ("five helicopters"), or for money, shares and time one
+  with its unit ("$1.6 billion", "15 percent", "four years");
+- **which <role> / who was the <role>** (president, mayor, ambassador…): a
+  name in apposition to the role ("President Calderón", "the city's mayor,
+  Leoluca Orlando", "Óscar Naranjo, a Colombian general"). A bare "who…?"
+  has no role to anchor a name, so it gets none.
+
+A span is taken only from a sentence that shares at least two words of the
+question's predicate (one if the question has one) and holds exactly one such
+span, tried in the model's chosen order and then by pre-score; the span must
+then pass every check of ``qa.commit.check_phrase`` (verbatim, of the kind,
+new, about the question's names, grounded). The commitment says ``by="rule"``
+and keeps the model's own failure in ``model_why``. Pure: standard library,
+records, ``qa.commit`` and ``qa.grounding``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from qa.asks import Ask, without_attribution
+from qa.commit import Commitment, check_phrase, normalise, typed_spans
+from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
+from qa.records import Evidence
+from qa.text import tokenize
+
+_ROLES = (
+    "president|ambassador|mayor|governor|secretary|minister|senator|general|admiral|commander|chief|director|"
+    "leader|candidate|author|czar|spokesman|spokeswoman|attorney general|adviser|advisor|chairman|chair"
+)
+_ROLE_ASKED = re.compile(
+    rf"^(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?(?P<a>{_ROLES})\b"
+    rf"|^who\s+(?:is|was|were|are|became|served as|replaced \w+ as)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}?(?P<b>{_ROLES})\b",
+    re.I,
+)
+_NAME = r"(?:[A-ZÀ-Þ][\w’'.-]*\s+){0,3}[A-ZÀ-Þ][\w’'-]*\w"
+_TITLES = {"dr", "dr.", "gen", "gen.", "general", "admiral", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "sen", "sen."}
+_UNITS = re.compile(r"^\s*(?:dollars?|pesos?|years?|months?|weeks?|days?|decades?|people|persons|deaths|lives)\b", re.I)
+_MONEY = re.compile(r"\$|\b(?:million|billion|percent|per cent)\b|%", re.I)
+
+
+def committed(part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], prefer: Sequence[int]) -> Commitment:
+    """The model's ``phrase`` checked; if it fails, the span found by rule (see the module docstring) when one
+    stands, else the failed check."""
+    c = check_phrase(part, ask, phrase, shortlist, prefer)
+    if c.ok:
+        return c
+    found = extracted(part, ask, shortlist, prefer)
+    return replace(found, by="rule", model_why=c.why, model_phrase=c.phrase) if found else c
+
+
+def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequence[int] = ()) -> Commitment | None:
+    """The first sentence's single span of the asked kind that passes every check; None if none does."""
+    question = without_attribution(part)
+    order = sorted(range(1, len(shortlist) + 1), key=lambda i: (i not in prefer, -shortlist[i - 1].score))
+    for i in order:
+        text = shortlist[i - 1].text
+        shared, asked = predicate_overlap(question, text)
+        if shared < min(2, asked):
+            continue
+        found = {normalise(s): s for s in spans(question, ask, text)}
+        if len(found) != 1:
+            continue
+        c = check_phrase(part, ask, next(iter(found.values())), shortlist, (i,))
+        if c.ok:
+            return c
+    return None
+
+
+def spans(question: str, ask: Ask, text: str) -> list[str]:
+    """The spans of ``text`` that could answer ``question`` by the rule for its kind."""
+    if ask.kind == "when":
+        return typed_spans(text, "when")
+    if ask.kind == "number":
+        return _amounts(question, text)
+    if ask.kind == "who":
+        return _role_names(question, text)
+    return []
+
+
+def _amounts(question: str, text: str) -> list[str]:
+    noun = counted_noun(question)
+    out = []
+    for span in typed_spans(text, "number"):
+        if re.fullmatch(r"(?:1[5-9]|20)\d\d", span):
+            continue  # a year is no amount
+        at = text.find(span)
+        after = text[at + len(span) : at + len(span) + 80]
+        if (
+            noun
+            and noun[:5] in {t[:5] for t in tokenize(" ".join(after.split()[:4]))}
+            or (not noun or noun in GENERIC_COUNTS)
+            and (_MONEY.search(span) or _UNITS.match(after))
+        ):
+            out.append(span)
+    return out
+
+
+def _role_names(question: str, text: str) -> list[str]:
+    m = _ROLE_ASKED.match(" ".join(question.split()))
+    if not m:
+        return []
+    role = re.escape(m.group("a") or m.group("b"))
+    asked = set(tokenize(question))
+    out = []
+    after = re.compile(rf"\b(?i:{role})\w*(?:['’]s)?,?\s+(?P<n>{_NAME})")
+    before = re.compile(rf"(?P<n>{_NAME}),\s+(?i:the\s+|a\s+|an\s+|then\s+)?(?:[\w-]+\s+){{0,3}}(?i:{role})\b")
+    for pattern in (after, before):
+        for hit in pattern.finditer(text):
+            words = hit.group("n").split()
+            while words and words[0].lower() in _TITLES:
+                words = words[1:]
+            name = " ".join(words)
+            if name and not re.fullmatch(_NAME, name):
+                continue
+            if name and set(tokenize(name)) - asked and name.split()[0].lower() not in ("the", "a", "an"):
+                out.append(name)
+    return out

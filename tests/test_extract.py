@@ -1,0 +1,83 @@
+"""The answer span found by rule when the model's phrase fails (``qa.extract``):
+each kind's rule on real sentences of the shipped articles, and the guards
+that keep a near-miss unanswerable question refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.asks import ask_of
+from qa.extract import committed, extracted
+from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
+
+
+def ev(text: str, score: float = 0.5) -> Evidence:
+    meta = SourceMeta(title="Mexico security", authors=("Jane Doe",), date="2011")
+    src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
+    chunk = Chunk("s#0", "s", 0, 0, len(text), text, text)
+    return Evidence(Hit(1, 1.0, chunk, src, 1, 1), 0, len(text), text, score)
+
+
+CALDERON = (
+    "President Calderón reached out to President George W. Bush in 2007 requesting the United States’ help on "
+    "security and controlling violence in Mexico."
+)
+VERACRUZ = (
+    "Within this context, for example, we in the United States do not consider the importance Mexicans place on "
+    "events such as the US Naval occupation of Veracruz, Mexico, in 1914."
+)
+ORLANDO = (
+    "Rather than fight violence and mafia lawlessness through direct attacks by law enforcement, the city’s mayor, "
+    "Leoluca Orlando, worked to change the culture of Palermo."
+)
+HELICOPTERS = (
+    "Under the Mérida Initiative the United States delivered five Bell helicopters to the Mexican army in 2009."
+)
+PASCUAL = "Ambassador Carlos Pascual resigned in March 2011 after the WikiLeaks cables were published."
+
+
+@pytest.mark.parametrize(
+    "question, sentence, phrase",
+    [
+        ("Which Mexican president asked George W. Bush for help on security?", CALDERON, "Calderón"),
+        ("In what year did U.S. naval forces occupy Veracruz?", VERACRUZ, "1914"),
+        ("Which mayor led Palermo's campaign against the mafia?", ORLANDO, "Leoluca Orlando"),
+        ("How many helicopters did the United States deliver to the Mexican army?", HELICOPTERS, "five"),
+    ],
+)
+def test_a_failed_phrase_is_replaced_by_the_span_the_rule_finds(question, sentence, phrase):
+    shortlist = [ev("Mexico and the United States agreed on the Mérida Initiative in 2007."), ev(sentence)]
+    c = committed(question, ask_of(question), "NONE", shortlist, [1])
+    assert c.ok and c.phrase == phrase and c.holder == 2
+    assert c.by == "rule" and c.model_why == "none" and c.to_json()["model_why"] == "none"
+
+
+def test_a_phrase_that_stands_is_kept_as_the_model_gave_it():
+    q = "In what year did U.S. naval forces occupy Veracruz?"
+    c = committed(q, ask_of(q), "in 1914", [ev(VERACRUZ)], [1])
+    assert c.ok and c.by == "model" and "model_why" not in c.to_json()
+
+
+@pytest.mark.parametrize(
+    "question, sentences",
+    [
+        # the near miss: only his resignation is written, no successor
+        ("Who became ambassador after Carlos Pascual resigned?", [PASCUAL]),
+        ("Who replaced Carlos Pascual as ambassador?", [PASCUAL]),
+        # a bare "who" has no role to anchor a name
+        ("Who asked George W. Bush for help on security?", [CALDERON]),
+        # a date from a sentence that does not share the question's predicate
+        ("When did the Navy occupy Tampico?", [VERACRUZ]),
+        # an amount of something else than what is counted
+        ("How many helicopters did Mexico buy from Russia?", ["Mexico bought 12 aircraft from Russia in 2010."]),
+        # two spans of the kind in one sentence: no choosing between them
+        ("When was the agreement signed and ratified?", ["The agreement was signed in 2007 and ratified in 2008."]),
+    ],
+)
+def test_no_span_is_found_where_the_sentence_does_not_answer(question, sentences):
+    assert extracted(question, ask_of(question), [ev(s) for s in sentences], [1]) is None
+
+
+def test_untyped_questions_get_no_span_by_rule():
+    q = "Why did Calderón ask for help?"
+    assert extracted(q, ask_of(q), [ev(CALDERON)]) is None
