@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.asks import Ask, without_attribution
-from qa.commit import Commitment, check_phrase, normalise, typed_spans
+from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise, typed_spans
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
 from qa.records import Evidence
 from qa.text import tokenize
@@ -70,7 +70,7 @@ def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequen
         shared, asked = predicate_overlap(question, text)
         if shared < min(2, asked):
             continue
-        found = {normalise(s): s for s in spans(question, ask, text)}
+        found = {normalise(s): s for s in spans(part if ask.kind == "define" else question, ask, text)}
         if len(found) != 1:
             continue
         c = check_phrase(part, ask, next(iter(found.values())), shortlist, (i,))
@@ -87,6 +87,37 @@ def spans(question: str, ask: Ask, text: str) -> list[str]:
         return _amounts(question, text)
     if ask.kind == "who":
         return _role_names(question, text)
+    if ask.kind == "define":
+        return _definitions(ask.target, text)[:1]
+    return []
+
+
+def _definitions(target: str, text: str) -> list[str]:
+    """What ``text`` says ``target`` is, by the patterns of apposition and definition, in this order:
+    "Óscar Naranjo, a Colombian general…", "X is/was a…", "Mexican Navy Secretariat (SEMAR)",
+    "BEST (Border Enforcement …)", "National Defense University Professor Craig Deare"."""
+    words = target.strip(" \"'“”‘’").split()
+    if not words:
+        return []
+    t = r"[\"“”'‘’]?" + r"\s+".join(re.escape(w) for w in words) + r"[\"“”'‘’]?"
+    desc = r"[^,;:.()\n]*(?:\n[^,;:.()\n]*)?"
+    patterns = [
+        rf"\b{t},\s+(?:[\w.]+\.,\s+)?(?P<d>(?i:a|an|the|then|former|now)\s{desc})",
+        rf"\b{t}(?:,\s+[\w.]+,)?\s+(?i:is|was|are|were|has been|serves as|served as)\s+(?P<d>(?i:a|an|the)\s{desc})",
+        rf"(?P<d>(?:(?:[A-ZÀ-Þ][\w’'-]*|of|the|for|and|de|del)\s+){{1,8}})\(\s*{t}\s*\)",
+        rf"\b{t}\s*\((?P<d>[^()]{{3,80}})\)",
+        rf"(?<![.!?]\s)(?P<d>(?:[A-ZÀ-Þ\"“][\w’'.”\"-]*\s+){{2,6}}){t}\b",
+    ]
+    out = []
+    for pattern in patterns:
+        for m in re.finditer(pattern, text):
+            d = " ".join(m.group("d").split()).strip(" ,")
+            d = " ".join(d.split()[:PHRASE_WORDS])
+            d = re.sub(r"^(?:In|By|At|For|From|On|To|With|As)\s+", "", d)
+            if d and not re.fullmatch(r"(?i:the|a|an)", d):
+                out.append(d)
+        if out:
+            return out
     return []
 
 

@@ -81,3 +81,34 @@ def test_no_span_is_found_where_the_sentence_does_not_answer(question, sentences
 def test_untyped_questions_get_no_span_by_rule():
     q = "Why did Calderón ask for help?"
     assert extracted(q, ask_of(q), [ev(CALDERON)]) is None
+
+
+@pytest.mark.parametrize(
+    "question, sentence, phrase",
+    [
+        (
+            "Who is Óscar Naranjo?",
+            "Peña Nieto named a new security adviser, Óscar Naranjo, a Colombian general with a long track record.",
+            "a Colombian general with a long track record",
+        ),
+        (
+            "What is SEMAR?",
+            "In 2007 the Mexican Navy Secretariat (SEMAR) established a liaison officer position at USNORTHCOM.",
+            "the Mexican Navy Secretariat",
+        ),
+        (
+            "What is BEST?",
+            "BEST (Border Enforcement Security Task Force) units combine agencies.",
+            "Border Enforcement Security Task Force",
+        ),
+        (
+            "Who is Craig Deare?",
+            "Another school of thought, expressed by National Defense University Professor Craig Deare, holds that ties will last.",
+            "National Defense University Professor",
+        ),
+    ],
+)
+def test_a_definition_is_read_off_an_apposition_when_the_model_echoes(question, sentence, phrase):
+    target = question.split(" ", 2)[2].rstrip("?")
+    c = committed(question, ask_of(question), target, [ev(sentence)], [1])
+    assert c.ok and c.phrase == phrase and c.by == "rule" and c.model_why == "echo"
