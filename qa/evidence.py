@@ -28,7 +28,7 @@ import numpy as np
 
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize
-from qa.units import BIO, units
+from qa.units import BIO, Unit, units
 
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
 
@@ -44,8 +44,9 @@ _YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b")
 _MONTH = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b")
 # a footnote number glued to a word or to punctuation after a word ("Defense).19 In"), not "50,000"
 _FOOTNOTE = re.compile(r"(?:(?<=[a-z])|(?<=[^\d\s][.,;:)\]”\"’]))\d{1,3}(?=\s|$)")
-# a footnote number after a sentence's last stop ("… in 2010.32"), not a decimal ("grew 2.5")
-_FOOTNOTE_AT_END = re.compile(r"(?:(?<=\D)|(?<=\d{4}))([.?!][”\"’)]?)\d{1,3}$")
+# a footnote number after a sentence's last stop ("… in 2010.32", "H.Res. 757.11"): a unit ends at a stop, so
+# a number after its last stop is a footnote marker, not a decimal ("grew 2.5." keeps its own stop)
+_FOOTNOTE_AT_END = re.compile(r"(?<=\S)([.?!][”\"’)]?)\d{1,3}$")
 # a question about a person's background: what only an author biography says
 _BACKGROUND = re.compile(
     r"\b(?:degrees?|ph\.?\s?d|doctorate|m\.?a\.|educat\w*|graduat\w*|studied|universit\w*|alma mater|background"
@@ -204,11 +205,11 @@ def asks_background(question: str) -> bool:
     return bool(_BACKGROUND.search(question))
 
 
-def evidence_spans(text: str, keep_furniture: bool = False, bios: bool = False) -> list[tuple[int, int]]:
-    """Spans of the units of ``text`` (``qa.units``) offered as evidence: sentences and list items
+def evidence_units(text: str, keep_furniture: bool = False, bios: bool = False) -> list[Unit]:
+    """The units of ``text`` (``qa.units``) offered as evidence: sentences and list items
     (with ``bios``, author biographies too; with ``keep_furniture``, every unit: headings, table
     rows, footnotes, page furniture too)."""
-    return [(u.start, u.end) for u in units(text) if keep_furniture or u.is_evidence or (bios and u.kind == BIO)]
+    return [u for u in units(text) if keep_furniture or u.is_evidence or (bios and u.kind == BIO)]
 
 
 def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False, bios: bool = False) -> list[Evidence]:
@@ -219,8 +220,8 @@ def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False, bios: bool =
     out: list[Evidence] = []
     for hit in hits:
         text = hit.chunk.text
-        for s, e in evidence_spans(text, keep_furniture, bios):
-            ev = Evidence(hit, s, e, reading_text(text[s:e], hit.chunk.clean_text))
+        for u in evidence_units(text, keep_furniture, bios):
+            ev = Evidence(hit, u.start, u.end, reading_text(u.read(text), hit.chunk.clean_text))
             if ev.key in seen or not ev.text or (not keep_furniture and is_furniture(ev.text)):
                 continue
             seen.add(ev.key)

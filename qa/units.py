@@ -70,11 +70,24 @@ Splitter = Callable[[str, int, int], list[tuple[int, int]]]
 
 @dataclass(frozen=True)
 class Unit:
-    """A span ``text[start:end]`` (trimmed) and its class."""
+    """A span ``text[start:end]`` (trimmed) and its class; ``gaps``: the spans inside it that
+    interrupt a sentence running over a page break (page number, footnotes), not part of it."""
 
     start: int
     end: int
     kind: str
+    gaps: tuple[tuple[int, int], ...] = ()
+
+    def read(self, text: str) -> str:
+        """The unit's text without its gaps (what a reader reads; a citation quotes the whole span)."""
+        if not self.gaps:
+            return text[self.start : self.end]
+        pieces, at = [], self.start
+        for s, e in self.gaps:
+            pieces.append(text[at:s])
+            at = e
+        pieces.append(text[at : self.end])
+        return " ".join(p.strip() for p in pieces if p.strip())
 
     @property
     def is_evidence(self) -> bool:
@@ -91,16 +104,25 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
     prose: list[_Line] = []  # the current run of prose lines
     run_kind = SENTENCE  # LIST_ITEM: the run is a list item; REFERENCE: a footnote
     pending_items = 0  # list items still due after a column of lone bullets
+    gaps: list[tuple[int, int]] = []  # page-break interruptions inside the current run
     i = 0
 
     def flush() -> None:
-        nonlocal prose, run_kind
+        nonlocal prose, run_kind, gaps
         if prose:
-            _emit_prose(text, prose, run_kind, split, out)
-        prose, run_kind = [], SENTENCE
+            _emit_prose(text, prose, run_kind, split, out, gaps)
+        prose, run_kind, gaps = [], SENTENCE, []
 
     while i < len(lines):
         ln = lines[i]
+        # 0. a sentence running over a page break: page number and footnotes between its halves
+        if prose and run_kind == SENTENCE and not _SENTENCE_END.search(prose[-1].text):
+            resume = _resumes_after(lines, i)
+            if resume > i:
+                gaps.append((ln.start, lines[resume].start))
+                prose.append(lines[resume])
+                i = resume + 1
+                continue
         # 1. paragraph breaks: a blank line, unless the text is double-spaced here
         if ln.blanks_before and (ln.blanks_before >= 2 or not _double_spaced(lines, i)):
             flush()
@@ -154,6 +176,35 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
         i += 1
     flush()
     return out
+
+
+def _resumes_after(lines: list[_Line], i: int, most: int = 6) -> int:
+    """Index of the line that resumes an open sentence after up to ``most`` lines that interrupt it at a
+    page break (a page number, running title, footnotes, a citation line), ``i`` if line ``i`` opens no
+    such interruption. The resuming line opens in lower case after a blank line or after a finished
+    interrupting line; a lower-case line straight after an unfinished one goes on with that footnote."""
+    for j in range(i, min(len(lines), i + most + 1)):
+        ln = lines[j]
+        if ln.text[:1].islower() and _line_kind(ln) is None:
+            if j == i:
+                return i
+            previous = lines[j - 1]
+            if ln.blanks_before or previous.text[-1:] in _TERMINAL or _line_kind(previous) == FURNITURE:
+                return j
+            continue  # a footnote's second line
+        if not _interrupts(ln):
+            return i
+    return i
+
+
+def _interrupts(ln: _Line) -> bool:
+    t = ln.text
+    return (
+        _line_kind(ln) == FURNITURE
+        or bool(_FOOTNOTE_START.match(t))
+        or t[:1] in "¹²³⁴⁵⁶⁷⁸⁹⁰*†‡"
+        or (len(t.split()) <= 40 and _reads_like_reference(t) and t[-1:] in '.”"')
+    )
 
 
 def _heading_lines(lines: list[_Line], i: int, double: bool) -> int:
@@ -227,15 +278,25 @@ def _continues(ln: _Line, nxt: _Line | None) -> bool:
     return len(ln.text) >= 60 and not _title_like(nxt.text)
 
 
-def _emit_prose(text: str, lines: list[_Line], run_kind: str, split: Splitter, out: list[Unit]) -> None:
-    for j, (s, e) in enumerate(split(text, lines[0].start, lines[-1].end)):
+def _emit_prose(
+    text: str, lines: list[_Line], run_kind: str, split: Splitter, out: list[Unit], gaps: list[tuple[int, int]]
+) -> None:
+    lo, hi = lines[0].start, lines[-1].end
+    spans = split(text, lo, hi)
+    if gaps:  # split with the interruptions blanked out (offsets unchanged), only over this run
+        run = list(text[lo:hi])
+        for gs, ge in gaps:
+            run[gs - lo : ge - lo] = " " * (ge - gs)
+        spans = [(s + lo, e + lo) for s, e in split("".join(run), 0, hi - lo)]
+    for j, (s, e) in enumerate(spans):
+        inside = tuple(g for g in gaps if s < g[0] and g[1] <= e)
         if run_kind == LIST_ITEM and j == 0:
             kind = LIST_ITEM
         elif run_kind == REFERENCE:
             kind = REFERENCE
         else:
-            kind = classify_sentence(text[s:e])
-        out.append(Unit(s, e, kind))
+            kind = classify_sentence(Unit(s, e, SENTENCE, inside).read(text))
+        out.append(Unit(s, e, kind, inside))
 
 
 def classify_sentence(sentence: str) -> str:

@@ -219,7 +219,7 @@ def test_a_question_with_many_parts_is_capped_with_a_notice():
 
 def test_a_page_number_line_before_a_sentence_is_not_quoted():
     text = "The first sentence ends here.\n28\nPolitics in Mexico are vibrant and changeable."
-    spans = [text[a:b] for a, b in evidence.evidence_spans(text)]
+    spans = [u.read(text) for u in evidence.evidence_units(text)]
     assert spans == ["The first sentence ends here.", "Politics in Mexico are vibrant and changeable."]
 
 
@@ -241,7 +241,7 @@ def test_each_named_source_leads_the_extractive_answer():
 
 def test_biographies_are_evidence_only_for_questions_about_a_background():
     """ "Where did Downie earn his Ph.D.?" can only be answered by the author biography."""
-    from qa.evidence import asks_background, evidence_spans
+    from qa.evidence import asks_background, evidence_units
 
     text = (
         "The Mérida Initiative began in 2008. "
@@ -250,5 +250,5 @@ def test_biographies_are_evidence_only_for_questions_about_a_background():
     assert asks_background("Where did Richard Downie earn his Ph.D.?")
     assert asks_background("What post did Óscar Naranjo hold in Colombia?")
     assert not asks_background("When did the Mérida Initiative begin?")
-    assert len(evidence_spans(text)) == 1
-    assert len(evidence_spans(text, bios=True)) == 2
+    assert len(evidence_units(text)) == 1
+    assert len(evidence_units(text, bios=True)) == 2

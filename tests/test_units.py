@@ -193,6 +193,41 @@ def test_running_title_and_page_number_are_not_glued_to_the_sentence() -> None:
     assert got[-1][1].startswith("resolutions declaring")
 
 
+@pytest.mark.parametrize(
+    "text, read",
+    [
+        (  # sources/003: a one-line footnote at the page's foot
+            "A few weeks ago, the Secretary interviewed his U.S. counterpart. The Secretary had the\n\n¹ National Southwest Border Counternarcotics Strategy, ONDCP. June 2009. p.29.\n\n"
+            "opportunity to visit the Northern Command and see first hand what our Mexican liaisons are learning.",
+            "The Secretary had the opportunity to visit the Northern Command and see first hand what our Mexican "
+            "liaisons are learning.",
+        ),
+        (  # sources/002: page number, then a citation line, then the sentence goes on
+            "Prominent statesmen have called for the legalization of\n40\n\nLeoluca Orlando, “Fighting the Mafia and "
+            "Renewing Sicilian Culture,” 2001.\n marijuana; Cardoso later advocated legalization of cocaine.41 In "
+            "August 2010 even President Calderón called for a debate.",
+            "Prominent statesmen have called for the legalization of marijuana; Cardoso later advocated legalization "
+            "of cocaine.41",
+        ),
+    ],
+)
+def test_a_sentence_running_over_a_page_break_is_one_unit_without_the_interruption(text: str, read: str) -> None:
+    first = next(u for u in units(text) if u.gaps)
+    assert first.kind == "sentence" and len(first.gaps) == 1
+    assert " ".join(first.read(text).split()) == read
+    assert text[first.start : first.end].endswith(read.split()[-1])  # the quote is the whole stored span
+    _check_tiling(text)
+
+
+def test_a_footnotes_second_line_does_not_resume_the_sentence() -> None:
+    text = (
+        "It was during these 1910 proceedings that the House established the precedent that \n \n"
+        "1 For additional information on House processes related to the assembly of a new Congress and election \n"
+        "of a Speaker, see Chapter 1 of Precedents of the U.S. House of Representatives. \n"
+    )
+    assert not any(u.gaps for u in units(text))
+
+
 def test_answer_sentence_flaws() -> None:
     assert answer_sentence_flaws("federal government is to be constructed will render it") == (True, False)
     assert answer_sentence_flaws("The Big Picture -")[0]
@@ -213,6 +248,10 @@ def _check_tiling(text: str) -> None:
         assert text[cursor : u.start].strip() == ""  # only white space between units
         span = text[u.start : u.end]
         assert span == span.strip() and u.kind in U.KINDS
+        inner = u.start
+        for gs, ge in u.gaps:  # a page break's interruption lies inside the unit, in order
+            assert inner < gs < ge < u.end
+            inner = ge
         cursor = u.end
     assert text[cursor:].strip() == ""
 
