@@ -7,6 +7,7 @@ shown in the document's order. No model; cheap for a document of any length:
      (a list's introduction may end the chunk before, its items run on);
   2. sentences (a list's items apart from its introduction), each scored
      0.45·cos + 0.35·lex + 0.25·cue + 0.25·context + 0.15·list item + 0.05·ordinal
+     (0.2 when the question counts: "What three changes…")
      − 0.3·(introduces a list, echoes the question, an author biography or boilerplate),
      where cos reuses the index's vector of the same sentence (items cut from
      their introduction are embedded) and context is 1 for a heading with the
@@ -54,6 +55,7 @@ _FOCUS_OF_QUESTION = (
     ("argues", r"argu|position|stance|view|main|key|summar|overview|gist|say"),
 )
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
+_COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
 _INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)
 _BIO = re.compile(
     r"\b(?:is|was) (?:(?:a|an|the)\b)?.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I
@@ -141,7 +143,7 @@ def _focus_pattern(question: str, kind: str) -> re.Pattern[str] | None:
     """Cue words for the question's focus; for a list, also the stem of the listed noun ("strategies" -> strateg)."""
     cues = [] if focus_of(question) == "says" else [_FOCUS[focus_of(question)]]
     if kind == kinds.LIST:
-        m = re.search(r"\b(?:of|which|what|the|all)\s+(?:\w+\s+)?([a-z]{4,})s\b", question, re.I)
+        m = re.search(r"\b(?:of|which|what|the|all)\s+(?:\w+\s+){0,2}?([a-z]{4,})s\b", question, re.I)
         if m:
             cues.append(rf"\b{re.escape(m.group(1)[:-2].lower())}\w*")
     return re.compile("|".join(cues), re.I) if cues else None
@@ -303,6 +305,7 @@ def _score(
             df[term] = df.get(term, 0) + 1
     idf = {t: math.log(1 + len(texts) / d) for t, d in df.items()}
     total = sum(idf.get(t, math.log(1 + len(texts))) for t in q_terms) or 1.0
+    counted = _COUNTED.search(question) is not None  # "What three changes…": the document's first, second, third
     out = []
     for c in candidates:
         text = c.ev.text
@@ -312,7 +315,7 @@ def _score(
         cue = 1.0 if in_focus_list or (focus is not None and focus.search(text)) else 0.0
         context = 2.0 if in_focus_list else 1.0 if focus is not None and focus.search(c.section) else 0.0
         score = 0.45 * c.cos + 0.35 * lex + 0.25 * cue + 0.25 * context + 0.15 * c.list_item
-        score += 0.05 * bool(_ORDINAL.search(text))
+        score += (0.2 if counted else 0.05) * bool(_ORDINAL.search(text))
         bio = bool(names & _terms(text)) and bool(_BIO.search(text))
         aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
         if _INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
