@@ -121,6 +121,18 @@ def test_summary_quotes_the_bulleted_recommendations_in_document_order(library):
     _verbatim(found, retriever)
 
 
+def test_a_counted_list_quotes_the_documents_lettered_items(library):
+    settings, retriever = library
+    q = "What four strategic options does Downie say Mexico's next president could choose from to deal with the cartels?"
+    assert kinds.kind_of(q) == kinds.LIST
+    view = wholedoc.document_view(retriever.index, _sid(retriever, "Downie"))
+    found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.LIST)
+    texts = [e.text for e in found]
+    options = [t[:2] for t in texts if t[:3] in ("A. ", "B. ", "C. ", "D. ")]
+    assert options == ["A.", "B.", "C.", "D."], texts
+    _verbatim(found, retriever)
+
+
 def test_comparison_gives_each_source_a_block(library):
     settings, retriever = library
     q = "How do Starr and Arzt each describe the Mérida Initiative?"
