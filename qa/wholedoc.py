@@ -245,13 +245,16 @@ def _list_pieces(ev: Evidence) -> list[Evidence]:
 
 
 def _without_bullets(ev: Evidence) -> Evidence:
-    """The sentence with a leading run of bullet marks left out of its span ("• • • Demonstrate…" -> "Demonstrate…")."""
+    """The sentence with a leading run of bullet marks left out of its span ("• • • Demonstrate…" -> "Demonstrate…");
+    an item that goes on with its introduction in lower case ("• in 1923 (68th Congress), …;") is shown after one
+    bullet, so that it reads as the list item it is (its quote still starts at the text)."""
     m = _BULLET.match(ev.quote)
     if not m or m.end() == 0 or m.end() >= len(ev.quote):
         return ev
-    return replace(
-        ev, start=ev.start + m.end(), text=_BULLET.sub("", ev.text, count=1) if _BULLET.match(ev.text) else ev.text
-    )
+    text = _BULLET.sub("", ev.text, count=1) if _BULLET.match(ev.text) else ev.text
+    if "•" in m.group(0) and text[:1].islower():
+        text = "• " + text
+    return replace(ev, start=ev.start + m.end(), text=text)
 
 
 @lru_cache(maxsize=8192)

@@ -268,3 +268,16 @@ def test_a_source_the_index_does_not_hold_is_named_as_missing(library):
     assert retriever.unknown_sources("What did the 2020 CSIS report conclude?") == ["CSIS"]
     assert retriever.unknown_sources("What does Downie recommend?") == []
     assert retriever.unknown_sources("What does Bersin say about national security?") == []
+
+
+def test_a_lower_case_list_item_keeps_one_bullet_in_the_text_not_in_the_quote():
+    text = "• in 1923 (68th Congress), Frederick Gillett was elected with 215 votes;"
+    meta = SourceMeta(title="Speaker Elections", authors=("Jane Doe",), date="2025")
+    src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
+    hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1)
+    item = wholedoc._without_bullets(Evidence(hit, 0, len(text), text))
+    assert item.text == text and item.quote == text[2:]
+    capital = "• • • Demonstrate success during a rapidly closing window."
+    hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(capital), capital, capital), src, 1, 1)
+    item = wholedoc._without_bullets(Evidence(hit, 0, len(capital), capital))
+    assert item.text == item.quote == "Demonstrate success during a rapidly closing window."
