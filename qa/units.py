@@ -116,7 +116,7 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
     while i < len(lines):
         ln = lines[i]
         # 0. a sentence running over a page break: page number and footnotes between its halves
-        if prose and run_kind == SENTENCE and not _SENTENCE_END.search(prose[-1].text):
+        if prose and run_kind == SENTENCE and _open_prose(prose[-1].text):
             resume = _resumes_after(lines, i)
             if resume > i:
                 gaps.append((ln.start, lines[resume].start))
@@ -176,6 +176,11 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
         i += 1
     flush()
     return out
+
+
+def _open_prose(line: str) -> bool:
+    """Does ``line`` end a run of prose mid-sentence (not a citation or a URL cut at the page's edge)?"""
+    return not _SENTENCE_END.search(line) and "://" not in line and not _reads_like_reference(line)
 
 
 def _resumes_after(lines: list[_Line], i: int, most: int = 6) -> int:

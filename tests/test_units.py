@@ -310,3 +310,13 @@ def test_a_checked_answer_phrase_is_not_counted_as_a_fragment() -> None:
     assert unit_scores(answer) == {"answer_sentences": 1, "fragment_sentences": 1, "non_prose_sentences": 0}
     answer["commitments"] = [{"ok": False, "phrase": "$100 million"}]
     assert unit_scores(answer)["fragment_sentences"] == 2
+
+
+def test_a_citation_cut_at_a_page_edge_is_not_joined_to_the_next_page() -> None:
+    text = (
+        "Jackson Diehl, “U.S. Falls Short in Helping\n"
+        "Mexico End Its Drug War,” Washington Post, January 26, 2010; http://www.washingtonpost.com/wp-dyn/2010/07/25/\n"
+        "AR2010072502762.html.\n"
+        " and former Mexican officials have highlighted that the drug war is a US problem.\n"
+    )
+    assert not any(u.gaps for u in units(text))
