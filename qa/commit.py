@@ -107,6 +107,7 @@ _DATE = re.compile(
     r"(?:(?:early|mid|late)-?\s*)?(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December)\s+(?:\d{1,2},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
 )
+_QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _ASKS_AUTHOR = re.compile(r"\b(?:wr[io]te|written|write|author\w*|publish\w*)\b", re.I)
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
 
@@ -201,6 +202,9 @@ def check_phrase(
     if ask.kind == "define":
         typed = _names_target(shortlist[holder - 1].text, ask.target)
     on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1])
+    if ask.kind == "number" and on_topic:  # "6,000 … since 2007 and more than 10,000 in 2010": 2010's is 10,000
+        of_year = amount_of_year(part, shortlist[holder - 1].text)
+        on_topic = of_year is None or _strip(of_year) in _strip(given)
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
 
@@ -223,6 +227,28 @@ def _salvaged(
             if c.ok and shares_predicate(part, shortlist[c.holder - 1].text):
                 return c
     return None
+
+
+_AFTER_YEAR = 30  # characters an amount after the year counts as further away than one before it
+
+
+def amount_of_year(question: str, sentence: str, reach: int = 45) -> str | None:
+    """The amount in ``sentence`` nearest (within ``reach`` characters) a year ``question`` names, when the
+    sentence holds that year and more than one amount; None otherwise (or on a tie)."""
+    years = [m for m in _QUESTION_YEAR.finditer(sentence) if m.group(0) in set(_QUESTION_YEAR.findall(question))]
+    amounts = [m for m in _AMOUNT.finditer(sentence) if not _QUESTION_YEAR.fullmatch(m.group(0).strip(" ,."))]
+    amounts = [m for m in amounts if any(ch.isdigit() for ch in m.group(0)) or len(m.group(0).strip()) > 3]
+    if not years or len(amounts) < 2:
+        return None
+    # "5,207 in 2008; 6,587 in 2009": an amount before its year belongs to it more than one after it
+    gaps = sorted(
+        (y.start() - a.end() if a.end() <= y.start() else a.start() - y.end() + _AFTER_YEAR, a.group(0).strip(" ,."))
+        for a in amounts
+        for y in years
+    )
+    if gaps[0][0] > reach or (len(gaps) > 1 and gaps[1][0] == gaps[0][0] and gaps[1][1] != gaps[0][1]):
+        return None
+    return gaps[0][1]
 
 
 def typed_spans(text: str, kind: str) -> list[str]:

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.asks import Ask, without_attribution
-from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise, typed_spans
+from qa.commit import PHRASE_WORDS, Commitment, amount_of_year, check_phrase, normalise, typed_spans
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
 from qa.records import Evidence
 from qa.text import tokenize
@@ -122,6 +122,9 @@ def _definitions(target: str, text: str) -> list[str]:
 
 
 def _amounts(question: str, text: str) -> list[str]:
+    of_year = amount_of_year(question, text)
+    if of_year:
+        return [of_year]
     noun = counted_noun(question)
     out = []
     for span in typed_spans(text, "number"):

@@ -112,3 +112,35 @@ def test_a_definition_is_read_off_an_apposition_when_the_model_echoes(question, 
     target = question.split(" ", 2)[2].rstrip("?")
     c = committed(question, ask_of(question), target, [ev(sentence)], [1])
     assert c.ok and c.phrase == phrase and c.by == "rule" and c.model_why == "echo"
+
+
+DEATHS = (
+    "In response to his administration’s direct attack on corruption, the violence in Mexico dramatically increased "
+    "to nearly 6,000 narcotics-related deaths per year since 2007 and more than 10,000 in 2010."
+)
+HOMICIDES = (
+    "Drug-related homicides rose from 2,826 in 2007 to 5,207 in 2008; 6,587 in 2009; and more than 10,000 in 2010."
+)
+
+
+@pytest.mark.parametrize(
+    "sentence, year, amount",
+    [
+        (DEATHS, 2010, "10,000"),
+        (DEATHS, 2007, "6,000"),
+        (HOMICIDES, 2007, "2,826"),
+        (HOMICIDES, 2008, "5,207"),
+        (HOMICIDES, 2009, "6,587"),
+        (HOMICIDES, 2010, "10,000"),
+    ],
+)
+def test_the_amount_of_the_asked_year_and_no_other_stands(sentence, year, amount):
+    from qa.commit import amount_of_year
+
+    noun = "narcotics-related deaths" if sentence == DEATHS else "drug-related homicides"
+    q = f"How many {noun} did Mexico have in {year}?"
+    assert amount_of_year(q, sentence) == amount
+    wrong = next(a for a in ("6,000", "10,000", "2,826") if a in sentence and a != amount)
+    c = committed(q, ask_of(q), wrong, [ev(sentence)], [1])
+    assert c.ok and c.phrase == amount and c.by == "rule" and c.model_why == "off topic"
+    assert committed(q, ask_of(q), amount, [ev(sentence)], [1]).by == "model"
