@@ -78,6 +78,7 @@ _WHO_NOUN = {
     "minister",
     "leader",
     "mayor",
+    "czar",
     "governor",
     "commander",
     "chief",
@@ -151,8 +152,14 @@ def ask_of(question: str) -> Ask:
             if not the:
                 return Ask("")
             noun = the.group(1).split()[-1]
-        return Ask(_NOUN_KIND.get(noun) or next((_NOUN_KIND[w] for w in low.split()[1:4] if w in _NOUN_KIND), "thing"))
+        words = [noun, *low.split()[1:4]]
+        return Ask(next((k for w in words for k in (_NOUN_KIND.get(w), _NOUN_KIND.get(_singular(w))) if k), "thing"))
     return Ask("")
+
+
+def _singular(noun: str) -> str:
+    """ "senators" -> "senator" (a plain plural; others are listed as they are)."""
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
 
 
 def _proper(word: str) -> bool:

@@ -12,11 +12,14 @@ For three kinds of question a span can be read off a sentence mechanically:
   with its unit ("$1.6 billion", "15 percent", "four years");
 - **which <role> / who was the <role>** (president, mayor, ambassador…): a
   name in apposition to the role ("President Calderón", "the city's mayor,
-  Leoluca Orlando", "Óscar Naranjo, a Colombian general"). A bare "who…?"
-  has no role to anchor a name, so it gets none.
+  Leoluca Orlando", "Óscar Naranjo, a Colombian general"); for "who said
+  (called, proposed) “…”", the last name before a verb of saying in the
+  sentence holding the quoted words. Any other bare "who…?" has nothing to
+  anchor a name, so it gets none.
 
 A span is taken only from a sentence that shares at least two words of the
-question's predicate (one if the question has one) and holds exactly one such
+question's predicate (one if the question has one; none for the sentence
+holding the words a "who said" question quotes) and holds exactly one such
 span, tried in the model's chosen order and then by pre-score; the span must
 then pass every check of ``qa.commit.check_phrase`` (verbatim, of the kind,
 new, about the question's names, grounded). The commitment says ``by="rule"``
@@ -38,7 +41,8 @@ from qa.text import tokenize
 
 _ROLES = (
     "president|ambassador|mayor|governor|secretary|minister|senator|general|admiral|commander|chief|director|"
-    "leader|candidate|author|czar|spokesman|spokeswoman|attorney general|adviser|advisor|chairman|chair"
+    "leader|candidate|author|czar|spokesman|spokeswoman|attorney general|adviser|advisor|chairman|chair|speaker|"
+    "representative|judge|justice"
 )
 _ROLE_ASKED = re.compile(
     rf"^(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?(?P<a>{_ROLES})\b"
@@ -46,6 +50,15 @@ _ROLE_ASKED = re.compile(
     re.I,
 )
 _NAME = r"(?:[A-ZÀ-Þ][\w’'.-]*\s+){0,3}[A-ZÀ-Þ][\w’'-]*\w"
+_SAID_ASKED = re.compile(
+    r"^who\s+(?:first\s+|has\s+|had\s+)?(?:said|says|wrote|called|calls|proposed|coined|described|argued|stated|warned|declared)\b",
+    re.I,
+)
+_QUOTED = re.compile(r"[\"“]([^\"”]{6,})[\"”]")  # the words a "who said …" question quotes
+_SAYS = re.compile(
+    rf"(?P<n>{_NAME})\s+(?:has\s+|had\s+|once\s+)?(?:told|said|says|stated|wrote|writes|argued|argues|noted|notes|"
+    r"declared|called|calls|proposed|warned|described)\b"
+)
 _TITLES = {"dr", "dr.", "gen", "gen.", "general", "admiral", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "sen", "sen."}
 _UNITS = re.compile(r"^\s*(?:dollars?|pesos?|years?|months?|weeks?|days?|decades?|people|persons|deaths|lives)\b", re.I)
 _MONEY = re.compile(r"\$|\b(?:million|billion|percent|per cent)\b|%", re.I)
@@ -65,10 +78,11 @@ def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequen
     """The first sentence's single span of the asked kind that passes every check; None if none does."""
     question = without_attribution(part)
     order = sorted(range(1, len(shortlist) + 1), key=lambda i: (i not in prefer, -shortlist[i - 1].score))
+    quoting = ask.kind == "who" and bool(_SAID_ASKED.match(question)) and bool(_QUOTED.search(question))
     for i in order:
         text = shortlist[i - 1].text
         shared, asked = predicate_overlap(question, text)
-        if shared < min(2, asked):
+        if shared < min(2, asked) and not quoting:
             continue
         found = {normalise(s): s for s in spans(part if ask.kind == "define" else question, ask, text)}
         if len(found) != 1:
@@ -86,7 +100,7 @@ def spans(question: str, ask: Ask, text: str) -> list[str]:
     if ask.kind == "number":
         return _amounts(question, text)
     if ask.kind == "who":
-        return _role_names(question, text)
+        return _role_names(question, text) or _speakers(question, text)
     if ask.kind == "define":
         return _definitions(ask.target, text)[:1]
     return []
@@ -140,6 +154,23 @@ def _amounts(question: str, text: str) -> list[str]:
         ):
             out.append(span)
     return out
+
+
+def _speakers(question: str, text: str) -> list[str]:
+    """Who said (called, proposed…) the words a question quotes: the last name before a verb of saying
+    in the sentence holding the quoted words ("…in what Eduardo Guerrero has called a “North American
+    Security Treaty”")."""
+    said = _SAID_ASKED.match(" ".join(question.split()))
+    quoted = _QUOTED.search(question)
+    if not said or not quoted:
+        return []
+    at = normalise(text).find(normalise(quoted.group(1))[:40])
+    if at < 0:
+        return []
+    before = text[: at + 1]
+    asked = set(tokenize(question))
+    names = [m.group("n") for m in _SAYS.finditer(before) if set(tokenize(m.group("n"))) - asked]
+    return names[-1:]
 
 
 def _role_names(question: str, text: str) -> list[str]:

@@ -49,6 +49,9 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Which political party does the brief say will stay in power?", "who", ""),
         ("What was Richard Downie's job in 2019?", "thing", ""),
         ('What is "El Grito"?', "define", "El Grito"),
+        # a plain plural of a who/where noun asks the same
+        ("Which senators introduced S. 1439?", "who", ""),
+        ("Which Mexican drug czar was on a cartel's payroll?", "who", ""),
     ],
 )
 def test_what_a_question_asks_for(question, kind, target):

@@ -33,6 +33,14 @@ ORLANDO = (
 HELICOPTERS = (
     "Under the Mérida Initiative the United States delivered five Bell helicopters to the Mexican army in 2009."
 )
+GUERRERO = (
+    "It will need the help of the U.S. and possibly also Canada to deal with organized crime, in what Eduardo "
+    "Guerrero has called a “North American Security Treaty.”"
+)
+CZAR = (
+    "Another well-known instance in 1998 involved Mexican President Ernesto Zedillo’s Drug Czar, General Jesús Gutiérrez\n"
+    "Rebollo, who turned out to be on a cartel's payroll."
+)
 PASCUAL = "Ambassador Carlos Pascual resigned in March 2011 after the WikiLeaks cables were published."
 
 
@@ -43,6 +51,8 @@ PASCUAL = "Ambassador Carlos Pascual resigned in March 2011 after the WikiLeaks 
         ("In what year did U.S. naval forces occupy Veracruz?", VERACRUZ, "1914"),
         ("Which mayor led Palermo's campaign against the mafia?", ORLANDO, "Leoluca Orlando"),
         ("How many helicopters did the United States deliver to the Mexican army?", HELICOPTERS, "five"),
+        ('Who proposed a "North American Security Treaty"?', GUERRERO, "Eduardo Guerrero"),
+        ("Which Mexican drug czar turned out to be on a cartel's payroll?", CZAR, "Jesús Gutiérrez Rebollo"),
     ],
 )
 def test_a_failed_phrase_is_replaced_by_the_span_the_rule_finds(question, sentence, phrase):
