@@ -197,7 +197,7 @@ def check_phrase(
         return _salvaged(part, ask, given, shortlist, prefer) or Commitment(part, ask, given, why="not verbatim")
     ranked = sorted(holders, key=lambda i: (i not in prefer, -shortlist[i - 1].score))
     holder = ranked[0]
-    new = adds_to(given, part)
+    new = adds_to(given, part) and not (ask.kind == "who" and _same_person(given, part))
     typed = of_kind(ask, given, part)
     if ask.kind == "define":
         typed = _names_target(shortlist[holder - 1].text, ask.target)
@@ -309,6 +309,14 @@ def adds_to(phrase: str, question: str) -> bool:
     """Does ``phrase`` say something (a content word or a number) ``question`` does not?"""
     said = set(content_terms(question)) | numbers(question)
     return bool((set(content_terms(phrase)) | numbers(phrase)) - said)
+
+
+def _same_person(phrase: str, question: str) -> bool:
+    """Does a who-phrase end in a name the question already holds ("Richard Downie" for "…Downie's
+    paper?", "President George W. Bush" for "…asked George W. Bush…")?"""
+    words = phrase.strip(" .,;:\"'“”").split()
+    last = tokenize(words[-1]) if words else []
+    return bool(last) and words[-1][:1].isupper() and last[-1] in set(tokenize(question))
 
 
 def of_kind(ask: Ask, phrase: str, question: str) -> bool:

@@ -154,3 +154,10 @@ def test_the_amount_of_the_asked_year_and_no_other_stands(sentence, year, amount
     c = committed(q, ask_of(q), wrong, [ev(sentence)], [1])
     assert c.ok and c.phrase == amount and c.by == "rule" and c.model_why == "off topic"
     assert committed(q, ask_of(q), amount, [ev(sentence)], [1]).by == "model"
+
+
+def test_a_who_phrase_ending_in_the_questions_own_name_is_an_echo():
+    q = "Who wrote the preface to Downie's CHDS paper?"
+    sentence = "This paper features an outstanding paper by CHDS Director, Dr. Richard Downie, with a preface."
+    c = committed(q, ask_of(q), "Richard Downie", [ev(sentence)], [1])
+    assert not c.ok and c.why == "echo"
