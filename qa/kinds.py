@@ -37,7 +37,7 @@ _SUMMARY = re.compile(
 # a list: "which operations", "what kinds of", "list the …", "name the …"
 _LIST = re.compile(
     r"\b(?:what (?:range|kinds?|types?|sorts?|forms?|variety) of|list (?:the|all)|name (?:the|all)|enumerate"
-    r"|what (?:two|three|four|five|six|seven|eight) (?:[\w-]+ ){0,2}\w{3,}s|what (?:(?:several|main|key|\w+ic|\w+al) ){0,2}(?:steps|measures|challenges|options|programs|programmes|strategies|obstacles|reforms|actions|areas))\b"
+    r"|what (?:(?:are|were) the )?(?:two|three|four|five|six|seven|eight) (?:[\w-]+ ){0,2}\w{3,}s|what (?:(?:several|main|key|\w+ic|\w+al) ){0,2}(?:steps|measures|challenges|options|programs|programmes|strategies|obstacles|reforms|actions|areas))\b"
     r"|\b(?:which|what) (?:\w+ )?(?!\w*(?:ss|us|is)\b|(?:series|species|news|means)\b)\w{3,}s (?:did|do|does|were|are|have|had|took|take)\b",
     re.I,
 )

@@ -45,7 +45,7 @@ STOP = 0.4  # past ``at_least`` sentences, stop when the next adds less than thi
 FLOOR = 0.22  # a block whose best sentence scores below this has nothing to say
 
 _FOCUS = {
-    "recommends": r"\b(?:should|must|recommend\w*|propos\w*|urg(?:e|es|ed|ing)\b|need to|ought|calls? for|it is (?:essential|critical))\b",
+    "recommends": r"\b(?:should|must|recommend\w*|propos\w*|urg(?:e|es|ed|ing)\b|needs? to|ought|calls? for|it is (?:essential|critical)|(?:has|have) to|is needed)\b",
     "concludes": r"\b(?:conclu\w*|in sum|overall|in short|ultimately|therefore|bottom line)\b",
     "argues": r"\b(?:argu\w*|contend\w*|believ\w*|should|must|key|critical|central|important)\b",
 }
@@ -145,7 +145,8 @@ def _focus_pattern(question: str, kind: str) -> re.Pattern[str] | None:
     if kind == kinds.LIST:
         m = re.search(r"\b(?:of|which|what|the|all)\s+(?:\w+\s+){0,2}?([a-z]{4,})s\b", question, re.I)
         if m:
-            cues.append(rf"\b{re.escape(m.group(1)[:-2].lower())}\w*")
+            noun = m.group(1).lower()
+            cues.append(rf"\b{re.escape(noun[:-2] if len(noun) > 5 else noun)}\w*")
     return re.compile("|".join(cues), re.I) if cues else None
 
 
