@@ -107,6 +107,10 @@ _DATE = re.compile(
     r"(?:(?:early|mid|late)-?\s*)?(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December)\s+(?:\d{1,2},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
 )
+_MONTH_BEFORE = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|"
+    r"Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+$"
+)
 _QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _ASKS_AUTHOR = re.compile(r"\b(?:wr[io]te|written|write|author\w*|publish\w*)\b", re.I)
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
@@ -236,7 +240,14 @@ def amount_of_year(question: str, sentence: str, reach: int = 45) -> str | None:
     """The amount in ``sentence`` nearest (within ``reach`` characters) a year ``question`` names, when the
     sentence holds that year and more than one amount; None otherwise (or on a tie)."""
     years = [m for m in _QUESTION_YEAR.finditer(sentence) if m.group(0) in set(_QUESTION_YEAR.findall(question))]
-    amounts = [m for m in _AMOUNT.finditer(sentence) if not _QUESTION_YEAR.fullmatch(m.group(0).strip(" ,."))]
+    amounts = [
+        m
+        for m in _AMOUNT.finditer(sentence)
+        if not _QUESTION_YEAR.fullmatch(m.group(0).strip(" ,."))
+        and not _MONTH_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])  # "December 15, 2009": a day
+        and not sentence[max(0, m.start() - 1) : m.start()].isalnum()
+        and sentence[max(0, m.start() - 1) : m.start()] != "-"  # "Bell-412"
+    ]
     amounts = [m for m in amounts if any(ch.isdigit() for ch in m.group(0)) or len(m.group(0).strip()) > 3]
     if not years or len(amounts) < 2:
         return None

@@ -17,10 +17,11 @@ For three kinds of question a span can be read off a sentence mechanically:
   sentence holding the quoted words. Any other bare "who…?" has nothing to
   anchor a name, so it gets none.
 
-A span is taken only from a sentence that shares at least two words of the
-question's predicate (one if the question has one; none for the sentence
-holding the words a "who said" question quotes) and holds exactly one such
-span, tried in the model's chosen order and then by pre-score; the span must
+A span is taken only from a sentence that shares the words of the question's
+predicate (all of up to three, else three and 60%; none needed for the
+sentence holding the words a "who said" question quotes), holds the counted
+noun of "how many <things>", and holds exactly one such span (a date holding
+every year the question names), tried in the model's chosen order and then by pre-score; the span must
 then pass every check of ``qa.commit.check_phrase`` (verbatim, of the kind,
 new, about the question's names, grounded). The commitment says ``by="rule"``
 and keeps the model's own failure in ``model_why``. Pure: standard library,
@@ -29,6 +30,7 @@ records, ``qa.commit`` and ``qa.grounding``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -54,6 +56,7 @@ _SAID_ASKED = re.compile(
     r"^who\s+(?:first\s+|has\s+|had\s+)?(?:said|says|wrote|called|calls|proposed|coined|described|argued|stated|warned|declared)\b",
     re.I,
 )
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _QUOTED = re.compile(r"[\"“]([^\"”]{6,})[\"”]")  # the words a "who said …" question quotes
 _SAYS = re.compile(
     rf"(?P<n>{_NAME})\s+(?:has\s+|had\s+|once\s+)?(?:told|said|says|stated|wrote|writes|argued|argues|noted|notes|"
@@ -61,7 +64,10 @@ _SAYS = re.compile(
 )
 _TITLES = {"dr", "dr.", "gen", "gen.", "general", "admiral", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "sen", "sen."}
 _UNITS = re.compile(r"^\s*(?:dollars?|pesos?|years?|months?|weeks?|days?|decades?|people|persons|deaths|lives)\b", re.I)
-_MONEY = re.compile(r"\$|\b(?:million|billion|percent|per cent)\b|%", re.I)
+_MONEY_ASKED = re.compile(
+    r"\b(?:budget|costs?|funding|funds|price|salary|spending|spent|money|appropriat\w*|paid|pay|worth|dollars?)\b", re.I
+)
+_MONEY = re.compile(r"\$|\b(?:million|billion|percent|per cent|dollars?|pesos?)\b|%", re.I)
 
 
 def committed(part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], prefer: Sequence[int]) -> Commitment:
@@ -82,7 +88,7 @@ def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequen
     for i in order:
         text = shortlist[i - 1].text
         shared, asked = predicate_overlap(question, text)
-        if shared < min(2, asked) and not quoting:
+        if shared < _needed(asked) and not quoting:
             continue
         found = {normalise(s): s for s in spans(part if ask.kind == "define" else question, ask, text)}
         if len(found) != 1:
@@ -93,10 +99,17 @@ def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequen
     return None
 
 
+def _needed(asked: int) -> int:
+    """Words of a predicate of ``asked`` words a sentence must share: all of up to three, then three
+    and at least 60% ("created" matters in "When was the national guard created?")."""
+    return asked if asked <= 3 else max(3, math.ceil(0.6 * asked))
+
+
 def spans(question: str, ask: Ask, text: str) -> list[str]:
     """The spans of ``text`` that could answer ``question`` by the rule for its kind."""
-    if ask.kind == "when":
-        return typed_spans(text, "when")
+    if ask.kind == "when":  # a year the question names is in its answer ("2012 election": not "July 2018")
+        years = set(_YEAR.findall(question))
+        return [d for d in typed_spans(text, "when") if years <= set(_YEAR.findall(d))]
     if ask.kind == "number":
         return _amounts(question, text)
     if ask.kind == "who":
@@ -136,22 +149,27 @@ def _definitions(target: str, text: str) -> list[str]:
 
 
 def _amounts(question: str, text: str) -> list[str]:
+    noun = counted_noun(question)
+    if noun and noun not in GENERIC_COUNTS and noun[:5] not in {t[:5] for t in tokenize(text)}:
+        return []  # "How many complaints…": a sentence on victims holds no count of complaints
+    money = _MONEY_ASKED.search(question) is not None  # "What was the budget…": an amount of money only
     of_year = amount_of_year(question, text)
     if of_year:
-        return [of_year]
-    noun = counted_noun(question)
+        return [of_year] if not money or _MONEY.search(of_year) else []
     out = []
     for span in typed_spans(text, "number"):
         if re.fullmatch(r"(?:1[5-9]|20)\d\d", span):
             continue  # a year is no amount
         at = text.find(span)
         after = text[at + len(span) : at + len(span) + 80]
-        if (
-            noun
-            and noun[:5] in {t[:5] for t in tokenize(" ".join(after.split()[:4]))}
-            or (not noun or noun in GENERIC_COUNTS)
-            and (_MONEY.search(span) or _UNITS.match(after))
-        ):
+        counted = bool(noun) and noun[:5] in {t[:5] for t in tokenize(" ".join(after.split()[:4]))}
+        if money:
+            ok = _MONEY.search(span + " " + " ".join(after.split()[:1])) is not None
+        elif noun and noun not in GENERIC_COUNTS:
+            ok = counted
+        else:
+            ok = counted or _MONEY.search(span) is not None or _UNITS.match(after) is not None
+        if ok:
             out.append(span)
     return out
 
