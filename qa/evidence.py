@@ -47,6 +47,12 @@ _FOOTNOTE = re.compile(r"(?:(?<=[a-z])|(?<=[^\d\s][.,;:)\]”\"’]))\d{1,3}(?=\
 # a footnote number after a sentence's last stop ("… in 2010.32", "H.Res. 757.11"): a unit ends at a stop, so
 # a number after its last stop is a footnote marker, not a decimal ("grew 2.5." keeps its own stop)
 _FOOTNOTE_AT_END = re.compile(r"(?<=\S)([.?!][”\"’)]?)\d{1,3}$")
+# a footnote number left at a sentence's start ("drugs. 42 On his blog, Fox wrote…"): a number before a word
+# that opens a clause, never a count ("42 inmates", "15 Mexican soldiers")
+_FOOTNOTE_AT_START = re.compile(
+    r"^\d{1,3}\s+(?=(?:On|In|The|A|An|At|For|But|However|This|These|That|It|He|She|They|We|As|By|From|With|When|"
+    r"While|Since|After|Before|According|Although|Yet|Moreover|Furthermore|Indeed|Thus|Still|Despite|During)\b(?![-’']))"
+)
 # a question about a person's background: what only an author biography says
 _BACKGROUND = re.compile(
     r"\b(?:degrees?|ph\.?\s?d|doctorate|m\.?a\.|educat\w*|graduat\w*|studied|universit\w*|alma mater|background"
@@ -185,6 +191,7 @@ def reading_text(raw: str, clean_context: str = "") -> str:
             text = "\n".join(kept)
     text = " ".join(text.split())
     text = _FOOTNOTE_AT_END.sub(r"\1", text)
+    text = _FOOTNOTE_AT_START.sub("", text)
     return _FOOTNOTE.sub("", text).replace(" ,", ",").strip()
 
 

@@ -252,3 +252,23 @@ def test_biographies_are_evidence_only_for_questions_about_a_background():
     assert not asks_background("When did the Mérida Initiative begin?")
     assert len(evidence_units(text)) == 1
     assert len(evidence_units(text, bios=True)) == 2
+
+
+@pytest.mark.parametrize(
+    "raw, read",
+    [
+        (  # sources/002: the footnote number after "all drugs." opens the next unit
+            "42 On his blog, Fox wrote that legalization would not mean that drugs were good.",
+            "On his blog, Fox wrote that legalization would not mean that drugs were good.",
+        ),
+        ("15 Mexican soldiers were killed.", "15 Mexican soldiers were killed."),  # a count stays
+        ("42 inmates escaped.", "42 inmates escaped."),
+        ("42 On-call teams were formed.", "42 On-call teams were formed."),
+        (  # crs_speaker_elections: footnote 11 glued after the resolution's number
+            "In October 2023, the House declared the office of the Speaker to be vacant via adoption of H.Res. 757.11",
+            "In October 2023, the House declared the office of the Speaker to be vacant via adoption of H.Res. 757.",
+        ),
+    ],
+)
+def test_footnote_numbers_at_a_sentences_edges_are_dropped_counts_kept(raw, read):
+    assert evidence.reading_text(raw) == read
