@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.asks import Ask, without_attribution
-from qa.grounding import grounded, shares_predicate
+from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, shares_predicate
 from qa.records import Evidence
 from qa.text import content_terms, names, numbers, tokenize
 
@@ -112,6 +112,7 @@ _MONTH_BEFORE = re.compile(
     r"Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+$"
 )
 _QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+_UNIT = re.compile(r"\b(?:years?|months?|weeks?|days?|decades?|hours?|dollars?|pesos?|percent|times)\b", re.I)
 _ASKS_AUTHOR = re.compile(r"\b(?:wr[io]te|written|write|author\w*|publish\w*)\b", re.I)
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
 
@@ -337,6 +338,10 @@ def of_kind(ask: Ask, phrase: str, question: str) -> bool:
             bool(numbers(phrase) - numbers(question)) or bool(_MONTH.search(phrase))
         )
     if ask.kind == "number":
+        noun = counted_noun(question)
+        units = [u.lower() for u in _UNIT.findall(phrase)]
+        if noun and noun not in GENERIC_COUNTS and units and all(u[:4] != noun[:4] for u in units):
+            return False  # "six years" counts years, not the terms asked for
         return bool(_QUANTITY.search(phrase)) and (bool(numbers(phrase) - numbers(question)) or not numbers(phrase))
     if ask.kind in ("who", "where"):
         asked = set(tokenize(question))

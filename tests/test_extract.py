@@ -181,3 +181,12 @@ def test_a_who_phrase_ending_in_the_questions_own_name_is_an_echo():
     sentence = "This paper features an outstanding paper by CHDS Director, Dr. Richard Downie, with a preface."
     c = committed(q, ask_of(q), "Richard Downie", [ev(sentence)], [1])
     assert not c.ok and c.why == "echo"
+
+
+def test_an_amount_in_another_unit_than_the_counted_noun_is_the_wrong_kind():
+    q = "How many terms may a Senator serve under the Constitution?"
+    sentence = "The Senate shall be composed of two Senators from each State, elected for six years."
+    c = committed(q, ask_of(q), "six years", [ev(sentence)], [1])
+    assert not c.ok and c.why == "wrong kind"
+    q = "How many helicopters did the United States deliver to the Mexican army?"
+    assert committed(q, ask_of(q), "five", [ev(HELICOPTERS)], [1]).ok
