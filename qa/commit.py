@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from qa.asks import Ask, without_attribution
 from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, shares_predicate
 from qa.records import Evidence
+from qa.spans import amount_of_year, typed_spans
 from qa.text import content_terms, names, numbers, tokenize
 
 PHRASE_WORDS = 20  # a committed answer longer than this is not a phrase
@@ -96,22 +97,6 @@ _QUANTITY = re.compile(
     re.I,
 )
 _CAPITALISED = re.compile(r"(?<![\w’'])[A-ZÀ-Þ][\w’'.-]*")
-_AMOUNT = re.compile(
-    r"(?:US)?\$?\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|hundred))?"
-    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundreds?|thousands?|dozens?)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
-    r"(?:\s+(?:percent|per cent|million|billion|thousand|hundred))?\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"(?:(?:early|mid|late)-?\s*)?(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\s+(?:\d{1,2},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
-)
-_MONTH_BEFORE = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|"
-    r"Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+$"
-)
-_QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _UNIT = re.compile(r"\b(?:years?|months?|weeks?|days?|decades?|hours?|dollars?|pesos?|percent|times)\b", re.I)
 _ASKS_AUTHOR = re.compile(r"\b(?:wr[io]te|written|write|author\w*|publish\w*)\b", re.I)
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "`": "'"})
@@ -232,41 +217,6 @@ def _salvaged(
             if c.ok and shares_predicate(part, shortlist[c.holder - 1].text):
                 return c
     return None
-
-
-_AFTER_YEAR = 30  # characters an amount after the year counts as further away than one before it
-
-
-def amount_of_year(question: str, sentence: str, reach: int = 45) -> str | None:
-    """The amount in ``sentence`` nearest (within ``reach`` characters) a year ``question`` names, when the
-    sentence holds that year and more than one amount; None otherwise (or on a tie)."""
-    years = [m for m in _QUESTION_YEAR.finditer(sentence) if m.group(0) in set(_QUESTION_YEAR.findall(question))]
-    amounts = [
-        m
-        for m in _AMOUNT.finditer(sentence)
-        if not _QUESTION_YEAR.fullmatch(m.group(0).strip(" ,."))
-        and not _MONTH_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])  # "December 15, 2009": a day
-        and not sentence[max(0, m.start() - 1) : m.start()].isalnum()
-        and sentence[max(0, m.start() - 1) : m.start()] != "-"  # "Bell-412"
-    ]
-    amounts = [m for m in amounts if any(ch.isdigit() for ch in m.group(0)) or len(m.group(0).strip()) > 3]
-    if not years or len(amounts) < 2:
-        return None
-    # "5,207 in 2008; 6,587 in 2009": an amount before its year belongs to it more than one after it
-    gaps = sorted(
-        (y.start() - a.end() if a.end() <= y.start() else a.start() - y.end() + _AFTER_YEAR, a.group(0).strip(" ,."))
-        for a in amounts
-        for y in years
-    )
-    if gaps[0][0] > reach or (len(gaps) > 1 and gaps[1][0] == gaps[0][0] and gaps[1][1] != gaps[0][1]):
-        return None
-    return gaps[0][1]
-
-
-def typed_spans(text: str, kind: str) -> list[str]:
-    """The spans of ``text`` of ``kind``: amounts for number, dates for when (none for other kinds)."""
-    pattern = {"number": _AMOUNT, "when": _DATE}.get(kind)
-    return [m.group(0).strip(" ,.") for m in pattern.finditer(text)] if pattern else []
 
 
 def _after_copula(phrase: str, target: str) -> str:

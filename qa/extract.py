@@ -6,7 +6,7 @@ beside a sentence that plainly holds the answer.
 
 For three kinds of question a span can be read off a sentence mechanically:
 
-- **when**: a date or year (``qa.commit.typed_spans``);
+- **when**: a date or year (``qa.spans.typed_spans``);
 - **how many / how much / how long**: an amount followed (within four words)
   by the counted noun ("five helicopters"), or for money, shares and time one
   with its unit ("$1.6 billion", "15 percent", "four years");
@@ -36,9 +36,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.asks import Ask, without_attribution
-from qa.commit import PHRASE_WORDS, Commitment, amount_of_year, check_phrase, normalise, typed_spans
+from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
 from qa.records import Evidence
+from qa.spans import amount_of_year, typed_spans
 from qa.text import tokenize
 
 _ROLES = (

@@ -165,7 +165,7 @@ HOMICIDES = (
     ],
 )
 def test_the_amount_of_the_asked_year_and_no_other_stands(sentence, year, amount):
-    from qa.commit import amount_of_year
+    from qa.spans import amount_of_year
 
     noun = "narcotics-related deaths" if sentence == DEATHS else "drug-related homicides"
     q = f"How many {noun} did Mexico have in {year}?"

@@ -1,0 +1,59 @@
+"""Spans of a kind inside a sentence: amounts ("$1.6 billion", "15 percent", "forty-four") and dates
+("March 2011", "late 2006"), and the amount a sentence gives for a year the question names
+(``amount_of_year``). Used by ``qa.commit`` (checks, salvage) and ``qa.extract`` (the rule).
+Pure: standard library.
+"""
+
+from __future__ import annotations
+
+import re
+
+_AMOUNT = re.compile(
+    r"(?:US)?\$?\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|hundred))?"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundreds?|thousands?|dozens?)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"(?:\s+(?:percent|per cent|million|billion|thousand|hundred))?\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"(?:(?:early|mid|late)-?\s*)?(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+(?:\d{1,2},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
+)
+_MONTH_BEFORE = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|"
+    r"Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+$"
+)
+_QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+_AFTER_YEAR = 30  # characters an amount after the year counts as further away than one before it
+
+
+def amount_of_year(question: str, sentence: str, reach: int = 45) -> str | None:
+    """The amount in ``sentence`` nearest (within ``reach`` characters) a year ``question`` names, when the
+    sentence holds that year and more than one amount; None otherwise (or on a tie)."""
+    years = [m for m in _QUESTION_YEAR.finditer(sentence) if m.group(0) in set(_QUESTION_YEAR.findall(question))]
+    amounts = [
+        m
+        for m in _AMOUNT.finditer(sentence)
+        if not _QUESTION_YEAR.fullmatch(m.group(0).strip(" ,."))
+        and not _MONTH_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])  # "December 15, 2009": a day
+        and not sentence[max(0, m.start() - 1) : m.start()].isalnum()
+        and sentence[max(0, m.start() - 1) : m.start()] != "-"  # "Bell-412"
+    ]
+    amounts = [m for m in amounts if any(ch.isdigit() for ch in m.group(0)) or len(m.group(0).strip()) > 3]
+    if not years or len(amounts) < 2:
+        return None
+    # "5,207 in 2008; 6,587 in 2009": an amount before its year belongs to it more than one after it
+    gaps = sorted(
+        (y.start() - a.end() if a.end() <= y.start() else a.start() - y.end() + _AFTER_YEAR, a.group(0).strip(" ,."))
+        for a in amounts
+        for y in years
+    )
+    if gaps[0][0] > reach or (len(gaps) > 1 and gaps[1][0] == gaps[0][0] and gaps[1][1] != gaps[0][1]):
+        return None
+    return gaps[0][1]
+
+
+def typed_spans(text: str, kind: str) -> list[str]:
+    """The spans of ``text`` of ``kind``: amounts for number, dates for when (none for other kinds)."""
+    pattern = {"number": _AMOUNT, "when": _DATE}.get(kind)
+    return [m.group(0).strip(" ,.") for m in pattern.finditer(text)] if pattern else []
