@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from qa import broad, compose, evidence, kinds, pick, prompts
+from qa import broad, compose, evidence, kinds, pick, prescore, prompts
 from qa.asks import Ask, ask_of
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
@@ -174,7 +174,7 @@ class QA:
         queries = [turn.standalone, *the_plan.parts] if len(the_plan.parts) > 1 else [turn.standalone]
         embed = self.retriever.embed
         candidates = evidence.sentences_of(pool, bios=evidence.asks_background(turn.standalone))
-        ranked = evidence.prescore(candidates, queries, embed)
+        ranked = prescore.prescore(candidates, queries, embed)
         shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences))
         turn.timings["prescore_s"] = time.perf_counter() - t
         return Gathered(the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist))

@@ -19,6 +19,7 @@ import numpy as np
 from qa import evidence as ev_mod
 from qa import kinds
 from qa.decide import coverage
+from qa.prescore import prescore
 from qa.records import Answer, Evidence, Hit, SourceInfo
 from qa.text import content_terms, tokenize
 from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, DocumentView, Embed, document_evidence, document_view, focus_of
@@ -135,7 +136,7 @@ def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None) -> Br
     taken: set[tuple[str, int]] = set()
     for part in parts:
         candidates = ev_mod.sentences_of(list(search(part))[:4], bios=ev_mod.asks_background(part))
-        ranked = ev_mod.prescore(candidates, [part], embed)[0] if candidates else []
+        ranked = prescore(candidates, [part], embed)[0] if candidates else []
         kind = ev_mod.asked_type(part)
         asked = part.split("? (")[0]
         usable = [

@@ -4,11 +4,7 @@ a cheap pre-score per sentence -> the best 8 under quotas, which the model
 picks from (``qa.pick``); its pick topped up with the best pre-scored
 sentences and each named source's best (``with_top``, ``cover_sources``).
 
-Pre-score (no model): cosine of the question and the sentence (when an
-embedder is given), the idf-weighted share of the question's terms the
-sentence holds, whether it holds the kind of thing asked (a date for
-"when", a number for "how many", a name for "who"), the passage's rank,
-and a penalty for a sentence that only echoes the question.
+The pre-score is ``qa.prescore``.
 
 Quotas: a question naming two or more sources (or asking to compare) gets
 sentences from each; a summary question gets them from across the
@@ -19,12 +15,9 @@ standard library, records and numpy.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-
-import numpy as np
+from dataclasses import dataclass
 
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize
@@ -236,60 +229,7 @@ def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False, bios: bool =
     return out
 
 
-# ------------------------------------------------------------------ pre-score and quotas
-
-Embed = Callable[[Sequence[str]], "np.ndarray | None"]  # texts -> unit vectors (n, dim); None: no embedder
-
-
-def prescore(
-    candidates: Sequence[Evidence],
-    queries: Sequence[str],
-    embed: Embed | None = None,
-    hit_rank: Mapping[str, int] | None = None,
-) -> list[list[Evidence]]:
-    """Per query, ``candidates`` with their pre-score, best first."""
-    if not candidates:
-        return [[] for _ in queries]
-    texts = [c.text for c in candidates]
-    cos: np.ndarray | None = None
-    if embed is not None:
-        vectors = embed(list(queries) + texts)
-        if vectors is not None:
-            cos = vectors[len(queries) :] @ vectors[: len(queries)].T  # (n, q)
-    idf = _local_idf(texts)
-    terms = [set(tokenize(t)) for t in texts]
-    ranks = hit_rank or {}
-    out = []
-    for qi, q in enumerate(queries):
-        q_terms = set(tokenize(q))
-        total = sum(idf.get(t, _idf_unseen(len(texts))) for t in q_terms) or 1.0
-        kind = asked_type(q)
-        scored = []
-        for i, c in enumerate(candidates):
-            lex = sum(idf.get(t, 0.0) for t in q_terms & terms[i]) / total
-            dense = float(cos[i, qi]) if cos is not None else 0.0
-            score = 0.55 * dense + 0.45 * lex
-            if kind and holds_type(kind, c.text, q):
-                score += 0.1
-            score += 0.05 / ranks.get(c.hit.chunk.chunk_id, c.hit.rank or 1)
-            if novelty(c.text, q) < 0.2:
-                score -= 0.2  # restates the question: no answer in it
-            scored.append(replace(c, score=score))
-        out.append(sorted(scored, key=lambda e: -e.score))
-    return out
-
-
-def _local_idf(texts: Sequence[str]) -> dict[str, float]:
-    df: dict[str, int] = {}
-    for t in texts:
-        for term in set(tokenize(t)):
-            df[term] = df.get(term, 0) + 1
-    n = len(texts)
-    return {t: math.log(1 + n / d) for t, d in df.items()}
-
-
-def _idf_unseen(n: int) -> float:
-    return math.log(1 + n)
+# ------------------------------------------------------------------ quotas
 
 
 def choose(ranked: Sequence[Sequence[Evidence]], the_plan: Plan, limit: int = 12) -> list[Evidence]:

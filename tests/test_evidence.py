@@ -11,6 +11,7 @@ import pytest
 from qa import compose, evidence, pick
 from qa.answer import QA
 from qa.config import Settings
+from qa.prescore import prescore
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
 from qa.verify import LexicalJudge, allowed_names, check_evidence_sentence
 from tests.test_answer_logic import FixedRetriever, ScriptedGenerator
@@ -126,7 +127,7 @@ def test_a_short_part_carries_the_first_parts_topic():
 
 def test_prescore_prefers_the_asked_kind_and_penalises_echoes():
     q = "How many deaths were there in 2010?"
-    ranked = evidence.prescore(evidence.sentences_of(HITS), [q])[0]
+    ranked = prescore(evidence.sentences_of(HITS), [q])[0]
     assert "10,000" in ranked[0].text
     echo = Evidence(HITS[1], 0, 10, "How many deaths were there in 2010?")
     assert evidence.novelty(echo.text, q) < 0.2
@@ -136,7 +137,7 @@ def test_quotas_give_each_named_source_sentences():
     q = "Compare Downie and Starr on violence."
     plan = evidence.plan(q, {"downie": 1.0, "starr": 0.8})
     assert plan.sources == ("downie", "starr") and plan.compare
-    ranked = evidence.prescore(evidence.sentences_of(HITS), [q])
+    ranked = prescore(evidence.sentences_of(HITS), [q])
     chosen = evidence.choose(ranked, plan, limit=4)
     assert {ev.hit.source.source_id for ev in chosen} == {"downie", "starr"}
     # a summary or comparison takes at most two sentences per passage
