@@ -159,7 +159,7 @@ def _amounts(question: str, text: str) -> list[str]:
         return [of_year] if not money or _MONEY.search(of_year) else []
     out = []
     for span in typed_spans(text, "number"):
-        if re.fullmatch(r"(?:1[5-9]|20)\d\d", span):
+        if _YEAR.fullmatch(span):
             continue  # a year is no amount
         at = text.find(span)
         after = text[at + len(span) : at + len(span) + 80]

@@ -106,19 +106,23 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
 def predicate_overlap(question: str, sentence: str) -> tuple[int, int]:
     """How many words of what ``question`` says besides its names (prefix match) ``sentence``
     holds, and how many there are."""
-    held = {t[:5] for t in tokenize(sentence)}
-    named = names(question)
-    asked = {t[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
-    return len(asked & held), len(asked)
+    shared, asked, _ = _overlaps(question, sentence)
+    return shared, asked
 
 
 def shares_predicate(question: str, sentence: str) -> bool:
     """Does ``sentence`` share a word with what ``question`` says besides its names (prefix match),
     or name three of its names ("taken from Sinaloa" / "abducted from … Sinaloa")?"""
+    shared, asked, named = _overlaps(question, sentence)
+    return not asked or shared > 0 or named >= 3
+
+
+def _overlaps(question: str, sentence: str) -> tuple[int, int, int]:
+    """(predicate words held, predicate words asked, names held), all by 5-letter prefix."""
     held = {t[:5] for t in tokenize(sentence)}
     named = names(question)
     asked = {t[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
-    return not asked or bool(asked & held) or len({n[:5] for n in named} & held) >= 3
+    return len(asked & held), len(asked), len({n[:5] for n in named} & held)
 
 
 def counted_noun(question: str) -> str:

@@ -287,12 +287,13 @@ def _emit_prose(
     text: str, lines: list[_Line], run_kind: str, split: Splitter, out: list[Unit], gaps: list[tuple[int, int]]
 ) -> None:
     lo, hi = lines[0].start, lines[-1].end
-    spans = split(text, lo, hi)
     if gaps:  # split with the interruptions blanked out (offsets unchanged), only over this run
         run = list(text[lo:hi])
         for gs, ge in gaps:
             run[gs - lo : ge - lo] = " " * (ge - gs)
         spans = [(s + lo, e + lo) for s, e in split("".join(run), 0, hi - lo)]
+    else:
+        spans = split(text, lo, hi)
     for j, (s, e) in enumerate(spans):
         inside = tuple(g for g in gaps if s < g[0] and g[1] <= e)
         if run_kind == LIST_ITEM and j == 0:
