@@ -308,6 +308,8 @@ def _names_target(sentence: str, target: str) -> bool:
 def lead_text(phrase: str) -> str:
     """A phrase as an answer sentence: its first letter up, a full stop."""
     p = phrase.strip().strip("\"'“”‘’")
+    if p.count('"') % 2 or p.count("“") > p.count("”"):  # 'U.S. "Border Czar"': its closing quote stays
+        p += "”" if "“" in p else '"'
     p = p[:1].upper() + p[1:]
     return p if p.endswith((".", "!", "?")) else p + "."
 
