@@ -128,7 +128,7 @@ def _definitions(target: str, text: str) -> list[str]:
     if not words:
         return []
     t = r"[\"“”'‘’]?" + r"\s+".join(re.escape(w) for w in words) + r"[\"“”'‘’]?"
-    desc = r"[^,;:.()\n]*(?:\n[^,;:.()\n]*)?"
+    desc = r"(?:[^,;:.()\n]|\.(?=\w))*(?:\n(?:[^,;:.()\n]|\.(?=\w))*)?"  # "U.S." does not end it
     patterns = [
         rf"\b{t},\s+(?:[\w.]+\.,\s+)?(?P<d>(?i:a|an|the|then|former|now)\s{desc})",
         rf"\b{t}(?:,\s+[\w.]+,)?\s+(?i:is|was|are|were|has been|serves as|served as)\s+(?P<d>(?i:a|an|the)\s{desc})",

@@ -127,6 +127,11 @@ def test_untyped_questions_get_no_span_by_rule():
             "the Mexican Navy Secretariat",
         ),
         (
+            "Who is Óscar Naranjo?",
+            "Peña Nieto chose a new security adviser, Óscar Naranjo, a Colombian general close to U.S. officials, in June.",
+            "a Colombian general close to U.S",
+        ),
+        (
             "What is BEST?",
             "BEST (Border Enforcement Security Task Force) units combine agencies.",
             "Border Enforcement Security Task Force",
