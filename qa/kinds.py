@@ -34,6 +34,9 @@ _SUMMARY = re.compile(
     r"|according to \w+[^?]*\bshould\b|what should\b)",
     re.I,
 )
+# a question asking for a name, date, place or number: its cue verb ("Who proposed…",
+# "How many options does Downie propose?") is what is said of the thing asked for, not a summary
+_TYPED_ASK = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose|when|where|how (?:many|much|long|often))\b", re.I)
 # a list: "which operations", "what kinds of", "list the …", "name the …"
 _LIST = re.compile(
     r"\b(?:what (?:range|kinds?|types?|sorts?|forms?|variety) of|list (?:the|all)|name (?:the|all)|enumerate"
@@ -59,7 +62,7 @@ def kind_of(question: str, named_sources: int = 0) -> str:
         return COMPARE
     if _has_parts(q):
         return PARTS
-    if _SUMMARY.search(q):
+    if _SUMMARY.search(q) and not _TYPED_ASK.match(q):
         return SUMMARY
     if _LIST.search(q):
         return LIST

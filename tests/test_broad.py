@@ -56,6 +56,10 @@ def test_kind_rule_accuracy_on_labelled_questions(name, floor):
         ("Who signed it, and when?", 0, kinds.PARTS),
         ("When was it signed?", 0, kinds.FACT),
         ("What kinds of aircraft were delivered?", 0, kinds.LIST),
+        # a cue verb said of the asked name or number is no summary: one phrase answers it
+        ('Who proposed a "North American Security Treaty"?', 0, kinds.FACT),
+        ("How many options does Downie propose?", 0, kinds.FACT),
+        ("And who recommended it?", 0, kinds.FACT),
     ],
 )
 def test_kind_examples(question, named, kind):
