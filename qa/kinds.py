@@ -18,11 +18,12 @@ FACT, PARTS, COMPARE, SUMMARY, LIST = "fact", "parts", "compare", "summary", "li
 KINDS = (FACT, PARTS, COMPARE, SUMMARY, LIST)
 
 _WH = r"(?:what|who|whom|whose|when|where|why|how|which|did|does|do|is|are|was|were|has|have|can)"
-# a comparison: its own verbs, or "X and Y each", or "between <a> and <b>"
+# a comparison: its own verbs, or "X and Y each" ("between <a> and <b>" alone is no comparison:
+# "deaths from shootouts between government forces and the cartels" asks one share)
 _COMPARE = re.compile(
     r"\b(?:compar\w*|contrast\w*|differ\w*|difference|versus|vs\.?|similar\w*|agree|disagree|more \w+ than"
     r"|(?:which|who) is (?:more|less)\b|change[ds]? (?:between|from|since))\b"
-    r"|\band\b[^?]*\b(?:each|both)\b|\bin each\b|\bboth\b[^?]*\band\b|\bbetween\b[^?]*\band\b",
+    r"|\band\b[^?]*\b(?:each|both)\b|\bin each\b|\bboth\b[^?]*\band\b",
     re.I,
 )
 # a summary: what a source says as a whole

@@ -60,6 +60,7 @@ def test_kind_rule_accuracy_on_labelled_questions(name, floor):
         ('Who proposed a "North American Security Treaty"?', 0, kinds.FACT),
         ("How many options does Downie propose?", 0, kinds.FACT),
         ("And who recommended it?", 0, kinds.FACT),
+        ("What share of drug-war deaths come from shootouts between government forces and the cartels?", 0, kinds.FACT),
     ],
 )
 def test_kind_examples(question, named, kind):
