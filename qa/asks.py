@@ -16,7 +16,9 @@ _AUX = (
 _OPEN_START = re.compile(
     rf"^(?:why|how(?!\s+(?:many|much|long|often|old|large|big|far)\b)|{_AUX}|in what way|to what extent)\b", re.I
 )
-_VIEW = re.compile(
+# the words that ask for a view, not a thing ("What does Starr think…"); also the question's frame,
+# not what its answer must hold (``qa.compose.asked_share``)
+VIEW = re.compile(
     r"\b(?:say|says|said|argue|argues|argued|recommend\w*|propos\w*|conclu\w*|suggest\w*|think|thinks|believe\w*|"
     r"view|views|assess\w*|describe\w*|explain\w*|summar\w*|overview|differ\w*|compare\w*|contrast\w*|role)\b",
     re.I,
@@ -124,7 +126,7 @@ def ask_of(question: str) -> Ask:
         return Ask("topic", topic.group("x").strip())
     # "Which party does the brief say will…" still asks for a thing; "What does Downie say…" does not
     asks_thing = re.match(rf"^(?:who|when|how many|how much|(?:which|what)\s+(?!{_AUX}\b)[a-z][\w-]*)\b", low)
-    if _OPEN_START.match(low) or (_VIEW.search(low) and not asks_thing):
+    if _OPEN_START.match(low) or (VIEW.search(low) and not asks_thing):
         return Ask("")
     if re.match(r"^(?:when|since when|until when)\b", low):
         return Ask("when")

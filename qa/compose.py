@@ -3,9 +3,11 @@
 - Each part whose phrase stands (``qa.commit``) gets a lead sentence, the
   phrase itself citing the sentence that holds it, then that sentence.
 - A question with no phrase part (why, how, views; a topic) is answered by
-  the chosen sentences themselves: the model's picks first, echoes of the
-  question and questions dropped, a topic's sentences only when they name
-  the topic, each named source's best sentence kept.
+  the chosen sentences themselves, echoes of the question and questions
+  dropped: for an open question, the one holding most of what it asks
+  first (``asked_share``; ties in the model's order), at most
+  ``MAX_OPEN_QUOTES``; a topic's sentences only when they name the topic;
+  each named source's best sentence kept.
 - Every named source of a comparison keeps its best sentence; at most
   ``MAX_QUOTES`` quoted sentences and ``MAX_WORDS`` words of quotes.
 - Parts asked for a phrase that none stands for are listed as open.
@@ -20,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.asks import VIEW
 from qa.commit import Commitment, lead_text, names_topic
 from qa.evidence import novelty
 from qa.records import Evidence
@@ -27,6 +30,7 @@ from qa.text import content_terms
 
 MAX_QUOTES = 3  # quoted sentences in an answer (policy staff want the answer, then what holds it)
 MAX_WORDS = 80  # words of quoted sentences in an answer (the first always fits)
+MAX_OPEN_QUOTES = 2  # an open question (why, how, views): the sentence that answers it, and one more
 _INVERTED = re.compile(
     r"^\W*(?:who|whom|what|when|where|which|why|how)(?:\s+(?:many|much|long|often|far|old|large|big))?(?:\s+[\w’'-]+){0,3}?"
     r"\s+(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should)\b",
@@ -75,6 +79,7 @@ def compose(
             if best:
                 quotes.append(best)
     must = len(quotes)
+    max_quotes = MAX_QUOTES
     if not commitments:
         order = [i for i in model_ids if i in chosen] + [i for i in chosen if i not in model_ids]
         order = [i for i in order if is_answer_sentence(shortlist[i - 1], question)]
@@ -82,12 +87,33 @@ def compose(
             rest = sorted(range(1, len(shortlist) + 1), key=lambda i: -shortlist[i - 1].score)
             order = [i for i in order + rest if names_topic(shortlist[i - 1].text, topic)]
             order = best_per_source(order, shortlist) + order
+        else:  # an open question: the sentence holding most of what it asks first, and one more
+            order = answering_order(question, order, shortlist)
+            max_quotes = max(MAX_OPEN_QUOTES, len(sources))
         quotes += [i for i in order if i not in quotes]
     elif not leads:
         return Composed((), (), open_parts)
     quotes = quotes[:must] + sources_first(quotes[must:], shortlist, sources, chosen, quotes[:must])
-    keep = fit_length([shortlist[i - 1].text for i in quotes], MAX_QUOTES, MAX_WORDS, must=must)
+    keep = fit_length([shortlist[i - 1].text for i in quotes], max_quotes, MAX_WORDS, must=must)
     return Composed(leads, tuple(quotes[j] for j in keep), open_parts)
+
+
+def answering_order(question: str, order: Sequence[int], shortlist: Sequence[Evidence]) -> list[int]:
+    """``order`` (the model's picks first) re-ranked by how much of ``question`` each sentence
+    holds (``asked_share``); ties keep the model's order."""
+    return sorted(order, key=lambda i: -asked_share(question, shortlist[i - 1]))
+
+
+def asked_share(question: str, ev: Evidence) -> float:
+    """The share of ``question``'s words (names and predicate, by 5-letter prefix) the sentence
+    holds, not counting its frame (think, say, argue…) or its own source's authors (a sentence of Starr's article rarely names
+    Starr): for an open question, the sentence that answers it is about all of it, a related
+    one about part ("Why might the White House shy away from pushing gun restrictions?":
+    "…pushing gun control could take Democrats back to the 1994 election…")."""
+    own = {t[:5] for author in ev.hit.source.meta.authors for t in content_terms(author)}
+    asked = {t[:5] for t in content_terms(question) if not VIEW.fullmatch(t)} - own
+    held = {t[:5] for t in content_terms(ev.text)}
+    return len(asked & held) / len(asked) if asked else 0.0
 
 
 def most_about(part: str, shortlist: Sequence[Evidence], candidates: Sequence[int], taken: Sequence[int]) -> int:

@@ -7,7 +7,7 @@ import pytest
 
 from qa.asks import Ask, ask_of
 from qa.commit import check_phrase, normalise
-from qa.compose import compose, fit_length, related
+from qa.compose import asked_share, compose, fit_length, related
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
 
 
@@ -256,3 +256,25 @@ def test_whose_words_they_are_is_not_what_the_passage_must_name():
     assert check_phrase(q, ask_of(q), "70 percent", short).ok
     q = "What share of teens in foster care in Ohio want to go to college?"
     assert check_phrase(q, ask_of(q), "70 percent", short).why == "off topic"
+
+
+def test_open_question_leads_with_the_sentence_holding_most_of_what_it_asks_and_stops_at_two():
+    # sentences from Starr (2012) and Arzt (2009): the model picked the related ones first
+    short = [
+        ev("Parallel changes could take place in the U.S. State and Justice Departments regardless of Obama."),
+        ev("It is important to convey that halting the flow of weapons is not about the Second Amendment."),
+        ev(
+            "There are those that believe that pushing gun control could take Democrats back to the 1994 "
+            "election, which many in the party believe cost them control of Congress."
+        ),
+        ev("After President Barack Obama took office in 2009, the initiative evolved into a broader partnership."),
+    ]
+    q = "Why might the Obama White House shy away from pushing gun restrictions?"
+    out = compose(q, [], short, chosen=[1, 2, 3, 4], model_ids=[1, 2, 3, 4])
+    assert out.quotes[0] == 3 and len(out.quotes) == 2
+
+
+def test_asked_share_does_not_count_the_sentences_own_author():
+    q = "Why does Jane Doe think the partnership is fragile?"
+    held = ev("The partnership is fragile because it rests on personal chemistry.")
+    assert asked_share(q, held) == 1.0  # "Jane Doe" wrote it: her article need not name her
