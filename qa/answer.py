@@ -273,7 +273,7 @@ class QA:
         decision = self.decider.decide(turn.standalone, [k.text for k in kept], bool(leading), standing)
         sentences, citations = number_citations(kept, [e.hit for e in g.shortlist])
         if not kept or not decision.answers:
-            turn.notices.append(compose.why_refused(commitments, bool(kept)))
+            turn.notices.append(compose.why_refused(commitments, bool(kept), bool(shown) or bool(commitments)))
             holders = [c.holder for c in commitments if c.ok]
             related = compose.related(turn.standalone, g.shortlist, chosen, PARTIAL_COVERAGE, holders)
             refusal = replace(self._refusal(turn), decision=decision.details, **base)

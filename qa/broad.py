@@ -1,7 +1,8 @@
 """Broad questions answered in blocks: a summary or list from the whole
 document (``qa.wholedoc``), a comparison one block per source, a question with
 parts one block per part. Each block carries a one-line lead ("Downie (2011)
-recommends:") and its evidence sentences in the document's order, or, when the
+recommends:") and its evidence sentences in the document's order (a comparison's
+block: its answer to the question first), or, when the
 sources have nothing for it, the line that says so ("Starr (2012): nothing in
 this source addresses …"). Then the blocks become the extractive draft and,
 once checked, the labelled answer. Pure apart from numpy.
@@ -18,6 +19,7 @@ import numpy as np
 
 from qa import evidence as ev_mod
 from qa import kinds
+from qa.compose import asked_share
 from qa.decide import coverage
 from qa.prescore import prescore
 from qa.records import Answer, Evidence, Hit, SourceInfo
@@ -113,13 +115,15 @@ def summary_blocks(
 
 
 def compare_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray, embed: Embed | None = None) -> Broad:
-    """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences, or the line saying it has none."""
+    """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences (the one holding
+    most of the question first, ``qa.compose.asked_share``), or the line saying it has none."""
     blocks = []
     names = [n for d in docs for n in (*d.source.meta.authors, d.source.meta.publisher or "")]
     for doc in docs:
         found = document_evidence(
             question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1, embed=embed, names=names
         )
+        found = sorted(found, key=lambda e: -asked_share(question, e))  # its answer to the question first
         name = source_name(doc.source)
         missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
         blocks.append(Block(f"{name}:", tuple(found), missing))

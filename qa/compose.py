@@ -6,7 +6,8 @@
   the chosen sentences themselves, echoes of the question and questions
   dropped: for an open question, the one holding most of what it asks
   first (``asked_share``; ties in the model's order), at most
-  ``MAX_OPEN_QUOTES``; a topic's sentences only when they name the topic;
+  ``MAX_OPEN_QUOTES``, none from a passage lacking a year the question
+  names; a topic's sentences only when they name the topic;
   each named source's best sentence kept.
 - Every named source of a comparison keeps its best sentence; at most
   ``MAX_QUOTES`` quoted sentences and ``MAX_WORDS`` words of quotes.
@@ -22,9 +23,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.asks import VIEW
+from qa.asks import VIEW, Ask
 from qa.commit import Commitment, lead_text, names_topic
 from qa.evidence import novelty
+from qa.grounding import grounded
 from qa.records import Evidence
 from qa.text import content_terms
 
@@ -36,6 +38,7 @@ _INVERTED = re.compile(
     r"\s+(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should)\b",
     re.I,
 )
+OPEN = Ask("")  # what an open question asks: no single phrase
 ECHO = 0.2  # a sentence with less than this share of new content words only restates the question
 
 
@@ -87,8 +90,11 @@ def compose(
             rest = sorted(range(1, len(shortlist) + 1), key=lambda i: -shortlist[i - 1].score)
             order = [i for i in order + rest if names_topic(shortlist[i - 1].text, topic)]
             order = best_per_source(order, shortlist) + order
-        else:  # an open question: the sentence holding most of what it asks first, and one more
-            order = answering_order(question, order, shortlist)
+        else:  # an open question: the sentence holding most of what it asks first, and one more;
+            # none from a passage without the years it names ("…in 2025?": a 2024 brief does not say)
+            order = answering_order(
+                question, [i for i in order if grounded(question, OPEN, shortlist[i - 1])], shortlist
+            )
             max_quotes = max(MAX_OPEN_QUOTES, len(sources))
         quotes += [i for i in order if i not in quotes]
     elif not leads:
@@ -217,8 +223,10 @@ def refusal_lead(commitments: Sequence[Commitment], refusal: str) -> str:
     return f"The sources don't say {what}."
 
 
-def why_refused(commitments: Sequence[Commitment], supported: bool) -> str:
-    """The notice of a refusal: what failed."""
+def why_refused(commitments: Sequence[Commitment], supported: bool, shown: bool = True) -> str:
+    """The notice of a refusal: what failed (``shown``: was any sentence offered as the answer)."""
+    if not shown:
+        return "no chosen sentence can stand as the answer: each restates the question or is from a passage without a year it names"
     if not supported:
         return "no sentence of the answer was supported by its quote"
     failed = [f"{c.phrase or 'no phrase'!r}: {c.why}" for c in commitments if not c.ok]

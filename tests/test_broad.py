@@ -14,6 +14,7 @@ import pytest
 
 from qa import broad, kinds, wholedoc
 from qa.answer import QA
+from qa.compose import asked_share
 from qa.config import Settings
 from qa.indexer import build_index
 from qa.records import Answer, Chunk, Evidence, Hit, SourceInfo, SourceMeta
@@ -149,6 +150,8 @@ def test_comparison_gives_each_source_a_block(library):
         assert block.label.startswith(author) and block.evidence
         assert {e.hit.source.source_id for e in block.evidence} == {_sid(retriever, author)}
         assert any("rida" in e.text for e in block.evidence)
+        shares = [asked_share(q, e) for e in block.evidence]
+        assert shares[0] == max(shares)  # each side's answer to the question first
     _verbatim(found.evidence, retriever)
 
 

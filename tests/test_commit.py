@@ -7,7 +7,7 @@ import pytest
 
 from qa.asks import Ask, ask_of
 from qa.commit import check_phrase, normalise
-from qa.compose import asked_share, compose, fit_length, related
+from qa.compose import asked_share, compose, fit_length, related, why_refused
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
 
 
@@ -278,3 +278,10 @@ def test_asked_share_does_not_count_the_sentences_own_author():
     q = "Why does Jane Doe think the partnership is fragile?"
     held = ev("The partnership is fragile because it rests on personal chemistry.")
     assert asked_share(q, held) == 1.0  # "Jane Doe" wrote it: her article need not name her
+
+
+def test_open_question_naming_a_year_quotes_no_sentence_from_a_passage_without_it():
+    short = [ev("The United States weighed designating Mexican cartels as terrorist organizations in 2019.")]
+    q = "Did the United States designate Mexican cartels as foreign terrorist organizations in 2025?"
+    assert not compose(q, [], short, chosen=[1], model_ids=[1]).quotes
+    assert "year" in why_refused([], False, shown=False)
