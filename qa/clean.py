@@ -15,7 +15,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class _Texted(Protocol):
+    @property
+    def text(self) -> str: ...
+
 
 # Lines that are page furniture, not content (matched on the stripped line,
 # case-insensitive). Kept conservative: a real sentence never matches.
@@ -74,7 +82,7 @@ class _Line:
 def clean(text: str) -> Cleaned:
     """Clean ``text`` (the stored text of one source)."""
     lines = _single_spaced(_lines(text))
-    repeated = _running_headers(lines)
+    repeated = running_headers(lines)
     paragraphs = _paragraphs([ln for ln in lines if ln is None or ln.text not in repeated], _is_wrapped(lines))
     out: list[str] = []
     offsets: list[int] = []
@@ -138,8 +146,8 @@ def _alternates(lines: list[_Line | None], i: int) -> bool:
     return run(1) or run(-1)
 
 
-def _running_headers(lines: list[_Line | None]) -> set[str]:
-    """Short lines repeated many times (PDF running headers/footers)."""
+def running_headers(lines: Sequence[_Texted | None]) -> set[str]:
+    """Short lines repeated many times (PDF running headers/footers); also ``qa.units``'s page breaks."""
     counts = Counter(ln.text for ln in lines if ln is not None and len(ln.text) <= 80)
     return {
         t

@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from qa.clean import running_headers
 from qa.layout import (
     _BIO_TEXT,
     _BULLET,
@@ -105,6 +106,7 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
     run_kind = SENTENCE  # LIST_ITEM: the run is a list item; REFERENCE: a footnote
     pending_items = 0  # list items still due after a column of lone bullets
     gaps: list[tuple[int, int]] = []  # page-break interruptions inside the current run
+    running = frozenset(running_headers(lines))  # a PDF's running title, repeated on every page
     i = 0
 
     def flush() -> None:
@@ -117,7 +119,7 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
         ln = lines[i]
         # 0. a sentence running over a page break: page number and footnotes between its halves
         if prose and run_kind == SENTENCE and _open_prose(prose[-1].text):
-            resume = _resumes_after(lines, i)
+            resume = _resumes_after(lines, i, running)
             if resume > i:
                 gaps.append((ln.start, lines[resume].start))
                 prose.append(lines[resume])
@@ -183,12 +185,17 @@ def _open_prose(line: str) -> bool:
     return not _SENTENCE_END.search(line) and "://" not in line and not _reads_like_reference(line)
 
 
-def _resumes_after(lines: list[_Line], i: int, most: int = 6) -> int:
+def _resumes_after(
+    lines: list[_Line], i: int, running: frozenset[str] = frozenset(), most: int = 6, most_notes: int = 40
+) -> int:
     """Index of the line that resumes an open sentence after up to ``most`` lines that interrupt it at a
     page break (a page number, running title, footnotes, a citation line), ``i`` if line ``i`` opens no
     such interruption. The resuming line opens in lower case after a blank line or after a finished
-    interrupting line; a lower-case line straight after an unfinished one goes on with that footnote."""
-    for j in range(i, min(len(lines), i + most + 1)):
+    interrupting line; a line straight after a footnote's line (no blank between) goes on with that
+    footnote, whatever its case, and a page's block of footnotes may run to ``most_notes`` lines;
+    ``running``: the document's repeated running titles, which interrupt too."""
+    in_note = False
+    for j in range(i, min(len(lines), i + most_notes + 1)):
         ln = lines[j]
         if ln.text[:1].islower() and _line_kind(ln) is None:
             if j == i:
@@ -197,8 +204,11 @@ def _resumes_after(lines: list[_Line], i: int, most: int = 6) -> int:
             if ln.blanks_before or previous.text[-1:] in _TERMINAL or _line_kind(previous) == FURNITURE:
                 return j
             continue  # a footnote's second line
-        if not _interrupts(ln):
+        if in_note and not ln.blanks_before and _line_kind(ln) is None:
+            continue  # "Member-elect.": the footnote goes on
+        if not (_interrupts(ln) or ln.text in running) or (j - i >= most and not in_note):
             return i
+        in_note = in_note or bool(_FOOTNOTE_START.match(ln.text))
     return i
 
 

@@ -219,6 +219,31 @@ def test_a_sentence_running_over_a_page_break_is_one_unit_without_the_interrupti
     _check_tiling(text)
 
 
+def test_a_sentence_resumes_after_a_long_footnote_block_and_the_running_title() -> None:
+    # ../shared/foreign CRS FAQ, page 1 -> 2: footnotes whose lines open in either case, the running title
+    # (repeated on every page), the page number, then the sentence goes on in lower case
+    title = "Electing the Speaker of the House of Representatives: Frequently Asked Questions"
+    notes = "".join(
+        f"{n} Precedents (Wickham), ch. 1, p. {n}. For more information on the order of actions taken when a new\n"
+        "Congress convenes, see CRS Report RL30725, The First Day of a New Congress: A Guide to Proceedings\n"
+        "Member-elect.\n"
+        for n in range(1, 8)
+    )
+    text = (
+        f"{title} \n \nCongressional Research Service   1 \n"
+        "It was during these 1910 proceedings that the House established the precedent that \n \n"
+        f"{notes}\n{title} \n \nCongressional Research Service   2 \n"
+        "resolutions declaring the office of the Speaker vacant constitute a matter of high privilege.8 \n"
+        f"\n{title} \n\n{title} \n\n{title} \n"
+    )
+    joined = next(u for u in units(text) if u.gaps)
+    assert " ".join(joined.read(text).split()) == (
+        "It was during these 1910 proceedings that the House established the precedent that resolutions "
+        "declaring the office of the Speaker vacant constitute a matter of high privilege.8"
+    )
+    _check_tiling(text)
+
+
 def test_a_footnotes_second_line_does_not_resume_the_sentence() -> None:
     text = (
         "It was during these 1910 proceedings that the House established the precedent that \n \n"
