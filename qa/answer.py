@@ -31,7 +31,7 @@ from qa.extract import committed
 from qa.inputs import check_question
 from qa.records import Answer, Evidence, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
-from qa.turn import Searcher, Turn
+from qa.turn import Searcher, Turn, standalone
 from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check_answer
 
 History = Sequence[dict[str, str]]
@@ -149,8 +149,7 @@ class QA:
     def _rewrite(self, question: str, history: History) -> str:
         out = self.generator.for_role("rewrite").generate(prompts.rewrite_messages(question, history), max_tokens=60)
         out = out.strip().strip('"').splitlines()[0].strip() if out.strip() else ""
-        # a rewrite that lost the question or ran away is not used
-        return out if out and len(out) <= 4 * len(question) + 200 else question
+        return standalone(question, out, history)  # a rewrite that lost the question or resolved nothing is not used
 
     def _relevant(self, hits: Sequence[Hit]) -> bool:
         """Is any passage worth asking the model about?"""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.records import Evidence, Hit
-from qa.text import content_terms, names, numbers, tokenize
+from qa.text import content_terms, names, numbers, tokenize, without_carried_topic
 from qa.units import BIO, Unit, units
 
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
@@ -76,7 +76,7 @@ def split_parts(question: str, max_parts: int = MAX_PARTS) -> tuple[list[str], i
     Splits at question marks and at ", and <wh-word>" joins; a part that
     lost its subject ("…, and who started it?") keeps the first part's
     content words after it so it can be retrieved on its own."""
-    pieces = [p.strip() for p in re.split(r"\?+", question) if p.strip()]
+    pieces = [p.strip() for p in re.split(r"\?+", without_carried_topic(question)) if p.strip()]
     parts: list[str] = []
     for piece in pieces:
         sub = [s.strip(" ,;") for s in _PART_SPLIT.split(piece) if s.strip(" ,;")]

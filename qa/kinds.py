@@ -5,7 +5,7 @@ comparison of named sources or periods, a summary of what a source says
 
 The kind decides how evidence is gathered (``qa.broad``): a fact from the
 best passages, a summary or list from one whole document, a comparison one
-block per source, parts one block per part. Pure: standard library only.
+block per source, parts one block per part. Pure: standard library and ``qa.text``.
 The rule is measured on the labelled questions in
 ``tests/data/question_kinds.jsonl`` (``tests/test_kinds.py``).
 """
@@ -13,6 +13,8 @@ The rule is measured on the labelled questions in
 from __future__ import annotations
 
 import re
+
+from qa.text import without_carried_topic
 
 FACT, PARTS, COMPARE, SUMMARY, LIST = "fact", "parts", "compare", "summary", "list"
 KINDS = (FACT, PARTS, COMPARE, SUMMARY, LIST)
@@ -58,7 +60,7 @@ def kind_of(question: str, named_sources: int = 0) -> str:
     say…" is one block per source, not two parts), parts beat a summary, a
     summary beats a list ("Which recommendations does Downie make?" reads the
     document either way)."""
-    q = " ".join(question.split())
+    q = without_carried_topic(" ".join(question.split()))
     if _COMPARE.search(q) or (named_sources >= 2 and re.search(r"\band\b", q, re.I)):
         return COMPARE
     if _has_parts(q):

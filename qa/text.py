@@ -143,3 +143,13 @@ def names(text: str) -> set[str]:
             if m.group(0)[0].isupper():
                 out.update(tokenize(m.group(0)))
     return out
+
+
+_CARRIED = re.compile(r"\?\s*\(([^()]*)\)\s*$")
+
+
+def without_carried_topic(question: str) -> str:
+    """``question`` without a trailing bracketed topic carried from the conversation
+    ("And López Obrador? (How does Starr say Washington sees Vázquez Mota…)" -> "And López Obrador?"):
+    the topic is searched with the question, but it asks nothing (``qa.turn.standalone``)."""
+    return _CARRIED.sub("?", question) if _CARRIED.search(question) else question

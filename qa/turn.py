@@ -1,6 +1,7 @@
 """The answer path's own types: ``Turn``, one question in flight through the
 stages, and ``Searcher``, what the path needs of a retriever (the real one
-and test fakes implement it). Standard library and records only.
+and test fakes implement it); ``standalone``, a follow-up's rewrite checked.
+Standard library, records and ``qa.text`` only.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from qa.records import Hit
+from qa.text import content_terms
 
 
 @dataclass
@@ -44,3 +46,24 @@ class Searcher(Protocol):
     def embed(self, texts: Sequence[str]) -> Any:
         """Unit vectors (n, dim) of ``texts``, or None when the searcher has no embedder."""
         ...
+
+
+def standalone(question: str, rewrite: str, history: Sequence[dict[str, str]]) -> str:
+    """A follow-up's standalone form: the model's ``rewrite`` when it keeps half the follow-up's words
+    (by 5-letter prefix) and adds one from the conversation; else the follow-up with the user's previous
+    question as its topic in brackets ("Why not handle them one at a time? (Which issues do Payan and
+    Montes de Oca say should be negotiated together)"): a rewrite that dropped what was asked ("Why not
+    negotiate all these issues together?") or resolved nothing ("And López Obrador?") is not used."""
+    asked = {t[:5] for t in content_terms(question)}
+    said = {t[:5] for turn in history for t in content_terms(str(turn.get("content", "")))}
+    got = {t[:5] for t in content_terms(rewrite)}
+    kept = len(asked & got) >= len(asked) / 2  # "How long was he willing to stay?": "willing" may go
+    if rewrite and len(rewrite) <= 4 * len(question) + 200 and kept and (got - asked) & said:
+        return rewrite
+    previous = [
+        str(t.get("content", "")) for t in history if t.get("role") == "user" and str(t.get("content", "")).strip()
+    ]
+    if not previous:
+        return rewrite or question
+    topic = " ".join(previous[-1].split()).rstrip("?.! ")
+    return f"{question.rstrip()} ({topic})"

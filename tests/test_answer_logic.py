@@ -9,12 +9,16 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from qa import kinds
 from qa.answer import QA
 from qa.backends import Generator
 from qa.config import Settings
 from qa.errors import BackendError, InputError
+from qa.evidence import split_parts
 from qa.prompts import REFUSAL
 from qa.records import Chunk, Hit, SourceInfo, SourceMeta
+from qa.text import without_carried_topic
+from qa.turn import standalone
 from qa.verify import LexicalJudge
 
 DOC = (
@@ -271,6 +275,33 @@ def test_follow_up_rewritten_before_retrieval():
     assert ret.queries[0] == a.standalone_question
     assert ret.also == "What is Mérida? and what did Downie recommend?"  # fused beside the rewrite
     assert "Downie" in gen.seen[0][-1]["content"]
+
+
+def test_a_rewrite_that_drops_the_question_or_resolves_nothing_gives_way_to_the_previous_question():
+    history = [
+        {"role": "user", "content": "Which issues do Payan and Montes de Oca say should be negotiated together?"},
+        {"role": "assistant", "content": "Trade, security and migration, at the same time."},
+    ]
+    for rewrite in ("Why not negotiate all these issues together?", "Why not handle them one at a time?"):
+        qa, _, ret = make_qa([rewrite, pick_json([1])])
+        a = qa.ask("Why not handle them one at a time?", history=history)
+        assert a.standalone_question == (
+            "Why not handle them one at a time? (Which issues do Payan and Montes de Oca say should be negotiated together)"
+        )
+        assert ret.queries[0] == a.standalone_question
+
+
+def test_a_carried_topic_asks_nothing_of_its_own():
+    q = "And López Obrador? (How does Starr say Washington sees Vázquez Mota as a future security partner)"
+    assert without_carried_topic(q) == "And López Obrador?"
+    assert kinds.kind_of(q) == kinds.FACT and split_parts(q) == ([q], 0)
+    assert standalone(
+        "How long was he willing to stay?",
+        "How long did General Cervantes stay in Washington?",
+        [{"role": "user", "content": "Where did General Cervantes go in Washington?"}],
+    ) == (
+        "How long did General Cervantes stay in Washington?"  # keeps half the follow-up and adds from history
+    )
 
 
 def test_stream_order():
