@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa import units as U
+from qa.segment import QUOTED_CHARS
 from qa.units import answer_sentence_flaws, units
 
 DATA = Path(__file__).parent / "data" / "segmentation"
@@ -345,3 +346,18 @@ def test_a_citation_cut_at_a_page_edge_is_not_joined_to_the_next_page() -> None:
         " and former Mexican officials have highlighted that the drug war is a US problem.\n"
     )
     assert not any(u.gaps for u in units(text))
+
+
+def test_a_quotation_is_one_sentence_with_its_speaker() -> None:
+    # sources/003: the quoted words and who said them are one unit ("Who said …?" finds the speaker)
+    text = (
+        'In El Paso, U.S. "Border Czar" Alan Bersin told the audience, "Make no mistake. A national security '
+        'threat to Mexico is a national security threat to the United States." Only days later, Napolitano signed.'
+    )
+    got = [text[u.start : u.end] for u in units(text)]
+    assert got[0].startswith("In El Paso") and got[0].endswith('United States."') and len(got) == 2
+    # a quote mark never closed stops nothing past QUOTED_CHARS: the text is split as usual
+    long = "He said, “It began. " + "The war went on. " * 60
+    lengths = [u.end - u.start for u in units(long)]
+    assert max(lengths) <= QUOTED_CHARS + len("The war went on. ") and len(lengths) > 20
+    _check_tiling(long)
