@@ -39,7 +39,7 @@ _MONTH = re.compile(r"\b(?:January|February|March|April|May|June|July|August|Sep
 _FOOTNOTE = re.compile(r"(?:(?<=[a-z])|(?<=[^\d\s][.,;:)\]”\"’]))\d{1,3}(?=\s|$)")
 # a footnote number after a sentence's last stop ("… in 2010.32", "H.Res. 757.11"): a unit ends at a stop, so
 # a number after its last stop is a footnote marker, not a decimal ("grew 2.5." keeps its own stop)
-_FOOTNOTE_AT_END = re.compile(r"(?<=\S)([.?!][”\"’)]?)\d{1,3}$")
+_FOOTNOTE_AT_END = re.compile(r"(?<=\S)([.?!][”\"’)]?)[\d¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3}$")
 # a footnote number left at a sentence's start ("drugs. 42 On his blog, Fox wrote…"): a number before a word
 # that opens a clause, never a count ("42 inmates", "15 Mexican soldiers")
 _FOOTNOTE_AT_START = re.compile(

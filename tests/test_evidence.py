@@ -269,6 +269,7 @@ def test_biographies_are_evidence_only_for_questions_about_a_background():
             "In October 2023, the House declared the office of the Speaker to be vacant via adoption of H.Res. 757.11",
             "In October 2023, the House declared the office of the Speaker to be vacant via adoption of H.Res. 757.",
         ),
+        ("The violence grows in our communities.¹", "The violence grows in our communities."),  # sources/003
     ],
 )
 def test_footnote_numbers_at_a_sentences_edges_are_dropped_counts_kept(raw, read):

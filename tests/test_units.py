@@ -361,3 +361,12 @@ def test_a_quotation_is_one_sentence_with_its_speaker() -> None:
     lengths = [u.end - u.start for u in units(long)]
     assert max(lengths) <= QUOTED_CHARS + len("The war went on. ") and len(lengths) > 20
     _check_tiling(long)
+
+
+def test_a_superscript_footnote_mark_after_the_full_stop_ends_the_sentence() -> None:
+    # sources/003: "…in our communities.¹ Ten years have passed since the first talks…"
+    text = "All of which fuel the violence in our communities.¹ Ten years have passed since the first talks."
+    assert [text[u.start : u.end] for u in units(text)] == [
+        "All of which fuel the violence in our communities.¹",
+        "Ten years have passed since the first talks.",
+    ]
