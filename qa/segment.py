@@ -72,7 +72,8 @@ ABBREVIATIONS = frozenset(_ABBREVIATIONS) | frozenset(
 )
 # after these, a number follows the period as part of the same reference ("No. 51", "S. 1429", "H.Res. 757")
 _NUMBERED = frozenset({"no", "nos", "vol", "vols", "pp", "p", "art", "sec", "secs", "ch", "cl", "s", "h.r", "h.res"})
-_END = re.compile(r"[.!?]+[\"'”’)\]]*(?:[\d¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3}(?=\s))?")  # "communities.¹ Ten years…": a footnote mark ends it too
+# a sentence's end, with its closing quote and footnote mark ("communities.¹ Ten years…")
+_END = re.compile(r"[.!?]+[\"'”’)\]]*(?:[\d¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3}(?=\s))?")
 _OPENER = "\"'“‘([-–—•`"
 
 
