@@ -60,6 +60,11 @@ class Gathered:
     def topic(self) -> str:
         return self.asks[0].target if len(self.asks) == 1 and self.asks[0].kind == "topic" else ""
 
+    @property
+    def defined(self) -> str:
+        """What a one-part "What is X?" question asks about ("" otherwise)."""
+        return self.asks[0].target if len(self.asks) == 1 and self.asks[0].kind == "define" else ""
+
 
 class QA:
     """The assistant: one searcher, one generator, one judge, one decision; safe to share across threads."""
@@ -254,7 +259,7 @@ class QA:
         standing = any(c.ok for c in commitments)
         leading = commitments if standing or all(c.refutes for c in commitments) else []
         composed = compose.compose(
-            turn.standalone, leading, g.shortlist, chosen, got.ids, g.plan.sources, g.topic, g.free_parts
+            turn.standalone, leading, g.shortlist, chosen, got.ids, g.plan.sources, g.topic, g.free_parts, g.defined
         )
         shown = [(text, (holder,)) for text, holder in composed.leads]
         shown += [(g.shortlist[i - 1].text, (i,)) for i in composed.quotes]

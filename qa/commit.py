@@ -190,7 +190,7 @@ def check_phrase(
     new = adds_to(given, part) and not (ask.kind == "who" and _same_person(given, part))
     typed = of_kind(ask, given, part)
     if ask.kind == "define":
-        typed = _names_target(shortlist[holder - 1].text, ask.target)
+        typed = names_defined(shortlist[holder - 1].text, ask.target)
     on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1])
     if ask.kind == "number" and on_topic:  # "6,000 … since 2007 and more than 10,000 in 2010": 2010's is 10,000
         of_year = amount_of_year(part, shortlist[holder - 1].text)
@@ -299,9 +299,13 @@ def of_kind(ask: Ask, phrase: str, question: str) -> bool:
     return True
 
 
-def _names_target(sentence: str, target: str) -> bool:
-    """Does ``sentence`` name ``target`` (all its content words, or its acronym)?"""
-    terms = set(tokenize(target))
+def names_defined(sentence: str, target: str) -> bool:
+    """Does ``sentence`` name ``target`` (all its content words; an acronym in capitals, as written:
+    "the best US/Mexican relations in decades" does not name BEST)?"""
+    t = target.strip(" \"'“”‘’")
+    if len(t) >= 2 and t.isupper() and " " not in t:
+        return re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", sentence) is not None
+    terms = set(tokenize(t))
     return bool(terms) and terms <= set(tokenize(sentence))
 
 

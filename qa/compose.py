@@ -7,7 +7,8 @@
   dropped: for an open question, the one holding most of what it asks
   first (``asked_share``; ties in the model's order), at most
   ``MAX_OPEN_QUOTES``, none from a passage lacking a year the question
-  names; a topic's sentences only when they name the topic;
+  names (for "What is X?" whose phrase failed, only sentences naming X);
+  a topic's sentences only when they name the topic;
   each named source's best sentence kept.
 - Every named source of a comparison keeps its best sentence; at most
   ``MAX_QUOTES`` quoted sentences and ``MAX_WORDS`` words of quotes.
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.asks import VIEW, Ask
-from qa.commit import Commitment, lead_text, names_topic
+from qa.commit import Commitment, lead_text, names_defined, names_topic
 from qa.evidence import novelty
 from qa.grounding import grounded
 from qa.records import Evidence
@@ -66,10 +67,12 @@ def compose(
     sources: Sequence[str] = (),
     topic: str = "",
     free_parts: Sequence[str] = (),
+    defined: str = "",
 ) -> Composed:
     """The answer for ``question`` (see the module docstring); numbers are 1-based in ``shortlist``.
     ``free_parts``: the parts of a several-part question that ask for no phrase (why, how, what
-    it would do): each gets the chosen sentence most about it, after the leads' holders."""
+    it would do): each gets the chosen sentence most about it, after the leads' holders. ``defined``: what
+    a "What is X?" question whose phrase failed asks about; only sentences naming it are quoted."""
     leads = tuple((lead_text(c.phrase), c.holder) for c in commitments if c.ok)
     open_parts = tuple(c.part for c in commitments if c.refutes)
     quotes: list[int] = []
@@ -92,9 +95,10 @@ def compose(
             order = best_per_source(order, shortlist) + order
         else:  # an open question: the sentence holding most of what it asks first, and one more;
             # none from a passage without the years it names ("…in 2025?": a 2024 brief does not say)
-            order = answering_order(
-                question, [i for i in order if grounded(question, OPEN, shortlist[i - 1])], shortlist
-            )
+            order = [i for i in order if grounded(question, OPEN, shortlist[i - 1])]
+            if defined:  # "What is BEST?" whose phrase failed: only sentences that name it
+                order = [i for i in order if names_defined(shortlist[i - 1].text, defined)]
+            order = answering_order(question, order, shortlist)
             max_quotes = max(MAX_OPEN_QUOTES, len(sources))
         quotes += [i for i in order if i not in quotes]
     elif not leads:
@@ -226,7 +230,10 @@ def refusal_lead(commitments: Sequence[Commitment], refusal: str) -> str:
 def why_refused(commitments: Sequence[Commitment], supported: bool, shown: bool = True) -> str:
     """The notice of a refusal: what failed (``shown``: was any sentence offered as the answer)."""
     if not shown:
-        return "no chosen sentence can stand as the answer: each restates the question or is from a passage without a year it names"
+        return (
+            "no chosen sentence can stand as the answer: each restates the question, is from a passage "
+            "without a year it names, or does not name what it asks about"
+        )
     if not supported:
         return "no sentence of the answer was supported by its quote"
     failed = [f"{c.phrase or 'no phrase'!r}: {c.why}" for c in commitments if not c.ok]

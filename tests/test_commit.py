@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qa.asks import Ask, ask_of
-from qa.commit import check_phrase, normalise
+from qa.commit import check_phrase, names_defined, normalise
 from qa.compose import asked_share, compose, fit_length, related, why_refused
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
 
@@ -285,3 +285,18 @@ def test_open_question_naming_a_year_quotes_no_sentence_from_a_passage_without_i
     q = "Did the United States designate Mexican cartels as foreign terrorist organizations in 2025?"
     assert not compose(q, [], short, chosen=[1], model_ids=[1]).quotes
     assert "year" in why_refused([], False, shown=False)
+
+
+def test_what_is_x_whose_phrase_failed_quotes_only_sentences_naming_x():
+    short = [
+        ev("The decision resulted in the best US/Mexican military-to-military relations in decades."),
+        ev("Cooperation would be limited, at best, to functional connections such as disaster relief."),
+        ev("ICE leads the Border Enforcement Security Task Force (BEST) teams along the border."),
+    ]
+    q = "What is BEST?"
+    out = compose(q, [], short, chosen=[1, 2], model_ids=[1, 2], defined="BEST")
+    assert out.quotes == ()  # "best" in lower case names nothing: refused, not answered with it
+    assert compose(q, [], short, chosen=[1, 3], model_ids=[1, 3], defined="BEST").quotes == (3,)
+    assert names_defined("the Mexican Navy Secretariat (SEMAR)", "SEMAR")
+    assert not names_defined("the best relations in decades", "BEST")
+    assert names_defined("Professor Craig Deare holds that…", "Craig Deare")
