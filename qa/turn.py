@@ -6,12 +6,20 @@ Standard library, records and ``qa.text`` only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from qa.records import Hit
 from qa.text import content_terms
+
+# a follow-up that leans on the conversation: "And López Obrador?", "Why not handle them…", "Where does she say…"
+_DEPENDENT = re.compile(
+    r"^\W*(?:and|but|so|also|what about|how about)\b|\b(?:he|she|it|they|them|his|her|him|its|their|this|these|those|"
+    r"himself|herself|itself|themselves)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -52,8 +60,9 @@ def standalone(question: str, rewrite: str, history: Sequence[dict[str, str]]) -
     """A follow-up's standalone form: the model's ``rewrite`` when it keeps half the follow-up's words
     (by 5-letter prefix) and adds one from the conversation; else the follow-up with the user's previous
     question as its topic in brackets ("Why not handle them one at a time? (Which issues do Payan and
-    Montes de Oca say should be negotiated together)"): a rewrite that dropped what was asked ("Why not
-    negotiate all these issues together?") or resolved nothing ("And López Obrador?") is not used."""
+    Montes de Oca say should be negotiated together)") when it leans on the conversation (a pronoun, "And
+    …?"), else the question as asked: a rewrite that dropped what was asked ("Why not negotiate all these
+    issues together?") or resolved nothing ("And López Obrador?") is not used."""
     asked = {t[:5] for t in content_terms(question)}
     said = {t[:5] for turn in history for t in content_terms(str(turn.get("content", "")))}
     got = {t[:5] for t in content_terms(rewrite)}
@@ -63,7 +72,7 @@ def standalone(question: str, rewrite: str, history: Sequence[dict[str, str]]) -
     previous = [
         str(t.get("content", "")) for t in history if t.get("role") == "user" and str(t.get("content", "")).strip()
     ]
-    if not previous:
-        return rewrite or question
+    if not previous or not _DEPENDENT.search(question):
+        return question  # a question that stands on its own ("What is the recipe for an omelette?"): as asked
     topic = " ".join(previous[-1].split()).rstrip("?.! ")
     return f"{question.rstrip()} ({topic})"

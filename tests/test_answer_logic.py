@@ -291,6 +291,13 @@ def test_a_rewrite_that_drops_the_question_or_resolves_nothing_gives_way_to_the_
         assert ret.queries[0] == a.standalone_question
 
 
+def test_a_new_question_in_the_same_chat_is_asked_as_it_is():
+    history = [{"role": "user", "content": "What did Janet Napolitano sign with Mexico's Attorney General?"}]
+    q = "What is the recipe for a classic French omelette?"
+    assert standalone(q, q, history) == q  # no pronoun, no "And …?": it does not lean on the conversation
+    assert standalone("And López Obrador?", "And López Obrador?", history).endswith("Attorney General)")
+
+
 def test_a_carried_topic_asks_nothing_of_its_own():
     q = "And López Obrador? (How does Starr say Washington sees Vázquez Mota as a future security partner)"
     assert without_carried_topic(q) == "And López Obrador?"
