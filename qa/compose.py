@@ -116,9 +116,9 @@ def answering_order(question: str, order: Sequence[int], shortlist: Sequence[Evi
 
 def asked_share(question: str, ev: Evidence) -> float:
     """The share of ``question``'s words (names and predicate, by 5-letter prefix) the sentence
-    holds, not counting its frame (think, say, argue…) or its own source's authors (a sentence of Starr's article rarely names
-    Starr): for an open question, the sentence that answers it is about all of it, a related
-    one about part ("Why might the White House shy away from pushing gun restrictions?":
+    holds, not counting its frame (think, say, argue…) or its own source's authors (a sentence
+    of Starr's article rarely names Starr): for an open question, the sentence that answers it
+    is about all of it, a related one about part ("Why might the White House shy away from pushing gun restrictions?":
     "…pushing gun control could take Democrats back to the 1994 election…")."""
     own = {t[:5] for author in ev.hit.source.meta.authors for t in content_terms(author)}
     asked = {t[:5] for t in content_terms(question) if not VIEW.fullmatch(t)} - own

@@ -61,6 +61,7 @@ from qa.layout import (
     _lines,
     _title_like,
 )
+from qa.pagebreak import open_prose, reads_like_reference, resumes_after
 from qa.segment import split_prose
 
 KINDS = (SENTENCE, LIST_ITEM, HEADING, TABLE_ROW, TOC, FURNITURE, REFERENCE, BIO)
@@ -118,8 +119,8 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
     while i < len(lines):
         ln = lines[i]
         # 0. a sentence running over a page break: page number and footnotes between its halves
-        if prose and run_kind == SENTENCE and _open_prose(prose[-1].text):
-            resume = _resumes_after(lines, i, running)
+        if prose and run_kind == SENTENCE and open_prose(prose[-1].text):
+            resume = resumes_after(lines, i, running)
             if resume > i:
                 gaps.append((ln.start, lines[resume].start))
                 prose.append(lines[resume])
@@ -178,48 +179,6 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
         i += 1
     flush()
     return out
-
-
-def _open_prose(line: str) -> bool:
-    """Does ``line`` end a run of prose mid-sentence (not a citation or a URL cut at the page's edge)?"""
-    return not _SENTENCE_END.search(line) and "://" not in line and not _reads_like_reference(line)
-
-
-def _resumes_after(
-    lines: list[_Line], i: int, running: frozenset[str] = frozenset(), most: int = 6, most_notes: int = 40
-) -> int:
-    """Index of the line that resumes an open sentence after up to ``most`` lines that interrupt it at a
-    page break (a page number, running title, footnotes, a citation line), ``i`` if line ``i`` opens no
-    such interruption. The resuming line opens in lower case after a blank line or after a finished
-    interrupting line; a line straight after a footnote's line (no blank between) goes on with that
-    footnote, whatever its case, and a page's block of footnotes may run to ``most_notes`` lines;
-    ``running``: the document's repeated running titles, which interrupt too."""
-    in_note = False
-    for j in range(i, min(len(lines), i + most_notes + 1)):
-        ln = lines[j]
-        if ln.text[:1].islower() and _line_kind(ln) is None:
-            if j == i:
-                return i
-            previous = lines[j - 1]
-            if ln.blanks_before or previous.text[-1:] in _TERMINAL or _line_kind(previous) == FURNITURE:
-                return j
-            continue  # a footnote's second line
-        if in_note and not ln.blanks_before and _line_kind(ln) is None:
-            continue  # "Member-elect.": the footnote goes on
-        if not (_interrupts(ln) or ln.text in running) or (j - i >= most and not in_note):
-            return i
-        in_note = in_note or bool(_FOOTNOTE_START.match(ln.text))
-    return i
-
-
-def _interrupts(ln: _Line) -> bool:
-    t = ln.text
-    return (
-        _line_kind(ln) == FURNITURE
-        or bool(_FOOTNOTE_START.match(t))
-        or t[:1] in "¹²³⁴⁵⁶⁷⁸⁹⁰*†‡"
-        or (len(t.split()) <= 40 and _reads_like_reference(t) and t[-1:] in '.”"')
-    )
 
 
 def _heading_lines(lines: list[_Line], i: int, double: bool) -> int:
@@ -320,16 +279,9 @@ def classify_sentence(sentence: str) -> str:
     head = " ".join(sentence.split()[:40])
     if _BIO_TEXT.search(head):
         return BIO
-    if _REFERENCE_TEXT.search(sentence) and _reads_like_reference(sentence):
+    if _REFERENCE_TEXT.search(sentence) and reads_like_reference(sentence):
         return REFERENCE
     return SENTENCE
-
-
-def _reads_like_reference(sentence: str) -> bool:
-    """Mostly capitalised words, numbers and commas: a citation rather than a statement."""
-    words = sentence.split()
-    lower = sum(1 for w in words if re.fullmatch(r"[a-z][a-z'’-]*[.,;:]?", w))
-    return len(words) < 8 or lower / len(words) < 0.5
 
 
 # ------------------------------------------------------------------ answer sentences (the fragment metric)
