@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
+from qa.pagebreak import open_prose
 from qa.records import Chunk, Document
 from qa.units import units as text_units
 
@@ -37,6 +38,7 @@ class _Unit:
     tokens: int
     section: str | None
     para: int  # paragraph ordinal: breaking between paragraphs is preferred
+    glue: bool = False  # no chunk break after this unit: its sentence goes on past a page break
 
 
 def chunk_document(
@@ -104,7 +106,28 @@ def _units(text: str, count_tokens: TokenCounter, is_heading: Callable[[str], bo
                 units.extend(_fit(text, pos + u.start, pos + u.end, count_tokens, max_tokens, section, para))
             para += 1
         pos = stop + 2
-    return units
+    return _glued(text, units)
+
+
+def _glued(text: str, units: list[_Unit], most: int = 3) -> list[_Unit]:
+    """``units`` with ``glue`` set where a sentence runs over a page break: a paragraph's last unit that
+    ends mid-sentence ("…both for equipment and"), and the interrupting units after it (a footnote the
+    cleaner left between the halves) up to the one resuming in lower case ("training of Mexican…")."""
+    out = list(units)
+    for i, u in enumerate(units[:-1]):
+        if units[i + 1].para == u.para or not open_prose(text[u.start : u.end].rstrip()):
+            continue
+        resume = next(
+            (
+                j
+                for j in range(i + 1, min(len(units), i + 1 + most))
+                if text[units[j].start : units[j].end][:1].islower()
+            ),
+            None,
+        )
+        for j in range(i, resume if resume is not None else i + 1):
+            out[j] = replace(out[j], glue=True)
+    return out
 
 
 def _fit(
@@ -136,7 +159,7 @@ def _pack(units: list[_Unit], target: int, max_tokens: int, overlap: int) -> lis
         full = size + unit.tokens > max_tokens
         # prefer to break at a paragraph end once the target is reached
         soft = size >= target and unit.para != current[-1].para if current else False
-        if current and (new_section or full or soft or size + unit.tokens > target * 1.5):
+        if current and (new_section or full or (not current[-1].glue and (soft or size + unit.tokens > target * 1.5))):
             if fresh:
                 groups.append(current)
             carry = [] if new_section else _tail(current, overlap, max_tokens - unit.tokens)

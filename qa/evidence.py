@@ -19,9 +19,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from qa.pagebreak import open_prose
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize, without_carried_topic
-from qa.units import BIO, Unit, units
+from qa.units import BIO, SENTENCE, Unit, units
 
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
 
@@ -224,9 +225,20 @@ def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False, bios: bool =
             ev = Evidence(hit, u.start, u.end, reading_text(u.read(text), hit.chunk.clean_text))
             if ev.key in seen or not ev.text or (not keep_furniture and is_furniture(ev.text)):
                 continue
+            if u.kind == SENTENCE and _cut_by_chunk(text, u, ev.text):
+                continue
             seen.add(ev.key)
             out.append(ev)
     return out
+
+
+def _cut_by_chunk(text: str, u: Unit, reading: str) -> bool:
+    """A sentence the chunk cuts at a page break: its first half at the chunk's end ("…both for equipment
+    and"; whole in the next chunk, which carries it over) or its second half at the chunk's start, in
+    lower case ("the TCOs in coordination with…")."""
+    at_end = not text[u.end :].strip() and open_prose(reading)
+    at_start = not text[: u.start].strip() and reading[:1].islower()
+    return at_end or at_start
 
 
 # ------------------------------------------------------------------ quotas

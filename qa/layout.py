@@ -156,7 +156,7 @@ def _title_like(t: str) -> bool:
         return False
     if not (t[0].isupper() or t[0].isdigit() or t[0] in '“"(['):
         return False
-    if t[-1] in ".,;!" or t.count("(") > t.count(")"):
+    if t.rstrip("\"”’'")[-1:] in ".,;!" or t.count("(") > t.count(")"):  # also '…President.”'
         return False
     caps = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL or not w[:1].isalnum())
     share = caps / len(words)

@@ -23,7 +23,28 @@ def resumes_after(
     such interruption. The resuming line opens in lower case after a blank line or after a finished
     interrupting line; a line straight after a footnote's line (no blank between) goes on with that
     footnote, whatever its case, and a page's block of footnotes may run to ``most_notes`` lines;
-    ``running``: the document's repeated running titles, which interrupt too."""
+    ``running``: the document's repeated running titles, which interrupt too; also a figure's caption
+    (``after_caption``)."""
+    found = _after_notes(lines, i, running, most, most_notes)
+    return found if found > i else after_caption(lines, i)
+
+
+def after_caption(lines: list[_Line], i: int, most: int = 3) -> int:
+    """Index of the line resuming an open sentence after a figure's caption set between blank lines
+    ("…are the most controversial, painful," / "" / "Bell-412 Helicopter formal delivery ceremony…," /
+    "which marked the official handover … Initiative." / "" / "and divisive for the United States."):
+    one block of up to ``most`` lines, opening upper-case, ending a sentence; ``i`` when none."""
+    if i >= len(lines) or not lines[i].blanks_before or not lines[i].text[:1].isupper():
+        return i
+    for j in range(i + 1, min(len(lines), i + most + 1)):
+        ln = lines[j]
+        if ln.blanks_before:
+            ended = lines[j - 1].text[-1:] in _TERMINAL
+            return j if ended and ln.text[:1].islower() and _line_kind(ln) is None else i
+    return i
+
+
+def _after_notes(lines: list[_Line], i: int, running: frozenset[str], most: int, most_notes: int) -> int:
     in_note = False
     for j in range(i, min(len(lines), i + most_notes + 1)):
         ln = lines[j]

@@ -66,6 +66,7 @@ from qa.segment import split_prose
 
 KINDS = (SENTENCE, LIST_ITEM, HEADING, TABLE_ROW, TOC, FURNITURE, REFERENCE, BIO)
 EVIDENCE_KINDS = frozenset({SENTENCE, LIST_ITEM})
+CELL_CHARS = 60  # a bulleted item wrapped in lines no longer than this, with no closing punctuation, is a table cell
 
 Splitter = Callable[[str, int, int], list[tuple[int, int]]]
 
@@ -263,15 +264,31 @@ def _emit_prose(
         spans = [(s + lo, e + lo) for s, e in split("".join(run), 0, hi - lo)]
     else:
         spans = split(text, lo, hi)
+    cell = (run_kind == LIST_ITEM or (run_kind == SENTENCE and len(spans) == 1)) and _table_cell(lines)
     for j, (s, e) in enumerate(spans):
         inside = tuple(g for g in gaps if s < g[0] and g[1] <= e)
-        if run_kind == LIST_ITEM and j == 0:
+        if cell:
+            kind = TABLE_ROW
+        elif run_kind == LIST_ITEM and j == 0:
             kind = LIST_ITEM
         elif run_kind == REFERENCE:
             kind = REFERENCE
         else:
             kind = classify_sentence(Unit(s, e, SENTENCE, inside).read(text))
         out.append(Unit(s, e, kind, inside))
+
+
+def _table_cell(lines: list[_Line]) -> bool:
+    """A "list item" or lone "sentence" that is a table's cell: wrapped over two or more narrow lines (a column of a PDF
+    table: "Police reforms necessary for effective" / "transfer of lead role" / "will take years") and
+    ending without closing punctuation."""
+    return (
+        len(lines) >= 2
+        and max(len(ln.text) for ln in lines) <= CELL_CHARS
+        and _SENTENCE_END.search(lines[-1].text) is None
+        and re.search(r"(?:\band|\bor|--|[—,])$", lines[-1].text) is None  # a legal list's "…youths; and"
+        and re.match(r"[`'\"]*\(\w{1,4}\)", lines[0].text) is None  # "(d) Certain Claims.--…": a bill's item
+    )
 
 
 def classify_sentence(sentence: str) -> str:
@@ -289,16 +306,19 @@ def classify_sentence(sentence: str) -> str:
 _LIST_MARK = re.compile(rf"^(?:[{_BULLET}\-*]|\(?\w{{1,3}}[.)])\s")
 
 
-def answer_sentence_flaws(sentence: str) -> tuple[bool, bool]:
+def answer_sentence_flaws(sentence: str, allowed: frozenset[str] = frozenset()) -> tuple[bool, bool]:
     """(fragment, non-prose) for an answer sentence: a fragment starts mid-sentence (a lower-case first
     letter not after a list marker) or ends without closing punctuation (list items aside); non-prose
-    holds a unit that is not a sentence or list item (heading, footnote, biography, page furniture...)."""
+    holds a unit that is not a sentence or list item (heading, footnote, biography, page furniture...),
+    nor of a kind the question asks for (``allowed``: ``{BIO}`` for "where did she study?")."""
     text = sentence.strip()
     if not text:
         return False, False
     found = units(text)
     # a column of bullets glued before the text ("• • • • • Demonstrate success...") is page furniture
-    non_prose = any(not u.is_evidence for u in found) or re.match(rf"^(?:[{_BULLET}]\s*){{2,}}", text) is not None
+    non_prose = any(not u.is_evidence and u.kind not in allowed for u in found) or (
+        re.match(rf"^(?:[{_BULLET}]\s*){{2,}}", text) is not None
+    )
     is_item = bool(found) and found[0].kind == LIST_ITEM or bool(_LIST_MARK.match(text))
     first = next((c for c in text if c.isalpha()), "")
     starts_mid = first.islower() and not is_item

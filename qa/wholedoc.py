@@ -225,7 +225,9 @@ def _with_predecessors(picked: Sequence[int]) -> list[tuple[int, bool]]:
     return out
 
 
-_LIST_BREAK = re.compile(r"(?<=:)[ \t]*\n[\s•▪◦●*]*|\n[ \t]*[•▪◦●*][\s•▪◦●*]*")
+# a list starts after a colon ending a line (unless the next line goes on in lower case, as a double-spaced
+# book's "…mischiefs of faction:" / "the one, by…" does) or where a bullet opens a line
+_LIST_BREAK = re.compile(r"(?<=:)[ \t]*\n(?=[\s•▪◦●*]*[^\sa-z])[\s•▪◦●*]*|\n[ \t]*[•▪◦●*][\s•▪◦●*]*")
 
 
 def _list_pieces(ev: Evidence) -> list[Evidence]:

@@ -289,3 +289,17 @@ def test_a_lower_case_list_item_keeps_one_bullet_in_the_text_not_in_the_quote():
     hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(capital), capital, capital), src, 1, 1)
     item = wholedoc._without_bullets(Evidence(hit, 0, len(capital), capital))
     assert item.text == item.quote == "Demonstrate success during a rapidly closing window."
+
+
+def test_a_colon_at_a_line_end_starts_a_list_only_when_an_item_follows():
+    # ../shared/foreign, the double-spaced Federalist No. 10: the sentence goes on in lower case
+    book = "There are two methods of removing the causes of faction:\n\nthe one, by destroying the liberty."
+    listed = (
+        "The following recommendations are offered:\n• Demonstrate success during a rapidly closing window.\n"
+        "• Extend and institutionalize existing defense linkages."
+    )
+    meta = SourceMeta(title="Doc", authors=("Jane Doe",), date="2025")
+    src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
+    for text, n in ((book, 1), (listed, 3)):
+        hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1)
+        assert len(wholedoc._list_pieces(Evidence(hit, 0, len(text), text))) == n

@@ -171,3 +171,28 @@ def test_names_cited_as_a_source():
     assert cited_names("What does Brookings say about the border?") == ["Brookings"]
     assert cited_names("What did the 2020 CSIS report conclude?") == ["CSIS"]
     assert cited_names("What do the sources say about fentanyl?") == []
+
+
+def test_a_sentence_over_a_page_break_is_not_cut_between_chunks():
+    # sources/002: "…both for equipment and" / page number and footnote / "training of Mexican…"
+    fill = " ".join(f"Sentence {i} says something plain." for i in range(5))
+    text = (
+        f"{fill} Continuing on the present course would entail cooperation, both for equipment and\n\n"
+        "Rubén Aguilar V. and Jorge Castañeda, El Narco (Mexico City: Punto de Lectura, 2009). "
+        "training of Mexican law enforcement personnel, as well as for intelligence support. "
+        "The lofty, ultimate goal could be a bi-national command."
+    )
+    chunks = chunk_document(make_doc(text), Identity(text), words, heading, target_tokens=25, max_tokens=120)
+    holding = [c for c in chunks if "both for equipment and" in c.text]
+    assert holding and all("training of Mexican" in c.text for c in holding)
+
+
+def test_evidence_leaves_out_a_sentence_the_chunk_cuts():
+    from qa.evidence import sentences_of
+    from qa.records import Hit, SourceInfo
+
+    whole = "The initiative was agreed upon in the city of Mérida in October 2007."
+    text = f"the TCOs placed both militaries in a position to cooperate. {whole} Continuing on the present course would entail more and more cooperation, both for"
+    src = SourceInfo("doc", "doc.txt", "doc.txt", "0" * 64, SourceMeta(title="Doc"), 1)
+    hit = Hit(1, 1.0, Chunk("doc#0", "doc", 0, 0, len(text), text, text), src, 1, 1)
+    assert [e.text for e in sentences_of([hit])] == [whole]

@@ -370,3 +370,52 @@ def test_a_superscript_footnote_mark_after_the_full_stop_ends_the_sentence() -> 
         "All of which fuel the violence in our communities.¹",
         "Ten years have passed since the first talks.",
     ]
+
+
+def test_a_table_cell_wrapped_in_a_narrow_column_is_a_table_row_not_a_list_item() -> None:
+    # sources/002, the "Summary of Options" table: cells below a column of lone bullets
+    text = (
+        "•\n\n•\n\nOffers opportunity\nto announce new\nstrategy/fresh start.\n\n"
+        "Police reforms necessary for effective\ntransfer of lead role\nwill take years\n\n"
+        "Severely limits/\nends cooperation\nachieved during\nCalderón administration\n"
+    )
+    kinds = {text[u.start : u.end].split("\n")[0]: u.kind for u in units(text)}
+    assert kinds["Offers opportunity"] == "list_item"  # a finished item reads as one
+    assert kinds["Police reforms necessary for effective"] == "table_row"
+    assert kinds["Severely limits/"] == "table_row"
+    # a bill's wrapped items and a legal list's "…; and" stay list items (../shared/foreign, S8560)
+    bill = (
+        "(A) are less likely to be enrolled in college preparatory\n     classes than non-foster care youth; and\n"
+        "(d) Certain Claims.--Nothing in this title precludes any\n     court from granting any legal\n"
+    )
+    assert {u.kind for u in units(bill)} == {"list_item"}
+    _check_tiling(text)
+
+
+def test_a_sentence_resumes_after_a_figure_caption() -> None:
+    # sources/002: a photo's caption set between the halves of a sentence at a page break
+    text = (
+        "Yet the issues most important to Mexico, such as gun control and immigration reform, are the most "
+        "controversial, painful,\n\nBell-412 Helicopter formal delivery ceremony at Benito Juarez International "
+        "Airport, Mexico City, December 15, 2009,\nwhich marked the official handover of five helicopters.\n\n"
+        "and divisive for the United States.\nOver the past several years, the relationship improved.\n"
+    )
+    first = units(text)[0]
+    assert first.kind == "sentence" and len(first.gaps) == 1
+    assert " ".join(first.read(text).split()).endswith("painful, and divisive for the United States.")
+    # a new paragraph that opens upper-case and is not followed by a lower-case resumption is no caption
+    plain = "It ends here without a stop,\n\nA new paragraph starts.\n\nAnother one.\n"
+    assert not any(u.gaps for u in units(plain))
+    _check_tiling(text)
+
+
+def test_a_standalone_sentence_ending_in_a_quotation_is_no_heading() -> None:
+    sentence = "Lopez Obrador refused to concede the victory and declared himself the “Legitimate President.”"
+    assert [u.kind for u in units(sentence)] == ["sentence"]
+    assert answer_sentence_flaws(sentence) == (False, False)
+
+
+def test_a_biography_is_non_prose_unless_the_question_asks_for_one() -> None:
+    bio = "Dr. Downie earned his Ph.D. at the University of Southern California in International Relations."
+    assert answer_sentence_flaws(bio)[1]
+    assert answer_sentence_flaws(bio, frozenset({"bio"})) == (False, False)
