@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from qa import broad, compose, evidence, kinds, pick, prescore, prompts
+from qa import broad, compose, enumeration, evidence, kinds, pick, prescore, prompts
 from qa.asks import Ask, ask_of
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
@@ -261,6 +261,8 @@ class QA:
         composed = compose.compose(
             turn.standalone, leading, g.shortlist, chosen, got.ids, g.plan.sources, g.topic, g.free_parts, g.defined
         )
+        if not leading and not g.topic and not g.defined:
+            g, composed = self._enumerated(g, composed)
         shown = [(text, (holder,)) for text, holder in composed.leads]
         shown += [(g.shortlist[i - 1].text, (i,)) for i in composed.quotes]
         allowed = allowed_names(turn.standalone, [g.shortlist[i - 1] for i in chosen])
@@ -299,6 +301,26 @@ class QA:
             open_parts=composed.open_parts,
             **base,
         )
+
+    def _enumerated(self, g: Gathered, composed: compose.Composed) -> tuple[Gathered, compose.Composed]:
+        """An open answer whose first quote introduces an enumeration ("…would afford the next president
+        several advantages.") quotes the items after it ("First, …", "Second, …"; ``qa.enumeration``),
+        which the shortlist may not hold: they join it, numbered after it."""
+        index = self.retriever.index
+        if index is None or composed.leads or not composed.quotes:
+            return g, composed
+        first = composed.quotes[0]
+        items = enumeration.items_after(index, g.shortlist[first - 1])
+        if not items:
+            return g, composed
+        shortlist = list(g.shortlist)
+        numbers = {e.key: n for n, e in enumerate(shortlist, 1)}
+        for ev in items:
+            if ev.key not in numbers:
+                shortlist.append(ev)
+                numbers[ev.key] = len(shortlist)
+        quotes = [first] + [numbers[e.key] for e in items if numbers[e.key] != first]
+        return replace(g, shortlist=tuple(shortlist)), replace(composed, quotes=tuple(quotes[: compose.MAX_LISTED]))
 
     def _partial(
         self, refusal: Answer, related: int, shortlist: Sequence[Evidence], commitments: Sequence[Commitment]

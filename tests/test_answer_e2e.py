@@ -138,3 +138,17 @@ def test_definition_is_answered_by_the_phrase_that_defines_it(qa):
     assert "Nav" in a.sentences[0].text, a.answer  # the Mexican Navy (Secretariat)
     assert "SEMAR" in a.citations[0].quote
     check_quotes(a)
+
+
+def test_an_introduction_of_an_enumeration_is_answered_with_its_items(qa):
+    """Downie: "Such an approach would afford the next president of Mexico several advantages." then
+    "First, …", "Second, …", "Third, …", "Finally, …": the answer quotes the items, in order."""
+    a = qa.ask("What advantages would a police-led strategy offer Mexico's next president, according to Downie?")
+    assert not a.refused, (a.answer, a.decision)
+    openers = [s.text.split()[0] for s in a.sentences]
+    assert [w for w in openers if w in ("First,", "Second,", "Third,", "Finally,")][:3] == [
+        "First,",
+        "Second,",
+        "Third,",
+    ]
+    check_quotes(a)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import broad, kinds, wholedoc
+from qa import broad, enumeration, evidence, kinds, wholedoc
 from qa.answer import QA
 from qa.compose import asked_share
 from qa.config import Settings
@@ -303,3 +303,30 @@ def test_a_colon_at_a_line_end_starts_a_list_only_when_an_item_follows():
     for text, n in ((book, 1), (listed, 3)):
         hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1)
         assert len(wholedoc._list_pieces(Evidence(hit, 0, len(text), text))) == n
+
+
+def test_a_counted_question_quotes_the_enumeration_it_counts(library):
+    # Starr: "…three core policy changes…" then "First, …", "Second, …", "The third anticipated policy shift…"
+    settings, retriever = library
+    q = "What three policy changes does Starr expect from whoever wins Mexico's 2012 election?"
+    view = wholedoc.document_view(retriever.index, _sid(retriever, "Starr"))
+    found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.LIST)
+    texts = [e.text for e in found]
+    assert texts[0].startswith("Despite stump speeches") and "three core policy changes" in texts[0]
+    assert [t.split()[0] for t in texts[1:]] == ["First,", "Second,", "The"], texts
+    assert texts[3].startswith("The third anticipated policy shift")
+    _verbatim(found, retriever)
+
+
+def test_items_after_an_introduction_are_read_from_the_following_chunks(library):
+    settings, retriever = library
+    sid = _sid(retriever, "Starr")
+    view = wholedoc.document_view(retriever.index, sid)
+    hits = [Hit(n + 1, 0.0, c, view.source) for n, c in enumerate(view.chunks)]
+    intro = next(e for e in evidence.sentences_of(hits) if "three core policy changes" in e.text)
+    items = enumeration.items_after(retriever.index, intro)
+    assert [e.text.split()[0] for e in items] == ["First,", "Second,", "The"]
+    _verbatim(items, retriever)
+    first = items[0]
+    again = enumeration.items_after(retriever.index, first)  # the first item opens the same run
+    assert [e.key for e in again] == [e.key for e in items]

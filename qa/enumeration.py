@@ -1,0 +1,145 @@
+"""Enumerations in a document's sentences: "…would afford the next president several advantages."
+"First, …" "Second, …" "Third, …" "Finally, …".
+
+A policy text often announces a count ("four strategic options", "several advantages", "two methods")
+and then gives the items as sentences opening with ordinals, with other sentences between them. The
+sentence that introduces the list is what a question's words match ("What advantages would a
+police-led strategy offer?"); the items, which hold the answer, share few of them. A ``Run`` ties them
+together so a selection that finds the introduction can quote the items.
+
+An item opens with the next ordinal: "First, / Second(ly) / Third(ly) …", "The first/second … <noun>",
+"One <noun> … Another <noun>" (the same noun: "One school of thought … Another school of thought"),
+and "Finally, / Lastly," closes a run; each item comes within ``WINDOW`` sentences of the one before
+(``WINDOW_NAMED`` for "One …/Another …", whose items run longer). The introduction is the sentence
+just before the first item when it announces a count or a list. ``items_after`` reads a sentence's
+neighbourhood from the index (its chunk and the next few). Pure apart from records and ``qa.evidence``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qa.evidence import sentences_of
+from qa.records import Evidence, Hit
+
+if TYPE_CHECKING:
+    from qa.store import LoadedIndex
+
+WINDOW = 8  # sentences from one item to the next ("First, …" / a paragraph of detail / "Second, …")
+WINDOW_NAMED = 10  # "One school of thought …" … "Another school of thought …"
+MAX_ITEMS = 6
+CHUNKS_AFTER = 3  # chunks read after the one holding an introduction
+
+_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_ORDINAL = re.compile(
+    r"^\W*(?:(?P<n>first|second|third|fourth|fifth|sixth)(?:ly)?\b\s*[,.:;—–-]"
+    r"|(?P<last>finally|lastly)\b\s*,"
+    r"|(?:the|a) (?P<the>first|second|third|fourth|fifth|sixth) (?P<noun>[a-z]+)"
+    r"|(?P<one>one|another) (?P<named>[a-z]+(?: of [a-z]+)?)\b)",
+    re.I,
+)
+_ANNOUNCES = re.compile(
+    r"\b(?:two|three|four|five|six|several|various|a number of|twofold|threefold|the following|as follows)\b"
+    r"|:\s*$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Sentence positions: the introduction (or None) and the items, in order."""
+
+    intro: int | None
+    items: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Opening:
+    number: int  # 1, 2, …; 0 for "Finally"/"Lastly"; -1 for "Another"
+    noun: str  # "option" of "The second option", "school of thought" of "One school of thought"
+
+
+def _opening(text: str) -> _Opening | None:
+    m = _ORDINAL.match(text)
+    if not m:
+        return None
+    if m.group("n"):
+        return _Opening(_NUMBER[m.group("n").lower()], "")
+    if m.group("last"):
+        return _Opening(0, "")
+    if m.group("the"):
+        return _Opening(_NUMBER[m.group("the").lower()], m.group("noun").lower())
+    named = m.group("named").lower()
+    return _Opening(1 if m.group("one").lower() == "one" else -1, named)
+
+
+def announces(text: str) -> bool:
+    """Does ``text`` announce a count or a list ("…several advantages.", "…as follows:")?"""
+    return _ANNOUNCES.search(text) is not None
+
+
+def run_from(texts: Sequence[str], first: int) -> Run | None:
+    """The run whose first item is ``texts[first]`` (two items at least), else None."""
+    opening = _opening(texts[first])
+    if opening is None or opening.number != 1:
+        return None
+    named = opening.noun and not re.match(r"^\W*(?:the|a) ", texts[first], re.I)  # "One school of thought"
+    window = WINDOW_NAMED if named else WINDOW
+    items, expected, last = [first], 2, first
+    k = first + 1
+    while k < len(texts) and k - last <= window and len(items) < MAX_ITEMS:
+        o = _opening(texts[k])
+        if o is not None:
+            if named:  # "One school of thought …": only "Another/A second school of thought …" goes on
+                follows = o.noun == opening.noun and o.number in (-1, expected)
+            else:
+                follows = o.number in (0, expected) and (not opening.noun or not o.noun or o.noun == opening.noun)
+            if follows:
+                items.append(k)
+                last, expected = k, expected + 1
+                if o.number == 0:
+                    break
+        k += 1
+    if len(items) < 2:
+        return None
+    intro = first - 1 if first > 0 and announces(texts[first - 1]) else None
+    # an ordinal standing alone ("First." / "Secondly."): the item is the sentence after it
+    items = [k + 1 if len(texts[k].split()) <= 2 and k + 1 < len(texts) else k for k in items]
+    return Run(intro, tuple(items))
+
+
+def run_at(texts: Sequence[str], i: int) -> Run | None:
+    """The run ``texts[i]`` introduces (the next sentence opens it) or opens, else None."""
+    if i + 1 < len(texts) and announces(texts[i]):
+        found = run_from(texts, i + 1)
+        if found is not None:
+            return found
+    return run_from(texts, i)
+
+
+def runs(texts: Sequence[str]) -> list[Run]:
+    """Every run in ``texts``, in order."""
+    out: list[Run] = []
+    for i in range(len(texts)):
+        found = run_from(texts, i)
+        if found is not None and not any(i in r.items for r in out):
+            out.append(found)
+    return out
+
+
+def items_after(index: LoadedIndex, ev: Evidence, chunks_after: int = CHUNKS_AFTER) -> tuple[Evidence, ...]:
+    """The items of the run ``ev`` introduces or opens, read from its chunk and the next
+    ``chunks_after`` of its document (in the document's order); () when it opens none."""
+    source = ev.hit.source
+    rows = sorted(
+        (c for c in index.data.chunks if c.source_id == source.source_id and c.start >= ev.hit.chunk.start),
+        key=lambda c: c.start,
+    )[: chunks_after + 1]
+    hits = [Hit(rank=n + 1, score=0.0, chunk=c, source=source) for n, c in enumerate(rows)]
+    sentences = sorted(sentences_of(hits), key=lambda e: e.key[1])
+    at = next((k for k, e in enumerate(sentences) if e.key == ev.key), None)
+    found = run_at([e.text for e in sentences], at) if at is not None else None
+    return tuple(sentences[k] for k in found.items) if found is not None else ()
