@@ -29,7 +29,7 @@ from qa.commit import Commitment, lead_text, names_defined, names_topic
 from qa.evidence import novelty
 from qa.grounding import grounded
 from qa.records import Evidence
-from qa.text import content_terms
+from qa.text import base_form, content_terms
 
 MAX_QUOTES = 3  # quoted sentences in an answer (policy staff want the answer, then what holds it)
 MAX_WORDS = 80  # words of quoted sentences in an answer (the first always fits)
@@ -122,8 +122,8 @@ def asked_share(question: str, ev: Evidence) -> float:
     is about all of it, a related one about part ("Why might the White House shy away from pushing gun restrictions?":
     "…pushing gun control could take Democrats back to the 1994 election…")."""
     own = {t[:5] for author in ev.hit.source.meta.authors for t in content_terms(author)}
-    asked = {t[:5] for t in content_terms(question) if not VIEW.fullmatch(t)} - own
-    held = {t[:5] for t in content_terms(ev.text)}
+    asked = {base_form(t)[:5] for t in content_terms(question) if not VIEW.fullmatch(t)} - own
+    held = {base_form(t)[:5] for t in content_terms(ev.text)}
     return len(asked & held) / len(asked) if asked else 0.0
 
 

@@ -11,7 +11,7 @@ import re
 
 from qa.asks import Ask
 from qa.records import Evidence
-from qa.text import names, tokenize
+from qa.text import base_form, names, tokenize
 
 _QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _NOUN_STOPS = frozenset(
@@ -119,9 +119,9 @@ def shares_predicate(question: str, sentence: str) -> bool:
 
 def _overlaps(question: str, sentence: str) -> tuple[int, int, int]:
     """(predicate words held, predicate words asked, names held), all by 5-letter prefix."""
-    held = {t[:5] for t in tokenize(sentence)}
+    held = {base_form(t)[:5] for t in tokenize(sentence)}
     named = names(question)
-    asked = {t[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
+    asked = {base_form(t)[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
     return len(asked & held), len(asked), len({n[:5] for n in named} & held)
 
 

@@ -23,7 +23,8 @@ _WH = r"(?:what|who|whom|whose|when|where|why|how|which|did|does|do|is|are|was|w
 # a comparison: its own verbs, or "X and Y each" ("between <a> and <b>" alone is no comparison:
 # "deaths from shootouts between government forces and the cartels" asks one share)
 _COMPARE = re.compile(
-    r"\b(?:compar\w*|contrast\w*|differ\w*|difference|versus|vs\.?|similar\w*|agree|disagree|more \w+ than"
+    r"\b(?:compar\w*|contrast\w*|differ\w*|difference|versus|vs\.?|similar\w*|agree|disagree"
+    r"|^\W*(?!(?:which|what|who|whom|where|when)\b)\w+\b[^?]*\bmore \w+ than"  # not "Which issues … more important than…?"
     r"|(?:which|who) is (?:more|less)\b|change[ds]? (?:between|from|since))\b"
     r"|\band\b[^?]*\b(?:each|both)\b|\bin each\b|\bboth\b[^?]*\band\b",
     re.I,
@@ -39,12 +40,18 @@ _SUMMARY = re.compile(
 )
 # a question asking for a name, date, place or number: its cue verb ("Who proposed…",
 # "How many options does Downie propose?") is what is said of the thing asked for, not a summary
-_TYPED_ASK = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose|when|where|how (?:many|much|long|often))\b", re.I)
+_TYPED_ASK = re.compile(
+    r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose|when|where|how (?:many|much|long|often)"
+    r"|which (?:\w+ ){0,2}(?:officials?|leaders?|people|persons?|authors?|experts?|officers?|agenc(?:y|ies)"
+    r"|organi[sz]ations?|presidents?|senators?|members?|generals?|ambassadors?|groups?))\b",
+    re.I,
+)
 # a list: "which operations", "what kinds of", "list the …", "name the …"
 _LIST = re.compile(
     r"\b(?:what (?:range|kinds?|types?|sorts?|forms?|variety) of|list (?:the|all)|name (?:the|all)|enumerate"
     r"|what (?:(?:are|were) the )?(?:two|three|four|five|six|seven|eight) (?:[\w-]+ ){0,2}\w{3,}s|what (?:(?:several|main|key|\w+ic|\w+al) ){0,2}(?:steps|measures|challenges|options|programs|programmes|strategies|obstacles|reforms|actions|areas))\b"
-    r"|\b(?:which|what) (?:\w+ )?(?!\w*(?:ss|us|is)\b|(?:series|species|news|means)\b)\w{3,}s (?:did|do|does|were|are|have|had|took|take)\b",
+    r"|(?<!\bin )(?<!\bat )(?<!\bon )(?<!\bfrom )(?<!\bto )(?<!\bby )(?<!\bduring )"  # "In which states…?" asks where
+    r"\b(?:which|what) (?:\w+ )?(?!\w*(?:ss|us|is)\b|(?:series|species|news|means)\b)\w{3,}s (?:did|do|does|were|are|have|had|took|take)\b",
     re.I,
 )
 # two questions in one: "…? …?", or ", and when", "and what role…"

@@ -124,6 +124,29 @@ def _stem(word: str) -> str:
     return word
 
 
+# past forms of irregular verbs -> the present a question asks with ("When did he take office?" / "took office")
+_IRREGULAR = dict(
+    re.findall(
+        r"(\w+):(\w+)",
+        "took:take taken:take became:become won:win gave:give given:give led:lead met:meet left:leave held:hold "
+        "began:begin begun:begin sent:send said:say made:make found:find bought:buy brought:bring fought:fight "
+        "sought:seek chose:choose chosen:choose ran:run rose:rise risen:rise fell:fall fallen:fall grew:grow "
+        "grown:grow knew:know known:know saw:see seen:see told:tell wrote:write written:write stole:steal "
+        "stolen:steal built:build spent:spend paid:pay sold:sell lost:lose kept:keep went:go gone:go came:come "
+        "got:get gotten:get stood:stand struck:strike drew:draw drawn:draw drove:drive driven:drive broke:break "
+        "broken:break spoke:speak spoken:speak thought:think taught:teach caught:catch hid:hide hidden:hide "
+        "shot:shoot fled:flee felt:feel meant:mean heard:hear dealt:deal swore:swear sworn:swear arose:arise "
+        "withdrew:withdraw withdrawn:withdraw overtook:overtake undertook:undertake",
+    )
+)
+
+
+def base_form(term: str) -> str:
+    """An index term with an irregular verb's past folded to its present ("took" -> "take"); others as they are.
+    Used where a question's words are matched against a sentence's, not in the index (its terms stay)."""
+    return _IRREGULAR.get(term, term)
+
+
 def content_terms(text: str) -> list[str]:
     """The words that carry a claim (stop words dropped, accents/plurals folded)."""
     return tokenize(text)

@@ -62,6 +62,11 @@ def test_kind_rule_accuracy_on_labelled_questions(name, floor):
         ("How many options does Downie propose?", 0, kinds.FACT),
         ("And who recommended it?", 0, kinds.FACT),
         ("What share of drug-war deaths come from shootouts between government forces and the cartels?", 0, kinds.FACT),
+        ("Which former Mexican officials argued that the drug war is a U.S. problem?", 0, kinds.FACT),
+        # "In which states…" asks where; "more … than" after a wh-word asks for the things compared, not sources
+        ("In which states does Arzt fear PRI governors could obstruct the fight?", 0, kinds.FACT),
+        ("Who does Downie consider more cooperative than the army?", 0, kinds.FACT),
+        ("Is Starr more optimistic than Payan about cooperation?", 0, kinds.COMPARE),
     ],
 )
 def test_kind_examples(question, named, kind):

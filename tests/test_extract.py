@@ -41,6 +41,10 @@ CZAR = (
     "Another well-known instance in 1998 involved Mexican President Ernesto Zedillo’s Drug Czar, General Jesús Gutiérrez\n"
     "Rebollo, who turned out to be on a cartel's payroll."
 )
+PENA_NIETO = (
+    "Calderón’s successor President Enrique Peña Nieto continued this fight with the drug cartels when he took "
+    "office in 2012."
+)
 PASCUAL = "Ambassador Carlos Pascual resigned in March 2011 after the WikiLeaks cables were published."
 
 
@@ -53,6 +57,8 @@ PASCUAL = "Ambassador Carlos Pascual resigned in March 2011 after the WikiLeaks 
         ("How many helicopters did the United States deliver to the Mexican army?", HELICOPTERS, "five"),
         ('Who proposed a "North American Security Treaty"?', GUERRERO, "Eduardo Guerrero"),
         ("Which Mexican drug czar turned out to be on a cartel's payroll?", CZAR, "Jesús Gutiérrez Rebollo"),
+        # an irregular past in the sentence matches the question's present ("take office" / "took office")
+        ("When did Enrique Peña Nieto take office?", PENA_NIETO, "2012"),
     ],
 )
 def test_a_failed_phrase_is_replaced_by_the_span_the_rule_finds(question, sentence, phrase):

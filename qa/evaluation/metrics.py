@@ -77,6 +77,7 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.translate(_PLAIN)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = re.sub(r"(?<=\d)\s*%", " percent", text)  # "6%" is "6 percent"
     return " ".join(text.split())
 
 
