@@ -30,6 +30,13 @@ if TYPE_CHECKING:
     from qa.store import LoadedIndex
 
 PER_SOURCE = 2  # a comparison block quotes at most this many per source
+ALL_SOURCES = 4  # a comparison of "each source" / "the different authors" reads at most this many
+ALL_SOURCES_WEIGHT = 0.1  # … each weighing at least this share of the best source's hits (sum of 1/rank)
+_EVERY_SOURCE = re.compile(
+    r"\b(?:each|every|all|different|various)\s+(?:of\s+the\s+)?(?:sources?|authors?|documents?|reports?|papers?|"
+    r"articles?|accounts?)\b|\bthe sources\b",
+    re.I,
+)
 PART_COVERAGE = 0.5  # a part's sentence holds at least this share of the part's own content words
 
 
@@ -203,8 +210,10 @@ def choose_sources(
         weight[h.source.source_id] = weight.get(h.source.source_id, 0.0) + 1.0 / h.rank
     by_hits = [sid for sid, _ in sorted(weight.items(), key=lambda kv: -kv[1])]
     if kind == kinds.COMPARE:
+        # "each source", "the different authors": every source the hits weigh (up to ALL_SOURCES), else two
+        want = ALL_SOURCES if _EVERY_SOURCE.search(question) and not chosen else 2
         for sid in by_hits:
-            if len(chosen) >= 2:
+            if len(chosen) >= want or weight[sid] < ALL_SOURCES_WEIGHT * weight[by_hits[0]]:
                 break
             if sid not in chosen:
                 chosen.append(sid)

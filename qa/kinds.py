@@ -26,7 +26,8 @@ _COMPARE = re.compile(
     r"\b(?:compar\w*|contrast\w*|differ\w*|difference|versus|vs\.?|similar\w*|agree|disagree"
     r"|^\W*(?!(?:which|what|who|whom|where|when)\b)\w+\b[^?]*\bmore \w+ than"  # not "Which issues … more important than…?"
     r"|(?:which|who) is (?:more|less)\b|change[ds]? (?:between|from|since))\b"
-    r"|\band\b[^?]*\b(?:each|both)\b|\bin each\b|\bboth\b[^?]*\band\b",
+    r"|\band\b[^?]*\b(?:each|both)\b|\bin each\b|\bboth\b[^?]*\band\b"
+    r"|\b(?:each|every|different) (?:source|author|document|report|paper|article)s?\b",
     re.I,
 )
 # a summary: what a source says as a whole

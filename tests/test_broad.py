@@ -67,6 +67,7 @@ def test_kind_rule_accuracy_on_labelled_questions(name, floor):
         ("In which states does Arzt fear PRI governors could obstruct the fight?", 0, kinds.FACT),
         ("Who does Downie consider more cooperative than the army?", 0, kinds.FACT),
         ("Is Starr more optimistic than Payan about cooperation?", 0, kinds.COMPARE),
+        ("How many people have been killed? Give the figures each source reports.", 0, kinds.COMPARE),
     ],
 )
 def test_kind_examples(question, named, kind):
@@ -335,3 +336,15 @@ def test_items_after_an_introduction_are_read_from_the_following_chunks(library)
     first = items[0]
     again = enumeration.items_after(retriever.index, first)  # the first item opens the same run
     assert [e.key for e in again] == [e.key for e in items]
+
+
+def test_a_comparison_of_each_source_reads_every_source_the_hits_weigh(library):
+    settings, retriever = library
+    q = "What permanent arrangements have the different authors proposed for security cooperation?"
+    hits = retriever.search(q, k=10)
+    chosen = broad.choose_sources(kinds.COMPARE, q, {}, hits, retriever.index.sources)
+    assert len(chosen) == len({h.source.source_id for h in hits}) == 3  # Downie, Starr, Arzt
+    two = broad.choose_sources(
+        kinds.COMPARE, "How do the first and the second compare?", {}, hits, retriever.index.sources
+    )
+    assert len(two) == 2
