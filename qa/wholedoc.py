@@ -7,7 +7,8 @@ shown in the document's order. No model; cheap for a document of any length:
      (a list's introduction may end the chunk before, its items run on);
   2. sentences (a list's items apart from its introduction), each scored
      0.45·cos + 0.35·lex + 0.25·cue + 0.25·context + 0.15·list item + 0.05·ordinal
-     (0.2 when the question counts: "What three changes…")
+     (0.2 when the question counts: "What three changes…") + 0.1·location (a summary's
+     sentence in the document's first tenth or last fifth: Edmundson's location cue)
      − 0.3·(introduces a list, echoes the question, an author biography or boilerplate),
      where cos reuses the index's vector of the same sentence (items cut from
      their introduction are embedded) and context is 1 for a heading with the
@@ -56,6 +57,8 @@ _FOCUS_OF_QUESTION = (
 )
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+LOCATION = 0.1  # a summary's sentence in the document's opening or closing stretch scores this much more
+OPENING, CLOSING = 0.1, 0.2  # … its first tenth, its last fifth
 RUN_AMONG = 8  # a counted question's enumeration is quoted whole when a member scores among the best this many
 _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
 _INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)
@@ -136,7 +139,8 @@ def document_evidence(
     focus = _focus_pattern(question, kind)
     picked = _best_chunks(doc, qvec, focus)
     candidates = _sentences(doc, picked, qvec, embed, ev_mod.asks_background(question))
-    scored = _score(question, doc.source, candidates, focus, names)
+    ends = (doc.chunks[0].start, doc.chunks[-1].end) if doc.chunks and kind == kinds.SUMMARY else None
+    scored = _score(question, doc.source, candidates, focus, names, ends)
     if kind != kinds.COMPARE:
         in_order = [c.ev for c in candidates]
         scored = _lift_runs(in_order, scored)
@@ -306,8 +310,10 @@ def _score(
     candidates: Sequence[_Candidate],
     focus: re.Pattern[str] | None,
     others: Sequence[str] = (),
+    ends: tuple[int, int] | None = None,
 ) -> list[Evidence]:
-    """Each candidate with its score (the formula in the module docstring), best first."""
+    """Each candidate with its score (the formula in the module docstring), best first; ``ends``: the
+    document's span, for a summary's location cue (its opening and closing stretches)."""
     names = {t for a in source.meta.authors for t in tokenize(a)}
     naming = names | {t for n in (*others, source.meta.publisher or "") for t in tokenize(n)}
     q_terms = set(tokenize(question)) - naming - SOURCE_WORDS - ASKING
@@ -330,6 +336,9 @@ def _score(
         context = 2.0 if in_focus_list else 1.0 if focus is not None and focus.search(c.section) else 0.0
         score = 0.45 * c.cos + 0.35 * lex + 0.25 * cue + 0.25 * context + 0.15 * c.list_item
         score += (0.2 if counted else 0.05) * bool(_ORDINAL.search(text))
+        if ends is not None:  # Edmundson's location cue: a summary's points sit at the start and the end
+            where = (c.ev.key[1] - ends[0]) / max(1, ends[1] - ends[0])
+            score += LOCATION * (where < OPENING or where > 1 - CLOSING)
         bio = bool(names & _terms(text)) and bool(_BIO.search(text))
         aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
         if _INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
