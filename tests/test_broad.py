@@ -348,3 +348,18 @@ def test_a_comparison_of_each_source_reads_every_source_the_hits_weigh(library):
         kinds.COMPARE, "How do the first and the second compare?", {}, hits, retriever.index.sources
     )
     assert len(two) == 2
+
+
+def test_a_summary_prefers_the_documents_opening_and_closing_stretches():
+    text = "The relationship matured after 2006. " * 10
+    meta = SourceMeta(title="Doc", authors=("Jane Doe",), date="2025")
+    src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
+    hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1)
+    step = len("The relationship matured after 2006. ")
+    cands = [
+        wholedoc._Candidate(Evidence(hit, i * step, i * step + 36, text[:36]), 0.5, False, "", "") for i in (0, 5, 9)
+    ]
+    scored = {e.key[1]: e.score for e in wholedoc._score("What does Doe argue?", src, cands, None, (), (0, len(text)))}
+    assert scored[0] == scored[9 * step] == scored[5 * step] + wholedoc.LOCATION
+    plain = {e.key[1]: e.score for e in wholedoc._score("What does Doe argue?", src, cands, None, ())}
+    assert len(set(plain.values())) == 1  # no location cue outside a summary
