@@ -37,6 +37,9 @@ from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check
 History = Sequence[dict[str, str]]
 
 
+FRONT_HITS = 3  # a front-matter question ("Who wrote the preface…?") also reads the chunk after each of these
+
+
 @dataclass(frozen=True)
 class Gathered:
     """The evidence stage's result: the plan, what each part asks, the numbered shortlist."""
@@ -44,6 +47,7 @@ class Gathered:
     plan: evidence.Plan
     asks: tuple[Ask, ...]
     shortlist: tuple[Evidence, ...]
+    front: frozenset[tuple[str, int]] = frozenset()  # keys of title blocks and signatures (front matter asked)
 
     @property
     def phrase_parts(self) -> tuple[str, ...]:
@@ -177,11 +181,25 @@ class QA:
         )
         queries = [turn.standalone, *the_plan.parts] if len(the_plan.parts) > 1 else [turn.standalone]
         embed = self.retriever.embed
-        candidates = evidence.sentences_of(pool, bios=evidence.asks_background(turn.standalone))
+        q = turn.standalone
+        front = evidence.asks_front_matter(q)
+        if front and self.retriever.index is not None:  # a signature ends the section before it: read on
+            index = self.retriever.index
+            seen = {h.chunk.chunk_id for h in pool}
+            after = []
+            for c in (c for h in pool[:FRONT_HITS] for c in index.following(h.chunk, 1)):
+                if c.chunk_id not in seen:
+                    seen.add(c.chunk_id)
+                    after.append(c)
+            pool = pool + [Hit(len(pool) + n + 1, 0.0, c, index.sources[c.source_id]) for n, c in enumerate(after)]
+        blocks = evidence.front_blocks(pool, q) if front else []
+        candidates = blocks + evidence.sentences_of(pool, bios=evidence.asks_background(q))
         ranked = prescore.prescore(candidates, queries, embed)
         shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences))
         turn.timings["prescore_s"] = time.perf_counter() - t
-        return Gathered(the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist))
+        return Gathered(
+            the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist), frozenset(e.key for e in blocks)
+        )
 
     def _broad(self, turn: Turn) -> broad.Broad | None:
         """The blocks of a summary, list or comparison (or of a question whose parts ask for
@@ -254,6 +272,12 @@ class QA:
         parts = g.phrase_parts if got.answers else ()
         asks = [a for a in g.asks if a.wants_phrase]
         commitments = [committed(p, a, x, g.shortlist, chosen) for p, a, x in zip(parts, asks, got.answers)]
+        # a signature or dateline names nothing of what the question asks about ("Howard J. Wiarda / Professor
+        # of…" under a preface): its block, read beside the passage it closes, is on topic
+        commitments = [
+            replace(c, why="") if c.why == "off topic" and c.holder and g.shortlist[c.holder - 1].key in g.front else c
+            for c in commitments
+        ]
         # a phrase that stands leads; failures that say the sources lack it refuse; a phrase the
         # model failed to copy says nothing of the sources: the chosen quotes are decided instead
         standing = any(c.ok for c in commitments)

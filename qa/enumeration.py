@@ -134,10 +134,7 @@ def items_after(index: LoadedIndex, ev: Evidence, chunks_after: int = CHUNKS_AFT
     """The items of the run ``ev`` introduces or opens, read from its chunk and the next
     ``chunks_after`` of its document (in the document's order); () when it opens none."""
     source = ev.hit.source
-    rows = sorted(
-        (c for c in index.data.chunks if c.source_id == source.source_id and c.start >= ev.hit.chunk.start),
-        key=lambda c: c.start,
-    )[: chunks_after + 1]
+    rows = [ev.hit.chunk, *index.following(ev.hit.chunk, chunks_after)]
     hits = [Hit(rank=n + 1, score=0.0, chunk=c, source=source) for n, c in enumerate(rows)]
     sentences = sorted(sentences_of(hits), key=lambda e: e.key[1])
     at = next((k for k, e in enumerate(sentences) if e.key == ev.key), None)

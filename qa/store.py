@@ -129,6 +129,11 @@ class LoadedIndex:
     def chunks(self) -> list[Chunk]:
         return self.data.chunks
 
+    def following(self, chunk: Chunk, n: int) -> list[Chunk]:
+        """Up to ``n`` chunks of ``chunk``'s document that start after it, in the document's order."""
+        later = [c for c in self.data.chunks if c.source_id == chunk.source_id and c.start > chunk.start]
+        return sorted(later, key=lambda c: c.start)[:n]
+
     @property
     def sources(self) -> dict[str, SourceInfo]:
         return self.data.sources

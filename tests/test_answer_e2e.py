@@ -152,3 +152,12 @@ def test_an_introduction_of_an_enumeration_is_answered_with_its_items(qa):
         "Third,",
     ]
     check_quotes(a)
+
+
+def test_who_wrote_a_section_is_answered_from_its_signature(qa):
+    """The preface ends with its author's signature lines (a heading and biography lines, not prose):
+    a front-matter question reads them, and the chunk after the preface, where they are."""
+    a = qa.ask("Who wrote the preface to Downie's CHDS paper?")
+    assert not a.refused, (a.answer, a.commitments, a.decision)
+    assert "Wiarda" in a.sentences[0].text and "Wiarda" in a.citations[0].quote
+    check_quotes(a)

@@ -274,3 +274,28 @@ def test_biographies_are_evidence_only_for_questions_about_a_background():
 )
 def test_footnote_numbers_at_a_sentences_edges_are_dropped_counts_kept(raw, read):
     assert evidence.reading_text(raw) == read
+
+
+FEDERALIST = (
+    'Let us at least avoid an excess of refinement.\n\nPUBLIUS.\n\n1 "Spirit of Laws," vol. i., book ix.\n\n\n\n'
+    "FEDERALIST No. 10\n\n\n\nThe Same Subject Continued\n\n(The Union as a Safeguard Against Domestic Faction and\n"
+    "Insurrection)\n\nFrom the New York Packet.\n\nFriday, November 23, 1787.\n\n\n\nMADISON\n\n"
+    "To the People of the State of New York:\n\nAMONG the numerous advantages promised by a well-constructed Union, "
+    "none deserves to be more accurately developed than its tendency to break and control the violence of faction.\n"
+)
+
+
+def test_a_front_matter_question_gets_the_title_block_as_one_unit():
+    # ../shared/foreign/federalist_papers.txt: the paper's title block, not the previous paper's signature
+    from qa.evidence import asks_front_matter, front_blocks
+
+    assert asks_front_matter("When was Federalist No. 10 published?")
+    assert asks_front_matter("Who wrote the preface to Downie's CHDS paper?")
+    assert not asks_front_matter("When did Calderón take office?")
+    h = hit(1, FEDERALIST, "fed", "Publius")
+    [block] = front_blocks([h], "When was Federalist No. 10 published?")
+    assert block.text.startswith("FEDERALIST No. 10") and "November 23, 1787" in block.text
+    assert block.text.endswith("MADISON To the People of the State of New York:")
+    assert FEDERALIST[block.start : block.end] == block.quote  # an exact span
+    assert front_blocks([h], "Who wrote Federalist No. 1?") == []  # "No. 10" is not "No. 1"
+    assert all("MADISON" not in e.text for e in evidence.sentences_of([h]))  # not evidence for other questions

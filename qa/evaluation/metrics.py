@@ -34,8 +34,8 @@ from typing import Any
 
 from qa.commit import lead_text
 from qa.evaluation.dataset import GoldSpan, Item
-from qa.evidence import asks_background
-from qa.units import BIO, answer_sentence_flaws
+from qa.evidence import asks_background, asks_front_matter
+from qa.units import BIO, FURNITURE, HEADING, answer_sentence_flaws
 from qa.verify import SupportJudge
 
 
@@ -194,11 +194,14 @@ def unit_scores(answer: dict[str, Any]) -> dict[str, Any]:
     """How many answer sentences are fragments or non-prose units (``qa.units.answer_sentence_flaws``).
     A checked answer phrase shown as the lead ("$100 million.", "July 2012.") is the short answer by
     design, not a quoted sentence: it is not counted. A biography answering a question about someone's
-    background ("Where did Downie earn his Ph.D.?") is the kind asked for, not a non-prose slip."""
+    background ("Where did Downie earn his Ph.D.?") is the kind asked for, not a non-prose slip; so is a
+    title block answering who wrote a document or when it was published."""
     leads = {lead_text(str(c.get("phrase", ""))) for c in answer.get("commitments") or () if c.get("ok")}
     texts = [s.get("text", "") for s in answer.get("sentences", [])]
     question = str(answer.get("standalone_question") or answer.get("question") or "")
     allowed = frozenset({BIO}) if asks_background(question) else frozenset()
+    if asks_front_matter(question):  # "Who wrote Federalist No. 2?": the title block is the kind asked for
+        allowed = frozenset({BIO, HEADING, FURNITURE})
     flaws = [answer_sentence_flaws(t, allowed) for t in texts if t not in leads]
     return {
         "answer_sentences": len(flaws),
