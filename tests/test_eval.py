@@ -186,6 +186,8 @@ def test_refusals_counted():
 def test_key_facts_normalised():
     assert key_fact_scores("Over 230000 homicides – since 2007", ["230,000", "2007"])["key_facts_pass"] == 1.0
     assert key_fact_scores("nothing", ["2007"])["key_facts_found"] == 0.0
+    assert key_fact_scores("about 6% of deaths", ["6 percent"])["key_facts_pass"] == 1.0
+    assert key_fact_scores("squarely on law-enforcement", ["law enforcement"])["key_facts_pass"] == 1.0
 
 
 def test_evidence_match_and_aggregate():

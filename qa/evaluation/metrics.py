@@ -78,6 +78,7 @@ def normalise(text: str) -> str:
     text = text.translate(_PLAIN)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"(?<=\d)\s*%", " percent", text)  # "6%" is "6 percent"
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)  # "law-enforcement" is "law enforcement"
     return " ".join(text.split())
 
 
