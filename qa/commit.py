@@ -309,6 +309,23 @@ def names_defined(sentence: str, target: str) -> bool:
     return bool(terms) and terms <= set(tokenize(sentence))
 
 
+def as_written(phrase: str, sentence: str) -> str:
+    """``phrase`` in ``sentence``'s own words when it matched only after normalising ("5 helicopters" in
+    "…handover of five helicopters…" -> "five helicopters"): the quote then holds every number the lead
+    states; ``phrase`` itself when it is written so or not found."""
+    target = _strip(phrase)
+    if not target or target in normalise(sentence) and phrase.strip() in sentence:
+        return phrase
+    spans = [m.span() for m in re.finditer(r"\S+", sentence)]
+    width = len(phrase.split()) + 3
+    for i in range(len(spans)):
+        for j in range(i, min(len(spans), i + width)):
+            candidate = sentence[spans[i][0] : spans[j][1]].strip(" \t\"'.,;:!?()[]“”‘’")
+            if _strip(candidate) == target:
+                return candidate
+    return phrase
+
+
 def lead_text(phrase: str) -> str:
     """A phrase as an answer sentence: its first letter up, a full stop."""
     p = phrase.strip().strip("\"'“”‘’")

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.asks import VIEW, Ask
-from qa.commit import Commitment, lead_text, names_defined, names_topic
+from qa.commit import Commitment, as_written, lead_text, names_defined, names_topic
 from qa.evidence import novelty
 from qa.grounding import grounded
 from qa.records import Evidence
@@ -74,7 +74,9 @@ def compose(
     ``free_parts``: the parts of a several-part question that ask for no phrase (why, how, what
     it would do): each gets the chosen sentence most about it, after the leads' holders. ``defined``: what
     a "What is X?" question whose phrase failed asks about; only sentences naming it are quoted."""
-    leads = tuple((lead_text(c.phrase), c.holder) for c in commitments if c.ok)
+    leads = tuple(
+        (lead_text(as_written(c.phrase, shortlist[c.holder - 1].text)), c.holder) for c in commitments if c.ok
+    )
     open_parts = tuple(c.part for c in commitments if c.refutes)
     quotes: list[int] = []
     for _, holder in leads:
@@ -106,7 +108,13 @@ def compose(
         return Composed((), (), open_parts)
     quotes = quotes[:must] + sources_first(quotes[must:], shortlist, sources, chosen, quotes[:must])
     keep = fit_length([shortlist[i - 1].text for i in quotes], max_quotes, MAX_WORDS, must=must)
+    # a lead that restates its whole quote (a title block's phrase) is said once, by the quote
+    leads = tuple((t, h) for t, h in leads if _plain(t) != _plain(shortlist[h - 1].text))
     return Composed(leads, tuple(quotes[j] for j in keep), open_parts)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip(" .")
 
 
 def answering_order(question: str, order: Sequence[int], shortlist: Sequence[Evidence]) -> list[int]:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from qa.pagebreak import open_prose
+from qa.pagebreak import open_prose, reads_like_reference
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize, without_carried_topic
 from qa.units import BIO, FURNITURE, HEADING, SENTENCE, Unit, units
@@ -221,7 +221,26 @@ def evidence_units(text: str, keep_furniture: bool = False, bios: bool = False) 
     """The units of ``text`` (``qa.units``) offered as evidence: sentences and list items
     (with ``bios``, author biographies too; with ``keep_furniture``, every unit: headings, table
     rows, footnotes, page furniture too)."""
-    return [u for u in units(text) if keep_furniture or u.is_evidence or (bios and u.kind == BIO)]
+    out: list[Unit] = []
+    for u in units(text):
+        if keep_furniture or u.is_evidence or (bios and u.kind == BIO):
+            out.append(u)
+        for gs, ge in u.gaps:  # a figure's caption inside a sentence broken by a page is a sentence of its own
+            out += [Unit(gs + v.start, gs + v.end, v.kind) for v in units(text[gs:ge]) if _caption(v.read(text[gs:ge]))]
+    return out
+
+
+def _caption(sentence: str) -> bool:
+    """A finished statement of 8 words or more, not a citation or a footnote (what a page break's
+    interruption holds besides page numbers, running titles and notes: a figure's caption)."""
+    words = sentence.split()
+    return (
+        len(words) >= 8
+        and sentence.rstrip('”"’)')[-1:] in ".!?"
+        and not sentence[:1].isdigit()
+        and sentence[:1] not in "¹²³⁴⁵⁶⁷⁸⁹⁰*†‡"
+        and not reads_like_reference(sentence)
+    )
 
 
 def asks_front_matter(question: str) -> bool:

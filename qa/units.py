@@ -315,6 +315,8 @@ def answer_sentence_flaws(sentence: str, allowed: frozenset[str] = frozenset()) 
     if not text:
         return False, False
     found = units(text)
+    if allowed and found and all(u.kind in allowed for u in found):
+        return False, False  # the kind the question asks for ("Who wrote…?": a title block or signature)
     # a column of bullets glued before the text ("• • • • • Demonstrate success...") is page furniture
     non_prose = any(not u.is_evidence and u.kind not in allowed for u in found) or (
         re.match(rf"^(?:[{_BULLET}]\s*){{2,}}", text) is not None

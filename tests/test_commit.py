@@ -300,3 +300,12 @@ def test_what_is_x_whose_phrase_failed_quotes_only_sentences_naming_x():
     assert names_defined("the Mexican Navy Secretariat (SEMAR)", "SEMAR")
     assert not names_defined("the best relations in decades", "BEST")
     assert names_defined("Professor Craig Deare holds that…", "Craig Deare")
+
+
+def test_a_lead_is_shown_in_its_quotes_own_words():
+    from qa.commit import as_written
+
+    caption = "Delivery ceremony, December 15, 2009, which marked the official handover of five helicopters."
+    assert as_written("5 helicopters", caption) == "five helicopters"  # the quote holds "five", not "5"
+    assert as_written("December 15, 2009", caption) == "December 15, 2009"
+    assert as_written("Mexico City", caption) == "Mexico City"  # not found: as given

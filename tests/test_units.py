@@ -403,6 +403,11 @@ def test_a_sentence_resumes_after_a_figure_caption() -> None:
     first = units(text)[0]
     assert first.kind == "sentence" and len(first.gaps) == 1
     assert " ".join(first.read(text).split()).endswith("painful, and divisive for the United States.")
+    # the caption is no part of the sentence, but it is evidence of its own ("five helicopters")
+    from qa.evidence import evidence_units
+
+    texts = [" ".join(u.read(text).split()) for u in evidence_units(text)]
+    assert any(t.startswith("Bell-412 Helicopter") and t.endswith("five helicopters.") for t in texts), texts
     # a new paragraph that opens upper-case and is not followed by a lower-case resumption is no caption
     plain = "It ends here without a stop,\n\nA new paragraph starts.\n\nAnother one.\n"
     assert not any(u.gaps for u in units(plain))

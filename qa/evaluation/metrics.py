@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from qa.commit import lead_text
+from qa.commit import as_written, lead_text
 from qa.evaluation.dataset import GoldSpan, Item
 from qa.evidence import asks_background, asks_front_matter
 from qa.units import BIO, FURNITURE, HEADING, answer_sentence_flaws
@@ -197,7 +197,10 @@ def unit_scores(answer: dict[str, Any]) -> dict[str, Any]:
     design, not a quoted sentence: it is not counted. A biography answering a question about someone's
     background ("Where did Downie earn his Ph.D.?") is the kind asked for, not a non-prose slip; so is a
     title block answering who wrote a document or when it was published."""
-    leads = {lead_text(str(c.get("phrase", ""))) for c in answer.get("commitments") or () if c.get("ok")}
+    phrases = [str(c.get("phrase", "")) for c in answer.get("commitments") or () if c.get("ok")]
+    quotes = [" ".join(str(c.get("quote", "")).split()) for c in answer.get("citations") or ()]
+    # a lead is shown in its quote's own words ("Five helicopters." for the phrase "5 helicopters")
+    leads = {lead_text(p) for p in phrases} | {lead_text(as_written(p, q)) for p in phrases for q in quotes}
     texts = [s.get("text", "") for s in answer.get("sentences", [])]
     question = str(answer.get("standalone_question") or answer.get("question") or "")
     allowed = frozenset({BIO}) if asks_background(question) else frozenset()
