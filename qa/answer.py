@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from qa import broad, compose, enumeration, evidence, kinds, pick, prescore, prompts
+from qa import broad, compose, enumeration, evidence, frontmatter, kinds, pick, prescore, prompts
 from qa.asks import Ask, ask_of
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
@@ -182,7 +182,7 @@ class QA:
         queries = [turn.standalone, *the_plan.parts] if len(the_plan.parts) > 1 else [turn.standalone]
         embed = self.retriever.embed
         q = turn.standalone
-        front = evidence.asks_front_matter(q)
+        front = frontmatter.asks_front_matter(q)
         if front and self.retriever.index is not None:  # a signature ends the section before it: read on
             index = self.retriever.index
             seen = {h.chunk.chunk_id for h in pool}
@@ -192,7 +192,7 @@ class QA:
                     seen.add(c.chunk_id)
                     after.append(c)
             pool = pool + [Hit(len(pool) + n + 1, 0.0, c, index.sources[c.source_id]) for n, c in enumerate(after)]
-        blocks = evidence.front_blocks(pool, q) if front else []
+        blocks = frontmatter.front_blocks(pool, q) if front else []
         candidates = blocks + evidence.sentences_of(pool, bios=evidence.asks_background(q))
         ranked = prescore.prescore(candidates, queries, embed)
         shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qa.evidence import sentences_of
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 WINDOW = 8  # sentences from one item to the next ("First, …" / a paragraph of detail / "Second, …")
 WINDOW_NAMED = 10  # "One school of thought …" … "Another school of thought …"
 MAX_ITEMS = 6
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+RUN_AMONG = 8  # a counted question's enumeration is quoted whole when a member scores among the best this many
 CHUNKS_AFTER = 3  # chunks read after the one holding an introduction
 
 _NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
@@ -140,3 +142,40 @@ def items_after(index: LoadedIndex, ev: Evidence, chunks_after: int = CHUNKS_AFT
     at = next((k for k, e in enumerate(sentences) if e.key == ev.key), None)
     found = run_at([e.text for e in sentences], at) if at is not None else None
     return tuple(sentences[k] for k in found.items) if found is not None else ()
+
+
+def lift_runs(found: Sequence[Run], in_order: Sequence[Evidence], scored: Sequence[Evidence]) -> list[Evidence]:
+    """``scored`` with each item of an enumeration (``qa.enumeration``: "several advantages." "First, …"
+    "Second, …") scored as high as the best of its run and introduction, best first: the question's
+    words match the introduction, the answer is in the items."""
+    score = {e.key: e.score for e in scored}
+    lifted = dict(score)
+    for run in found:
+        members = [in_order[k].key for k in (*([run.intro] if run.intro is not None else []), *run.items)]
+        best = max(score.get(k, 0.0) for k in members)
+        for k in run.items:
+            key = in_order[k].key
+            if key in lifted:
+                lifted[key] = max(lifted[key], best)
+    return sorted((replace(e, score=lifted[e.key]) for e in scored), key=lambda e: -e.score)
+
+
+def counted_run(
+    count_word: str, found: Sequence[Run], in_order: Sequence[Evidence], scored: Sequence[Evidence]
+) -> list[Evidence]:
+    """For a question that counts (``count_word``: "two" of "What are the two competing views…"),
+    the enumeration of that many items whose introduction or items score among the best ``RUN_AMONG``:
+    its introduction and items, in the document's order; [] when none."""
+    count = _COUNT_WORDS.get(count_word.lower())
+    if count is None:
+        return []
+    rank = {e.key: n for n, e in enumerate(scored)}
+    best: tuple[int, list[Evidence]] | None = None
+    for run in found:
+        if len(run.items) != count:
+            continue
+        members = [in_order[k] for k in (*([run.intro] if run.intro is not None else []), *run.items)]
+        top = min(rank.get(e.key, len(rank)) for e in members)
+        if top < RUN_AMONG and (best is None or top < best[0]):
+            best = (top, members)
+    return best[1] if best else []

@@ -56,10 +56,8 @@ _FOCUS_OF_QUESTION = (
     ("argues", r"argu|position|stance|view|main|key|summar|overview|gist|say"),
 )
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 LOCATION = 0.1  # a summary's sentence in the document's opening or closing stretch scores this much more
 OPENING, CLOSING = 0.1, 0.2  # … its first tenth, its last fifth
-RUN_AMONG = 8  # a counted question's enumeration is quoted whole when a member scores among the best this many
 _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
 _INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)
 _BIO = re.compile(
@@ -143,8 +141,10 @@ def document_evidence(
     scored = _score(question, doc.source, candidates, focus, names, ends)
     if kind != kinds.COMPARE:
         in_order = [c.ev for c in candidates]
-        scored = _lift_runs(in_order, scored)
-        counted = _counted_run(question, in_order, scored)
+        found = enumeration.runs([e.text for e in in_order])  # the document's enumerations, once
+        scored = enumeration.lift_runs(found, in_order, scored)
+        m = _COUNTED.search(question)
+        counted = enumeration.counted_run(m.group(0).split()[0] if m else "", found, in_order, scored)
         if counted:
             return counted[:limit]
     chosen = _cover(scored, limit, at_least)
@@ -345,42 +345,6 @@ def _score(
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)
-
-
-def _lift_runs(in_order: Sequence[Evidence], scored: Sequence[Evidence]) -> list[Evidence]:
-    """``scored`` with each item of an enumeration (``qa.enumeration``: "several advantages." "First, …"
-    "Second, …") scored as high as the best of its run and introduction, best first: the question's
-    words match the introduction, the answer is in the items."""
-    score = {e.key: e.score for e in scored}
-    lifted = dict(score)
-    for run in enumeration.runs([e.text for e in in_order]):
-        members = [in_order[k].key for k in (*([run.intro] if run.intro is not None else []), *run.items)]
-        best = max(score.get(k, 0.0) for k in members)
-        for k in run.items:
-            key = in_order[k].key
-            if key in lifted:
-                lifted[key] = max(lifted[key], best)
-    return sorted((replace(e, score=lifted[e.key]) for e in scored), key=lambda e: -e.score)
-
-
-def _counted_run(question: str, in_order: Sequence[Evidence], scored: Sequence[Evidence]) -> list[Evidence]:
-    """For a question that counts ("What are the two competing views…", "What three policy changes…"),
-    the enumeration of that many items whose introduction or items score among the best ``RUN_AMONG``:
-    its introduction and items, in the document's order; [] when none."""
-    m = _COUNTED.search(question)
-    count = _COUNT_WORDS.get(m.group(0).split()[0].lower()) if m else None
-    if count is None:
-        return []
-    rank = {e.key: n for n, e in enumerate(scored)}
-    best: tuple[int, list[Evidence]] | None = None
-    for run in enumeration.runs([e.text for e in in_order]):
-        if len(run.items) != count:
-            continue
-        members = [in_order[k] for k in (*([run.intro] if run.intro is not None else []), *run.items)]
-        top = min(rank.get(e.key, len(rank)) for e in members)
-        if top < RUN_AMONG and (best is None or top < best[0]):
-            best = (top, members)
-    return best[1] if best else []
 
 
 def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Evidence]:

@@ -287,7 +287,7 @@ FEDERALIST = (
 
 def test_a_front_matter_question_gets_the_title_block_as_one_unit():
     # ../shared/foreign/federalist_papers.txt: the paper's title block, not the previous paper's signature
-    from qa.evidence import asks_front_matter, front_blocks
+    from qa.frontmatter import asks_front_matter, front_blocks
 
     assert asks_front_matter("When was Federalist No. 10 published?")
     assert asks_front_matter("Who wrote the preface to Downie's CHDS paper?")

@@ -34,7 +34,8 @@ from typing import Any
 
 from qa.commit import as_written, lead_text
 from qa.evaluation.dataset import GoldSpan, Item
-from qa.evidence import asks_background, asks_front_matter
+from qa.evidence import asks_background
+from qa.frontmatter import asks_front_matter
 from qa.units import BIO, FURNITURE, HEADING, answer_sentence_flaws
 from qa.verify import SupportJudge
 
