@@ -37,9 +37,6 @@ from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check
 History = Sequence[dict[str, str]]
 
 
-FRONT_HITS = 3  # a front-matter question ("Who wrote the preface…?") also reads the chunk after each of these
-
-
 @dataclass(frozen=True)
 class Gathered:
     """The evidence stage's result: the plan, what each part asks, the numbered shortlist."""
@@ -184,14 +181,7 @@ class QA:
         q = turn.standalone
         front = frontmatter.asks_front_matter(q)
         if front and self.retriever.index is not None:  # a signature ends the section before it: read on
-            index = self.retriever.index
-            seen = {h.chunk.chunk_id for h in pool}
-            after = []
-            for c in (c for h in pool[:FRONT_HITS] for c in index.following(h.chunk, 1)):
-                if c.chunk_id not in seen:
-                    seen.add(c.chunk_id)
-                    after.append(c)
-            pool = pool + [Hit(len(pool) + n + 1, 0.0, c, index.sources[c.source_id]) for n, c in enumerate(after)]
+            pool = frontmatter.read_on(self.retriever.index, pool)
         blocks = frontmatter.front_blocks(pool, q) if front else []
         candidates = blocks + evidence.sentences_of(pool, bios=evidence.asks_background(q))
         ranked = prescore.prescore(candidates, queries, embed)
@@ -337,14 +327,9 @@ class QA:
         items = enumeration.items_after(index, g.shortlist[first - 1])
         if not items:
             return g, composed
-        shortlist = list(g.shortlist)
-        numbers = {e.key: n for n, e in enumerate(shortlist, 1)}
-        for ev in items:
-            if ev.key not in numbers:
-                shortlist.append(ev)
-                numbers[ev.key] = len(shortlist)
-        quotes = [first] + [numbers[e.key] for e in items if numbers[e.key] != first]
-        return replace(g, shortlist=tuple(shortlist)), replace(composed, quotes=tuple(quotes[: compose.MAX_LISTED]))
+        shortlist, numbers = enumeration.numbered_with(g.shortlist, items)
+        quotes = [first] + [n for n in numbers if n != first]
+        return replace(g, shortlist=shortlist), replace(composed, quotes=tuple(quotes[: compose.MAX_LISTED]))
 
     def _partial(
         self, refusal: Answer, related: int, shortlist: Sequence[Evidence], commitments: Sequence[Commitment]

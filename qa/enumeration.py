@@ -179,3 +179,14 @@ def counted_run(
         if top < RUN_AMONG and (best is None or top < best[0]):
             best = (top, members)
     return best[1] if best else []
+
+
+def numbered_with(shortlist: Sequence[Evidence], more: Sequence[Evidence]) -> tuple[tuple[Evidence, ...], list[int]]:
+    """``shortlist`` with those of ``more`` it lacks appended, and the (1-based) number of each of ``more``."""
+    out = list(shortlist)
+    numbers = {e.key: n for n, e in enumerate(out, 1)}
+    for ev in more:
+        if ev.key not in numbers:
+            out.append(ev)
+            numbers[ev.key] = len(out)
+    return tuple(out), [numbers[e.key] for e in more]

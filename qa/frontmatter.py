@@ -2,17 +2,24 @@
 1787. / MADISON") or a section's signature ("Howard J. Wiarda / Professor of National Security Policy")
 is no prose, so it is never evidence, except for a question asking who wrote a document or when it was
 published (``asks_front_matter``): then each run of heading, dateline and byline units is one quotable
-unit (``front_blocks``), exact span and all. Pure: records and ``qa.units``.
+unit (``front_blocks``), exact span and all; ``read_on`` adds the chunk after each top hit. Pure apart
+from the index ``read_on`` reads: records and ``qa.units``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from qa.records import Evidence, Hit
 from qa.text import numbers
 from qa.units import BIO, FURNITURE, HEADING, SENTENCE, Unit, units
+
+if TYPE_CHECKING:
+    from qa.store import LoadedIndex
+
+FRONT_HITS = 3  # a front-matter question ("Who wrote the preface…?") also reads the chunk after each of these
 
 _FRONT_MATTER = re.compile(
     r"\b(?:who (?:wrote|authored|signed|penned)|(?:the )?authors? of|by whom|when was\b[^?]*\b(?:published|written"
@@ -78,3 +85,15 @@ def front_blocks(hits: Sequence[Hit], question: str) -> list[Evidence]:
                 seen.add(ev.key)
                 out.append(ev)
     return out
+
+
+def read_on(index: LoadedIndex, pool: Sequence[Hit]) -> list[Hit]:
+    """``pool`` and the chunk after each of its first ``FRONT_HITS`` (a signature closes the section
+    before it, in a chunk of its own), each chunk once."""
+    seen = {h.chunk.chunk_id for h in pool}
+    after = []
+    for c in (c for h in pool[:FRONT_HITS] for c in index.following(h.chunk, 1)):
+        if c.chunk_id not in seen:
+            seen.add(c.chunk_id)
+            after.append(c)
+    return [*pool, *(Hit(len(pool) + n + 1, 0.0, c, index.sources[c.source_id]) for n, c in enumerate(after))]
