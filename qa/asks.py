@@ -76,7 +76,6 @@ _WHO_NOUN = {
     "company",
     "party",
     "parties",
-    "institution",
     "minister",
     "leader",
     "mayor",

@@ -312,7 +312,10 @@ def names_defined(sentence: str, target: str) -> bool:
 def as_written(phrase: str, sentence: str) -> str:
     """``phrase`` in ``sentence``'s own words when it matched only after normalising ("5 helicopters" in
     "…handover of five helicopters…" -> "five helicopters"): the quote then holds every number the lead
-    states; ``phrase`` itself when it is written so or not found."""
+    states; ``phrase`` itself when it is written so or not found. A phrase the model cut short ("…and
+    a long-term agreement governing cross-border training and...") runs on to the end of its clause."""
+    if _CUT_SHORT.search(phrase):
+        return _clause_from(phrase, sentence)
     target = _strip(phrase)
     if not target or target in normalise(sentence) and phrase.strip() in sentence:
         return phrase
@@ -324,6 +327,25 @@ def as_written(phrase: str, sentence: str) -> str:
             if _strip(candidate) == target:
                 return candidate
     return phrase
+
+
+_CUT_SHORT = re.compile(r"(?:\.\.\.|…)\W*$")
+_CLAUSE_END = re.compile(r"[;.!?](?=\s|$)|:\s")
+
+
+def _clause_from(phrase: str, sentence: str) -> str:
+    """``phrase`` (ending in "..." or "…") run on in ``sentence`` to the end of its clause; without the
+    ellipsis (and a last word that joins nothing: "and", "of") when its start is not found."""
+    head = _CUT_SHORT.sub("", phrase).strip()
+    words = head.split()
+    flat = " ".join(sentence.split())
+    at = flat.lower().find(" ".join(words).lower()) if words else -1
+    if at >= 0:
+        end = _CLAUSE_END.search(flat, at + len(" ".join(words)))
+        return flat[at : end.start() if end else len(flat)].rstrip(" ,")
+    while words and words[-1].lower() in ("and", "or", "of", "the", "a", "an", "to", "for", "in", "on", "with"):
+        words.pop()
+    return " ".join(words)
 
 
 def lead_text(phrase: str) -> str:

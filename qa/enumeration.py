@@ -33,6 +33,7 @@ WINDOW_NAMED = 10  # "One school of thought …" … "Another school of thought 
 MAX_ITEMS = 6
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 RUN_AMONG = 8  # a counted question's enumeration is quoted whole when a member scores among the best this many
+COUNTED_FLOOR = 0.35  # … or, read across the whole document, when a member (or the sentence before) has this cosine
 CHUNKS_AFTER = 3  # chunks read after the one holding an introduction
 
 _NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
@@ -163,21 +164,56 @@ def lift_runs(found: Sequence[Run], in_order: Sequence[Evidence], scored: Sequen
 def counted_run(
     count_word: str, found: Sequence[Run], in_order: Sequence[Evidence], scored: Sequence[Evidence]
 ) -> list[Evidence]:
-    """For a question that counts (``count_word``: "two" of "What are the two competing views…"),
+    """For a question that counts (``count_word``: "two views" of "What are the two competing views…"),
     the enumeration of that many items whose introduction or items score among the best ``RUN_AMONG``:
     its introduction and items, in the document's order; [] when none."""
-    count = _COUNT_WORDS.get(count_word.lower())
+    words = count_word.lower().split()
+    count = _COUNT_WORDS.get(words[0]) if words else None
     if count is None:
         return []
     rank = {e.key: n for n, e in enumerate(scored)}
+    inline = inline_count(count_word, scored)
     best: tuple[int, list[Evidence]] | None = None
     for run in found:
         if len(run.items) != count:
             continue
         members = [in_order[k] for k in (*([run.intro] if run.intro is not None else []), *run.items)]
         top = min(rank.get(e.key, len(rank)) for e in members)
+        if inline is not None and inline < top and scored[inline] not in members:
+            continue
         if top < RUN_AMONG and (best is None or top < best[0]):
             best = (top, members)
+    return best[1] if best else []
+
+
+def inline_count(count_word: str, scored: Sequence[Evidence]) -> int | None:
+    """The rank in ``scored`` of the first sentence naming the counted things itself ("There are two methods
+    of curing …: the one, by …; the other, by …" for ``count_word`` "two methods"): above a run, it answers
+    on its own. None if none does."""
+    words = count_word.lower().split()
+    if len(words) < 2:
+        return None
+    return next((n for n, e in enumerate(scored) if " ".join(words) in e.text.lower()), None)
+
+
+def counted_in_document(count_word: str, in_order: Sequence[Evidence], cos: Sequence[float]) -> list[Evidence]:
+    """For a question that counts, when no enumeration of that many items is among the passages read: the
+    document's (``in_order``, every sentence with its ``cos``ine to the question) whose items, introduction
+    or the sentence just before reads most like the question (at least ``COUNTED_FLOOR``): "the two
+    competing views" are "One school of thought …" / "Another school of thought …" pages apart, after "The
+    question is whether relations will continue to strengthen…". Its introduction and items; [] when none."""
+    words = count_word.lower().split()
+    count = _COUNT_WORDS.get(words[0]) if words else None
+    if count is None:
+        return []
+    best: tuple[float, list[Evidence]] | None = None
+    for run in runs([e.text for e in in_order]):
+        if len(run.items) != count:
+            continue
+        members = [*([run.intro] if run.intro is not None else []), *run.items]
+        top = max(cos[k] for k in (members[0] - 1, *members) if k >= 0)
+        if top >= COUNTED_FLOOR and (best is None or top > best[0]):
+            best = (top, [in_order[k] for k in members])
     return best[1] if best else []
 
 

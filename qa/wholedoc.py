@@ -144,7 +144,14 @@ def document_evidence(
         found = enumeration.runs([e.text for e in in_order])  # the document's enumerations, once
         scored = enumeration.lift_runs(found, in_order, scored)
         m = _COUNTED.search(question)
-        counted = enumeration.counted_run(m.group(0).split()[0] if m else "", found, in_order, scored)
+        counted_words = m.group(0).split() if m else []  # "two methods" of "the two methods of curing …"
+        word = f"{counted_words[0]} {counted_words[-1]}" if counted_words else ""
+        counted = enumeration.counted_run(word, found, in_order, scored)
+        inline = enumeration.inline_count(word, scored)
+        if not counted and word and (inline is None or inline >= enumeration.RUN_AMONG):
+            # the enumeration may lie outside the chunks read: look across the document
+            every = _sentences(doc, range(len(doc.chunks)), qvec)
+            counted = enumeration.counted_in_document(word, [c.ev for c in every], [c.cos for c in every])
         if counted:
             return counted[:limit]
     chosen = _cover(scored, limit, at_least)

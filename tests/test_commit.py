@@ -21,6 +21,7 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Who was the U.S. ambassador in 2010?", "who", ""),
         ("Who became ambassador after Carlos Pascual resigned?", "who", ""),
         ("Which agency ran Fast and Furious?", "who", ""),
+        ("what further institutions does Starr say are needed?", "thing", ""),  # bodies, not a name
         ("When did Carlos Pascual resign?", "when", ""),
         ("In what year was the office created?", "when", ""),
         ("Where does she say the military falls short?", "", ""),
@@ -309,3 +310,21 @@ def test_a_lead_is_shown_in_its_quotes_own_words():
     assert as_written("5 helicopters", caption) == "five helicopters"  # the quote holds "five", not "5"
     assert as_written("December 15, 2009", caption) == "December 15, 2009"
     assert as_written("Mexico City", caption) == "Mexico City"  # not found: as given
+
+
+def test_a_phrase_the_model_cut_short_runs_on_to_the_end_of_its_clause():
+    from qa.commit import as_written
+
+    # sources/000 (Starr): the model ended its phrase with "..." mid-clause
+    s = (
+        "Further steps should include the creation of a permanent bilateral commission on security cooperation "
+        "responsible for setting priorities, suggesting joint strategies, and overseeing policy coordination; a "
+        "permanent bilateral office to coordinate cooperation among border-state governors; and a long-term "
+        "agreement governing cross-border training and liaison activities."
+    )
+    cut = "A permanent bilateral office to coordinate cooperation among border-state governors; and a long-term agreement governing cross-border training and..."
+    assert as_written(cut, s).endswith("training and liaison activities")
+    assert as_written("a permanent bilateral commission on security cooperation…", s).endswith(
+        "overseeing policy coordination"
+    )
+    assert as_written("words the sentence does not hold and...", s) == "words the sentence does not hold"

@@ -3,7 +3,16 @@ and foreign documents."""
 
 from __future__ import annotations
 
-from qa.enumeration import Run, announces, run_at, runs
+from qa.enumeration import Run, announces, counted_in_document, counted_run, inline_count, run_at, runs
+from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
+
+
+def ev(text: str, at: int, score: float = 0.0) -> Evidence:
+    meta = SourceMeta(title="T", authors=("Richard Downie",), date="2011")
+    src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
+    chunk = Chunk(f"s#{at}", "s", at, at, at + len(text), text, text)
+    return Evidence(Hit(1, 1.0, chunk, src, 1, 1), at, at + len(text), text, score)
+
 
 # sources/002 (Downie): an introduction announcing a count, items with detail sentences between them
 ADVANTAGES = [
@@ -58,3 +67,41 @@ def test_what_announces_a_list():
     assert announces("The following recommendations are offered:")
     assert not announces("The relationship improved in 2010.")
     assert runs(["First, a single item.", "Nothing follows it."]) == []
+
+
+# sources/002 (Downie): "the two competing views" are pages apart, far from the passages a question's words find
+VIEWS = [
+    "The question is whether relations will continue to strengthen and improve.",
+    "One school of thought posits that the current defense relationship can never return to its traditional state.",
+    *[f"Detail sentence number {i} about tensions in 2011." for i in range(5)],
+    "Another school of thought, expressed by Professor Craig Deare, holds that Mexico is capable of short-term alliances.",
+    "This section offers four strategic options for the next president.",
+    "The first option is to stay the course.",
+    "The second option would place law enforcement in the lead.",
+]
+
+
+def test_a_counted_enumeration_found_across_the_whole_document():
+    in_order = [ev(t, 100 * i) for i, t in enumerate(VIEWS)]
+    cos = [0.6, 0.3, *[0.1] * 5, 0.3, 0.5, 0.2, 0.2]  # the sentence before the first view reads like the question
+    found = counted_in_document("two views", in_order, cos)
+    assert [e.text[:20] for e in found] == ["One school of though", "Another school of th"]
+    assert counted_in_document("three views", in_order, cos) == []  # no run of three
+    assert counted_in_document("two views", in_order, [0.1] * len(VIEWS)) == []  # nothing reads like the question
+
+
+def test_a_sentence_naming_the_counted_things_itself_beats_a_run():
+    # ../shared/foreign/federalist_papers.txt: No. 10 names its two methods in one sentence; No. 51 has a run
+    texts = [
+        "There are two methods of curing the mischiefs of faction: the one, by removing its causes; the other, by controlling its effects.",
+        "There are but two methods of providing against this evil.",
+        "The first method prevails in all governments possessing an hereditary authority.",
+        "The second method will be exemplified in the federal republic of the United States.",
+    ]
+    in_order = [ev(t, 100 * i) for i, t in enumerate(texts)]
+    found = runs(texts)
+    assert found == [Run(1, (2, 3))]
+    scored = [ev(t, 100 * i, 1.0 - i / 10) for i, t in enumerate(texts)]
+    assert inline_count("two methods", scored) == 0
+    assert counted_run("two methods", found, in_order, scored) == []  # the sentence ranks above the run
+    assert len(counted_run("two methods", found, in_order, scored[1:])) == 3  # without it, the run
