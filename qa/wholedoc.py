@@ -59,6 +59,9 @@ _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|opti
 LOCATION = 0.1  # a summary's sentence in the document's opening or closing stretch scores this much more
 OPENING, CLOSING = 0.1, 0.2  # … its first tenth, its last fifth
 _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
+_FIRST_ITEM = re.compile(
+    r"(?:^|[.!?:]\s+)\W*(?:first(?:ly)?\s*[,.:;—–-]|(?:the|a) first [a-z]+|one [a-z]+)", re.I | re.M
+)
 _INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)
 _BIO = re.compile(
     r"\b(?:is|was) (?:(?:a|an|the)\b)?.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I
@@ -150,7 +153,7 @@ def document_evidence(
         inline = enumeration.inline_count(word, scored)
         if not counted and word and (inline is None or inline >= enumeration.RUN_AMONG):
             # the enumeration may lie outside the chunks read: look across the document
-            every = _sentences(doc, range(len(doc.chunks)), qvec)
+            every = _sentences(doc, _first_items(doc), qvec)
             counted = enumeration.counted_in_document(word, [c.ev for c in every], [c.cos for c in every])
         if counted:
             return counted[:limit]
@@ -230,6 +233,17 @@ def _sentences(
         for i, v in zip(unmatched, vectors):
             out[i] = replace(out[i], cos=float(v @ qvec))
     return out
+
+
+def _first_items(doc: DocumentView, reach: int = 4) -> list[int]:
+    """The chunks where an enumeration may open ("First, …", "The first option…", "One school of thought…"),
+    the one before (its introduction) and the ``reach`` after each (its items, footnotes and captions
+    between them): all a counted question reads of a long document."""
+    out: set[int] = set()
+    for pos, chunk in enumerate(doc.chunks):
+        if _FIRST_ITEM.search(chunk.text):
+            out.update(range(max(0, pos - 1), min(len(doc.chunks), pos + reach + 1)))
+    return sorted(out)
 
 
 def _with_predecessors(picked: Sequence[int]) -> list[tuple[int, bool]]:
