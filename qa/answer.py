@@ -139,7 +139,10 @@ class QA:
             return
         yield StreamEvent("status", text="Choosing the sentences that answer…")
         chosen_pick, pipeline = self._pick(turn, gathered)
-        chosen = evidence.with_top(chosen_pick.ids, gathered.shortlist, self.settings.evidence_prescore_keep)
+        ids = chosen_pick.ids
+        if pick.uninformative(ids):  # a listed run, not a choice: every sentence stays a candidate (qa/pick.py)
+            ids = tuple(range(1, len(gathered.shortlist) + 1))
+        chosen = evidence.with_top(ids, gathered.shortlist, self.settings.evidence_prescore_keep)
         chosen = evidence.cover_sources(chosen, gathered.shortlist, gathered.plan.sources)
         turn.timings["first_evidence_s"] = time.perf_counter() - turn.t0
         yield StreamEvent("evidence", evidence=tuple(gathered.shortlist[i - 1] for i in chosen))

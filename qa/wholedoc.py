@@ -47,7 +47,7 @@ FLOOR = 0.22  # a block whose best sentence scores below this has nothing to say
 
 _FOCUS = {
     "recommends": r"\b(?:should|must|recommend\w*|propos\w*|urg(?:e|es|ed|ing)\b|needs? to|ought|calls? for|it is (?:essential|critical)|(?:has|have) to|is needed)\b",
-    "concludes": r"\b(?:conclu\w*|in sum|overall|in short|ultimately|therefore|bottom line)\b",
+    "concludes": r"\b(?:conclu\w*|assess\w*|in sum|overall|in short|ultimately|therefore|bottom line)\b",
     "argues": r"\b(?:argu\w*|contend\w*|believ\w*|should|must|key|critical|central|important)\b",
 }
 _FOCUS_OF_QUESTION = (

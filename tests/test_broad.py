@@ -210,6 +210,9 @@ def test_names_and_sources():
     assert broad.source_name(SourceInfo("p", "p", "p", "", meta)) == "Payan and Montes de Oca (2024)"
     assert wholedoc.focus_of("What does Downie recommend the U.S. do?") == "recommends"
     assert wholedoc.focus_of("What does Arzt conclude?") == "concludes"
+    # the question's own focus word is a cue: sources/002's "His assessment points to a … fragile relationship."
+    focus = wholedoc._focus_pattern("Summarize Downie's overall assessment of the relationship.", kinds.SUMMARY)
+    assert focus is not None and focus.search("His assessment points to a maturing yet still fragile relationship.")
 
 
 def test_the_answer_path_quotes_the_document_without_a_model_pick(library):

@@ -299,3 +299,31 @@ def test_a_front_matter_question_gets_the_title_block_as_one_unit():
     assert FEDERALIST[block.start : block.end] == block.quote  # an exact span
     assert front_blocks([h], "Who wrote Federalist No. 1?") == []  # "No. 10" is not "No. 1"
     assert all("MADISON" not in e.text for e in evidence.sentences_of([h]))  # not evidence for other questions
+
+
+def test_a_listed_run_of_ids_is_no_choice_every_sentence_stays_a_candidate():
+    assert pick.uninformative((1, 2, 3, 4)) and pick.uninformative((3, 4, 5, 6, 7))
+    assert not pick.uninformative((1, 2, 3)) and not pick.uninformative((2, 1, 3, 4)) and not pick.uninformative((6,))
+    first = (
+        "Zambada was abducted from Sinaloa in July 2024. The capo landed in Santa Teresa, New Mexico, on a small "
+        "plane. He was quickly taken into custody and then to the federal court building in El Paso, Texas."
+    )
+    then = (
+        "Prosecutors in New York later filed several new charges of drug trafficking against him. The Mexican "
+        "government was unaware of the operation and demanded an explanation, alleging violations of its sovereignty."
+    )
+    hits = [hit(1, first, "payan", "Payan"), hit(2, then, "payan", "Payan", start=400)]
+    question = "How did the Mexican government react to the abduction of Zambada?"
+
+    def asked(pick_reply):
+        gen = ScriptedGenerator([pick_reply])
+        s = Settings.load({"judge": "lexical", "evidence_prescore_keep": 0}, env={})
+        qa = QA(s, NamingRetriever(hits), gen, judge=LexicalJudge())
+        return qa.ask(question), shortlist_of(gen)
+
+    a, shown = asked(ids(1, 2, 3, 4))  # the model listed the first four: the answer is the fifth
+    assert shown[4].startswith("[5] (Payan, 2011) The Mexican government was unaware"), shown
+    assert not a.refused, a.notices
+    assert "alleging violations of its sovereignty" in a.answer, a.answer
+    a, _ = asked(ids(2, 1))  # a choice is a choice: the fifth is not quoted
+    assert "sovereignty" not in a.answer
