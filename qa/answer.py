@@ -188,7 +188,7 @@ class QA:
         blocks = frontmatter.front_blocks(pool, q) if front else []
         candidates = blocks + evidence.sentences_of(pool, bios=evidence.asks_background(q))
         ranked = prescore.prescore(candidates, queries, embed)
-        shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences))
+        shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences, q))
         turn.timings["prescore_s"] = time.perf_counter() - t
         return Gathered(
             the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist), frozenset(e.key for e in blocks)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from qa.asks import ask_of
 from qa.pagebreak import open_prose, reads_like_reference
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize, without_carried_topic
@@ -142,7 +143,8 @@ def asked_type(question: str) -> str:
         return "who"
     if re.search(r"\bwhere\b|\bwhich (?:city|country|state|place)\b", q):
         return "where"
-    return ""
+    kind = ask_of(question).kind  # "Which mayor…", "What year…": the head noun's kind
+    return kind if kind in ("who", "when", "where", "number") else ""
 
 
 def holds_type(kind: str, sentence: str, question: str) -> bool:
@@ -263,16 +265,20 @@ def _cut_by_chunk(text: str, u: Unit, reading: str) -> bool:
 # ------------------------------------------------------------------ quotas
 
 
-def choose(ranked: Sequence[Sequence[Evidence]], the_plan: Plan, limit: int = 12) -> list[Evidence]:
+def choose(ranked: Sequence[Sequence[Evidence]], the_plan: Plan, limit: int = 12, question: str = "") -> list[Evidence]:
     """At most ``limit`` sentences for the model: first each quota (per part,
     per named source), then the best of the rest; at most two per passage
-    for a summary or comparison, three otherwise."""
+    for a summary or comparison, three otherwise, except a sentence holding
+    the kind of thing ``question`` asks for (a name for "Which mayor…", a
+    year for "When…": the passage's other sentences do not crowd it out)."""
     per_chunk = 2 if (the_plan.summary or the_plan.compare or the_plan.sources) else 3
+    kind = asked_type(question) if question else ""
     chosen: dict[tuple[str, int], Evidence] = {}
     counts: dict[str, int] = {}
 
     def take(ev: Evidence) -> bool:
-        if ev.key in chosen or counts.get(ev.hit.chunk.chunk_id, 0) >= per_chunk or len(chosen) >= limit:
+        full = counts.get(ev.hit.chunk.chunk_id, 0) >= per_chunk and not (kind and holds_type(kind, ev.text, question))
+        if ev.key in chosen or full or len(chosen) >= limit:
             return False
         chosen[ev.key] = ev
         counts[ev.hit.chunk.chunk_id] = counts.get(ev.hit.chunk.chunk_id, 0) + 1

@@ -144,6 +144,23 @@ def test_quotas_give_each_named_source_sentences():
     assert max(sum(ev.hit.chunk.chunk_id == h.chunk.chunk_id for ev in chosen) for h in HITS) <= 2
 
 
+def test_a_sentence_holding_the_asked_kind_is_not_crowded_out_of_its_passage():
+    # sources/002 (Downie): four sentences of one passage on Palermo; the mayor's name is in the fourth best
+    palermo = (
+        "The Palermo Model helped that city in Italy confront the mafia in the 1980s. Tourists and businesses had "
+        "shunned Palermo because the mafia controlled the public sphere. The mayor worked to strengthen the "
+        "judiciary against the mafia. Rather than fight the mafia directly, the city's mayor, Leoluca Orlando, "
+        "worked to change the culture of impunity."
+    )
+    q = "Which mayor led Palermo's campaign against the mafia?"
+    assert evidence.asked_type(q) == "who"  # the head noun's kind ("mayor"), as qa.asks reads it
+    plan = evidence.plan(q, {})
+    ranked = [[e for e in prescore(evidence.sentences_of([hit(1, palermo, "downie", "Downie")]), [q])[0]]]
+    ranked = [sorted(ranked[0], key=lambda e: "Orlando" in e.text)]  # the name last
+    assert not any("Orlando" in e.text for e in evidence.choose(ranked, plan, limit=8))  # three per passage
+    assert any("Orlando" in e.text for e in evidence.choose(ranked, plan, limit=8, question=q))
+
+
 def test_parse_selection_and_topped_up_choice():
     assert pick.parse_pick('{"ids": [3, 1, 3, 9]}', 4).ids == (3, 1)
     assert pick.parse_pick('{"ids": [2], "answers": ["NONE", "14"]}', 4, 2).answers == ("", "14")
