@@ -179,7 +179,7 @@ class QA:
         pool = evidence.pool(
             turn.standalone, turn.hits, the_plan, self.retriever.search, self.settings.evidence_passages
         )
-        queries = [turn.standalone, *the_plan.parts] if len(the_plan.parts) > 1 else [turn.standalone]
+        queries = evidence.queries(turn.standalone, the_plan)
         embed = self.retriever.embed
         q = turn.standalone
         front = frontmatter.asks_front_matter(q)

@@ -108,6 +108,16 @@ def plan(question: str, named_sources: Mapping[str, float], max_parts: int = MAX
     )
 
 
+def queries(question: str, the_plan: Plan) -> list[str]:
+    """What the sentences are pre-scored against, one ranking each: the question, each of its parts
+    (when it has several), and a follow-up's own words apart from the topic carried from the conversation
+    ("Where does she say the military falls short? (What did … according to Arzt)": the carried topic's
+    many words would otherwise rank the sentences on the earlier question)."""
+    out = [question, *the_plan.parts] if len(the_plan.parts) > 1 else [question]
+    own = without_carried_topic(question)
+    return out + [own] if own and own != question else out
+
+
 def pool(
     question: str,
     hits: Sequence[Hit],

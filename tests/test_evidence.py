@@ -144,6 +144,16 @@ def test_quotas_give_each_named_source_sentences():
     assert max(sum(ev.hit.chunk.chunk_id == h.chunk.chunk_id for ev in chosen) for h in HITS) <= 2
 
 
+def test_a_follow_ups_own_words_rank_sentences_apart_from_the_carried_topic():
+    q = "Where does she say the military falls short? (What did the defense secretary do, according to Arzt)"
+    assert evidence.queries(q, evidence.plan(q, {})) == [q, "Where does she say the military falls short?"]
+    plain = "Why did Calderón turn to the military?"
+    assert evidence.queries(plain, evidence.plan(plain, {})) == [plain]
+    two = "When was Mérida signed and who signed it?"
+    parts = evidence.plan(two, {}).parts
+    assert len(parts) == 2 and evidence.queries(two, evidence.plan(two, {})) == [two, *parts]
+
+
 def test_a_sentence_holding_the_asked_kind_is_not_crowded_out_of_its_passage():
     # sources/002 (Downie): four sentences of one passage on Palermo; the mayor's name is in the fourth best
     palermo = (
