@@ -49,10 +49,11 @@ def _lines(text: str) -> list[_Line]:
 
 
 def _double_spaced(lines: list[_Line], i: int) -> bool:
-    """Line ``i`` sits in double-spaced text: around it, lines are separated by exactly one blank line."""
+    """Line ``i`` sits in double-spaced text: around it, lines are separated by exactly one blank line
+    (one line glued to the one before allowed: the Federalist's indented "No man can be a")."""
     lo, hi = max(1, i - 3), min(len(lines), i + 4)
     window = [ln.blanks_before for ln in lines[lo:hi]]
-    if len(window) < 4 or 0 in window or sum(b == 1 for b in window) < len(window) - 2:
+    if len(window) < 4 or window.count(0) > 1 or sum(b == 1 for b in window) < len(window) - 2:
         return False
     # hard-wrapped lines (not one paragraph per line): short, most not ending a sentence
     texts = [ln.text for ln in lines[lo - 1 : hi]]

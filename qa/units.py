@@ -21,8 +21,11 @@ Only ``sentence`` and ``list_item`` units are answer evidence
 (``EVIDENCE_KINDS``); everything stays searchable.
 
 Layout first: a paragraph is a run of lines between blank lines, except in
-double-spaced text (a blank line after every line), where only two or more
-blank lines (or a short line ending a sentence) end one. Inside a paragraph,
+double-spaced text (a blank line after every line; one line glued to the
+one before allowed), where only two or more blank lines (or a short line
+ending a sentence) end one. A line in capitals is a heading unless it goes on
+with an open sentence already in capitals ("…that, IN THE USUAL" / "PROGRESS
+OF THINGS, …": emphasis). Inside a paragraph,
 line breaks are plain white space for the sentence splitter (offsets stay
 those of ``text``: nothing is rewritten). Each line is first tested for the
 structures above; the prose lines between them are split into sentences.
@@ -131,6 +134,8 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
         if ln.blanks_before and (ln.blanks_before >= 2 or not _double_spaced(lines, i)):
             flush()
         kind = _line_kind(ln)
+        if kind == HEADING and prose and _caps_run_goes_on(prose[-1].text):
+            kind = None  # "…of mankind, that, IN THE USUAL" / "PROGRESS OF THINGS, …": emphasis, not a heading
         if kind is not None:
             flush()
             if kind == FURNITURE and ln.text in _BULLET:
@@ -180,6 +185,14 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
         i += 1
     flush()
     return out
+
+
+def _caps_run_goes_on(previous: str) -> bool:
+    """Does a line in capitals continue ``previous``, an open sentence whose last word is already in
+    capitals (an emphasised clause running over lines)?"""
+    words = previous.split()
+    last = words[-1].strip("\"“”'‘’(,") if words else ""
+    return previous[-1:] not in _TERMINAL and sum(c.isalpha() for c in last) >= 2 and last.isupper()
 
 
 def _heading_lines(lines: list[_Line], i: int, double: bool) -> int:

@@ -424,3 +424,32 @@ def test_a_biography_is_non_prose_unless_the_question_asks_for_one() -> None:
     bio = "Dr. Downie earned his Ph.D. at the University of Southern California in International Relations."
     assert answer_sentence_flaws(bio)[1]
     assert answer_sentence_flaws(bio, frozenset({"bio"})) == (False, False)
+
+
+def test_emphasis_in_capitals_and_a_glued_indented_line_stay_in_their_sentences():
+    # ../shared/foreign/federalist_papers.txt: an emphasised clause wraps over lines in capitals; in the
+    # double-spaced text, an indented line follows the one before with no blank line between
+    caps = (
+        "ought to be equally unconfined. I believe it may be regarded as a\n"
+        "position warranted by the history of mankind, that, IN THE USUAL\n"
+        "PROGRESS OF THINGS, THE NECESSITIES OF A NATION, IN EVERY STAGE OF\n"
+        "ITS EXISTENCE, WILL BE FOUND AT LEAST EQUAL TO ITS RESOURCES.\n\n"
+        "To say that deficiencies may be provided for is another matter.\n"
+    )
+    got = [(u.kind, caps[u.start : u.end].split()[-1]) for u in units(caps)]
+    assert ("sentence", "RESOURCES.") in got and not any(k == "heading" for k, _ in got), got
+    glued = (
+        "biennial elections be necessary or useful. The propriety of\n\n"
+        "answering this question in the affirmative will appear from\n\n"
+        "several very obvious considerations.\n"
+        "                                        No man can be a\n\n"
+        "competent legislator who does not add to an upright intention and\n\n"
+        "a sound judgment a certain degree of knowledge of the subjects on\n\n"
+        "which he is to legislate. A part of this knowledge may be\n\n"
+        "acquired by means of information which lie within the compass of\n\n"
+    )
+    texts = [" ".join(glued[u.start : u.end].split()) for u in units(glued)]
+    assert (
+        "No man can be a competent legislator who does not add to an upright intention and a sound judgment a certain degree of knowledge of the subjects on which he is to legislate."
+        in texts
+    ), texts
