@@ -40,7 +40,7 @@ from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
 from qa.records import Evidence
 from qa.spans import amount_of_year, typed_spans
-from qa.text import tokenize
+from qa.text import names, tokenize
 
 _ROLES = (
     "president|ambassador|mayor|governor|secretary|minister|senator|general|admiral|commander|chief|director|"
@@ -68,6 +68,7 @@ _UNITS = re.compile(r"^\s*(?:dollars?|pesos?|years?|months?|weeks?|days?|decades
 _MONEY_ASKED = re.compile(
     r"\b(?:budget|costs?|funding|funds|price|salary|spending|spent|money|appropriat\w*|paid|pay|worth|dollars?)\b", re.I
 )
+_CLAUSE = re.compile(r";\s+(?:and\s+|or\s+)?")
 _MONEY = re.compile(r"\$|\b(?:million|billion|percent|per cent|dollars?|pesos?)\b|%", re.I)
 
 
@@ -89,15 +90,33 @@ def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequen
     for i in order:
         text = shortlist[i - 1].text
         shared, asked = predicate_overlap(question, text)
-        if shared < _needed(asked) and not quoting:
-            continue
         found = {normalise(s): s for s in spans(part if ask.kind == "define" else question, ask, text)}
-        if len(found) != 1:
-            continue
+        if (shared < _needed(asked) and not quoting) or len(found) != 1:
+            found = _in_one_clause(question, ask, text)
+            if len(found) != 1:
+                continue
         c = check_phrase(part, ask, next(iter(found.values())), shortlist, (i,))
         if c.ok:
             return c
     return None
+
+
+def _in_one_clause(question: str, ask: Ask, text: str) -> dict[str, str]:
+    """The span of the one clause of a list sentence (clauses split at ";") that names the question's
+    thing: all of its names, all but one word of its predicate, one span of the asked kind ("…events such
+    as: Texas's declaration … in 1836 …; the US Naval occupation of Veracruz, Mexico, in 1914; and …" for
+    "In what year did U.S. naval forces occupy Veracruz?"). {} when no single clause does."""
+    if ask.kind not in ("when", "number"):
+        return {}
+    asked_names = {n for n in names(question) if len(n) > 2}
+    found: dict[str, str] = {}
+    for clause in _CLAUSE.split(text) if asked_names else []:
+        shared, asked = predicate_overlap(question, clause)
+        held = set(tokenize(clause))
+        here = {normalise(s): s for s in spans(question, ask, clause)}
+        if len(here) == 1 and asked_names <= held and shared >= max(1, _needed(asked) - 1):
+            found.update(here)
+    return found
 
 
 def _needed(asked: int) -> int:

@@ -208,3 +208,19 @@ def test_a_lead_keeps_the_closing_quote_of_a_quoted_name():
 
     assert lead_text('U.S. "Border Czar"') == 'U.S. "Border Czar".'
     assert lead_text('"July 2012"') == "July 2012."
+
+
+def test_the_one_clause_of_a_list_sentence_naming_the_asked_thing_gives_its_date():
+    # sources/002 (Downie): a sentence listing events with their years, clauses split at ";"
+    events = ev(
+        "Within this context, we do not consider the importance Mexicans place on events such as: Texas’s "
+        "declaration of independence from Mexico in 1836 and its accession to the United States in 1845; the US "
+        "war with Mexico from 1846–48; the US Naval occupation of Veracruz, Mexico, in 1914; and US punitive "
+        "expeditions into Mexico in 1916 and 1917 to hunt for Pancho Villa."
+    )
+    q = "In what year did U.S. naval forces occupy Veracruz?"
+    c = extracted(q, ask_of(q), [events])
+    assert c is not None and c.phrase == "1914" and c.ok
+    # a clause must hold every name the question asks about, and one date only
+    for near_miss in ("In what year did U.S. forces occupy Mexico City?", "When did Texas declare independence?"):
+        assert extracted(near_miss, ask_of(near_miss), [events]) is None
