@@ -123,7 +123,7 @@ def units(text: str, split: Splitter = split_prose) -> list[Unit]:
     while i < len(lines):
         ln = lines[i]
         # 0. a sentence running over a page break: page number and footnotes between its halves
-        if prose and run_kind == SENTENCE and open_prose(prose[-1].text):
+        if prose and run_kind in (SENTENCE, LIST_ITEM) and open_prose(prose[-1].text):
             resume = resumes_after(lines, i, running)
             if resume > i:
                 gaps.append((ln.start, lines[resume].start))
@@ -270,11 +270,12 @@ def _emit_prose(
     text: str, lines: list[_Line], run_kind: str, split: Splitter, out: list[Unit], gaps: list[tuple[int, int]]
 ) -> None:
     lo, hi = lines[0].start, lines[-1].end
-    if gaps:  # split with the interruptions blanked out (offsets unchanged), only over this run
-        run = list(text[lo:hi])
+    if gaps:  # split with the interruptions blanked out (offsets unchanged), over this run and a little before it
+        ctx = max(0, lo - 80)  # what precedes the run ("\n" before "2. Certain…": a list item's number)
+        run = list(text[ctx:hi])
         for gs, ge in gaps:
-            run[gs - lo : ge - lo] = " " * (ge - gs)
-        spans = [(s + lo, e + lo) for s, e in split("".join(run), 0, hi - lo)]
+            run[gs - ctx : ge - ctx] = " " * (ge - gs)
+        spans = [(s + ctx, e + ctx) for s, e in split("".join(run), lo - ctx, hi - ctx)]
     else:
         spans = split(text, lo, hi)
     cell = (run_kind == LIST_ITEM or (run_kind == SENTENCE and len(spans) == 1)) and _table_cell(lines)

@@ -453,3 +453,19 @@ def test_emphasis_in_capitals_and_a_glued_indented_line_stay_in_their_sentences(
         "No man can be a competent legislator who does not add to an upright intention and a sound judgment a certain degree of knowledge of the subjects on which he is to legislate."
         in texts
     ), texts
+
+
+def test_a_list_items_sentence_runs_over_a_page_marker_and_keeps_its_number():
+    # ../shared/foreign/congressional_record_2005-07-20_S8560.html (as extracted): "[[Page S8565]]" between halves
+    text = (
+        "Trust assets would have to be managed in accordance with 1. The Federal trust responsibility and\n"
+        "2. Certain basic standards set forth in the section. The trust\n"
+        "management plan itself would not create, diminish or increase\n\n"
+        "[[Page S8565]]\n\n"
+        "the liability of either the United States or the Indian tribe. The\n"
+        "tribe would have the right to terminate the plan.\n"
+    )
+    got = [(u.kind, " ".join(text[u.start : u.end].split())) for u in units(text)]
+    assert ("list_item", "2. Certain basic standards set forth in the section.") in got, got
+    whole = [t for k, t in got if t.startswith("The trust management plan")]
+    assert whole and whole[0].endswith("the Indian tribe."), got
