@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from qa.asks import Ask, without_attribution
 from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, shares_predicate
 from qa.records import Evidence
-from qa.spans import amount_of_year, typed_spans
+from qa.spans import amount_of_group, amount_of_year, typed_spans
 from qa.text import content_terms, names, numbers, tokenize
 
 PHRASE_WORDS = 20  # a committed answer longer than this is not a phrase
@@ -193,8 +193,9 @@ def check_phrase(
         typed = names_defined(shortlist[holder - 1].text, ask.target)
     on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1])
     if ask.kind == "number" and on_topic:  # "6,000 … since 2007 and more than 10,000 in 2010": 2010's is 10,000
-        of_year = amount_of_year(part, shortlist[holder - 1].text)
-        on_topic = of_year is None or _strip(of_year) in _strip(given)
+        of_year = amount_of_year(part, shortlist[holder - 1].text)  # "… 27 percent of foster youth …, as compared
+        of_group = amount_of_group(part, shortlist[holder - 1].text)  # to 52 percent of the general population"
+        on_topic = all(a is None or _strip(a) in _strip(given) for a in (of_year, of_group))
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
 

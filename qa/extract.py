@@ -39,7 +39,7 @@ from qa.asks import Ask, without_attribution
 from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
 from qa.records import Evidence
-from qa.spans import amount_of_year, typed_spans
+from qa.spans import amount_of_group, amount_of_year, typed_spans
 from qa.text import names, tokenize
 
 _ROLES = (
@@ -173,7 +173,7 @@ def _amounts(question: str, text: str) -> list[str]:
     if noun and noun not in GENERIC_COUNTS and noun[:5] not in {t[:5] for t in tokenize(text)}:
         return []  # "How many complaints…": a sentence on victims holds no count of complaints
     money = _MONEY_ASKED.search(question) is not None  # "What was the budget…": an amount of money only
-    of_year = amount_of_year(question, text)
+    of_year = amount_of_year(question, text) or amount_of_group(question, text)
     if of_year:
         return [of_year] if not money or _MONEY.search(of_year) else []
     out = []

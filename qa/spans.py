@@ -1,6 +1,6 @@
 """Spans of a kind inside a sentence: amounts ("$1.6 billion", "15 percent", "forty-four") and dates
 ("March 2011", "late 2006"), and the amount a sentence gives for a year the question names
-(``amount_of_year``). Used by ``qa.commit`` (checks, salvage) and ``qa.extract`` (the rule).
+(``amount_of_year``) or for the group a "what share of <X>" question names (``amount_of_group``). Used by ``qa.commit`` (checks, salvage) and ``qa.extract`` (the rule).
 Pure: standard library.
 """
 
@@ -51,6 +51,34 @@ def amount_of_year(question: str, sentence: str, reach: int = 45) -> str | None:
     if gaps[0][0] > reach or (len(gaps) > 1 and gaps[1][0] == gaps[0][0] and gaps[1][1] != gaps[0][1]):
         return None
     return gaps[0][1]
+
+
+_SHARE_OF = re.compile(
+    r"\b(?:share|percentage|proportion|percent|fraction|portion)\s+of\s+(?:the\s+)?(?P<x>[\w'’-]+(?:\s+[\w'’-]+){0,3}?)"
+    r"(?=\s+(?:who|that|which|go|goes|went|come|comes|came|are|were|is|was|have|has|had|do|does|did|can|could|will|"
+    r"would|should|may|might|get|gets|got|receive|received|end|ended|die|died|live|lived|in|on|at|from|by|under)\b|\W*$)",
+    re.I,
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def amount_of_group(question: str, sentence: str) -> str | None:
+    """For "what share of <X>…" (X at most four words): the one amount of ``sentence`` written "<amount> of
+    <…X…>" ("less than 27 percent of foster youth who graduated…, as compared to 52 percent of the general
+    population": 27 percent), when another amount is there too; None otherwise."""
+    m = _SHARE_OF.search(question)
+    if not m:
+        return None
+    want = {w[:5] for w in _WORD.findall(m.group("x").lower()) if len(w) > 2}
+    amounts = [a for a in _AMOUNT.finditer(sentence) if any(ch.isdigit() for ch in a.group(0)) or a.group(0).strip()]
+    if not want or len(amounts) < 2:
+        return None
+    found = []
+    for a in amounts:
+        after = re.match(r"\s+(?:of|among)\s+(?:the\s+|all\s+)?((?:[\w'’-]+\s+){0,4}[\w'’-]+)", sentence[a.end() :])
+        if after and want <= {w[:5] for w in _WORD.findall(after.group(1).lower())}:
+            found.append(a.group(0).strip(" ,."))
+    return found[0] if len(set(found)) == 1 else None
 
 
 def typed_spans(text: str, kind: str) -> list[str]:

@@ -328,3 +328,24 @@ def test_a_phrase_the_model_cut_short_runs_on_to_the_end_of_its_clause():
         "overseeing policy coordination"
     )
     assert as_written("words the sentence does not hold and...", s) == "words the sentence does not hold"
+
+
+def test_a_share_asked_of_a_group_is_the_amount_written_of_that_group():
+    from qa.extract import committed
+    from qa.spans import amount_of_group
+
+    # ../shared/foreign/congressional_record_2005-07-20_S8560.html: two shares in one sentence
+    s = ev(
+        "A report from Casey Family Programs indicated that, nationwide, less than 27 percent of foster youth who "
+        "graduated from secondary school went on to college, as compared to 52 percent of the general population."
+    )
+    q = "What share of foster youth who finish high school go on to college?"
+    assert amount_of_group(q, s.text) == "27 percent"
+    assert not check_phrase(q, ask_of(q), "52%", [s]).ok  # true, a number, but the other group's
+    c = committed(q, ask_of(q), "52%", [s], (1,))
+    assert c.ok and c.phrase == "27 percent" and c.by == "rule"
+    # the group must be named whole: "drug-related deaths" is not "drug-war deaths" (sources/002)
+    deaths = (
+        "Ninety percent of drug-related deaths involved the traffickers; about 6 percent represent deaths in clashes."
+    )
+    assert amount_of_group("What share of drug-war deaths come from shootouts?", deaths) is None
