@@ -31,6 +31,7 @@ from qa.extract import committed
 from qa.inputs import check_question
 from qa.records import Answer, Evidence, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
+from qa.shortlist import choose, cover_sources, reading_order, with_top
 from qa.turn import Searcher, Turn, standalone
 from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check_answer
 
@@ -142,8 +143,8 @@ class QA:
         ids = chosen_pick.ids
         if pick.uninformative(ids):  # a listed run, not a choice: every sentence stays a candidate (qa/pick.py)
             ids = tuple(range(1, len(gathered.shortlist) + 1))
-        chosen = evidence.with_top(ids, gathered.shortlist, self.settings.evidence_prescore_keep)
-        chosen = evidence.cover_sources(chosen, gathered.shortlist, gathered.plan.sources)
+        chosen = with_top(ids, gathered.shortlist, self.settings.evidence_prescore_keep)
+        chosen = cover_sources(chosen, gathered.shortlist, gathered.plan.sources)
         turn.timings["first_evidence_s"] = time.perf_counter() - turn.t0
         yield StreamEvent("evidence", evidence=tuple(gathered.shortlist[i - 1] for i in chosen))
         t = time.perf_counter()
@@ -188,7 +189,7 @@ class QA:
         blocks = frontmatter.front_blocks(pool, q) if front else []
         candidates = blocks + evidence.sentences_of(pool, bios=evidence.asks_background(q))
         ranked = prescore.prescore(candidates, queries, embed)
-        shortlist = evidence.reading_order(evidence.choose(ranked, the_plan, self.settings.evidence_sentences, q))
+        shortlist = reading_order(choose(ranked, the_plan, self.settings.evidence_sentences, q))
         turn.timings["prescore_s"] = time.perf_counter() - t
         return Gathered(
             the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist), frozenset(e.key for e in blocks)

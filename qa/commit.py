@@ -114,7 +114,8 @@ def normalise(text: str) -> str:
     return t.strip()
 
 
-def _strip(phrase: str) -> str:
+def bare(phrase: str) -> str:
+    """``phrase`` normalised, without its surrounding quotes and punctuation."""
     return normalise(phrase).strip(" \t\"'.,;:!?()[]")
 
 
@@ -176,7 +177,7 @@ def check_phrase(
     (the chosen ones). The holder is the preferred, then best pre-scored,
     sentence holding the phrase."""
     given = phrase.strip()
-    if not given or _strip(given) in ("", "none", "n/a", "unknown", "not stated", "not mentioned"):
+    if not given or bare(given) in ("", "none", "n/a", "unknown", "not stated", "not mentioned"):
         return Commitment(part, ask, "", why="none")
     if ask.kind == "define":  # "El Grito is the annual celebration of…": the definition is what follows "is"
         given = _after_copula(given, ask.target)
@@ -195,7 +196,7 @@ def check_phrase(
     if ask.kind == "number" and on_topic:  # "6,000 … since 2007 and more than 10,000 in 2010": 2010's is 10,000
         of_year = amount_of_year(part, shortlist[holder - 1].text)  # "… 27 percent of foster youth …, as compared
         of_group = amount_of_group(part, shortlist[holder - 1].text)  # to 52 percent of the general population"
-        on_topic = all(a is None or _strip(a) in _strip(given) for a in (of_year, of_group))
+        on_topic = all(a is None or bare(a) in bare(given) for a in (of_year, of_group))
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
 
@@ -235,11 +236,11 @@ def _holders(phrase: str, shortlist: Sequence[Evidence], with_label: bool = Fals
     the model saw it, for a question about who wrote it (not for "who said …":
     the author of a source is not the speaker its sentence quotes)."""
     texts = [normalise(f"{_label(e) if with_label else ''} {e.text}") for e in shortlist]
-    want = _strip(phrase)
+    want = bare(phrase)
     whole = [i for i, t in enumerate(texts, start=1) if want in t]
     if whole:
         return whole
-    pieces = [p for p in (_strip(x) for x in re.split(r"[,;]|\band\b", phrase)) if content_terms(p) or numbers(p)]
+    pieces = [p for p in (bare(x) for x in re.split(r"[,;]|\band\b", phrase)) if content_terms(p) or numbers(p)]
     if len(pieces) < 2 or not all(any(p in t for t in texts) for p in pieces):
         return []
     return [i for i, t in enumerate(texts, start=1) if pieces[0] in t]
@@ -308,54 +309,6 @@ def names_defined(sentence: str, target: str) -> bool:
         return re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", sentence) is not None
     terms = set(tokenize(t))
     return bool(terms) and terms <= set(tokenize(sentence))
-
-
-def as_written(phrase: str, sentence: str) -> str:
-    """``phrase`` in ``sentence``'s own words when it matched only after normalising ("5 helicopters" in
-    "…handover of five helicopters…" -> "five helicopters"): the quote then holds every number the lead
-    states; ``phrase`` itself when it is written so or not found. A phrase the model cut short ("…and
-    a long-term agreement governing cross-border training and...") runs on to the end of its clause."""
-    if _CUT_SHORT.search(phrase):
-        return _clause_from(phrase, sentence)
-    target = _strip(phrase)
-    if not target or target in normalise(sentence) and phrase.strip() in sentence:
-        return phrase
-    spans = [m.span() for m in re.finditer(r"\S+", sentence)]
-    width = len(phrase.split()) + 3
-    for i in range(len(spans)):
-        for j in range(i, min(len(spans), i + width)):
-            candidate = sentence[spans[i][0] : spans[j][1]].strip(" \t\"'.,;:!?()[]“”‘’")
-            if _strip(candidate) == target:
-                return candidate
-    return phrase
-
-
-_CUT_SHORT = re.compile(r"(?:\.\.\.|…)\W*$")
-_CLAUSE_END = re.compile(r"[;.!?](?=\s|$)|:\s")
-
-
-def _clause_from(phrase: str, sentence: str) -> str:
-    """``phrase`` (ending in "..." or "…") run on in ``sentence`` to the end of its clause; without the
-    ellipsis (and a last word that joins nothing: "and", "of") when its start is not found."""
-    head = _CUT_SHORT.sub("", phrase).strip()
-    words = head.split()
-    flat = " ".join(sentence.split())
-    at = flat.lower().find(" ".join(words).lower()) if words else -1
-    if at >= 0:
-        end = _CLAUSE_END.search(flat, at + len(" ".join(words)))
-        return flat[at : end.start() if end else len(flat)].rstrip(" ,")
-    while words and words[-1].lower() in ("and", "or", "of", "the", "a", "an", "to", "for", "in", "on", "with"):
-        words.pop()
-    return " ".join(words)
-
-
-def lead_text(phrase: str) -> str:
-    """A phrase as an answer sentence: its first letter up, a full stop."""
-    p = phrase.strip().strip("\"'“”‘’")
-    if p.count('"') % 2 or p.count("“") > p.count("”"):  # 'U.S. "Border Czar"': its closing quote stays
-        p += "”" if "“" in p else '"'
-    p = p[:1].upper() + p[1:]
-    return p if p.endswith((".", "!", "?")) else p + "."
 
 
 def names_topic(sentence: str, target: str) -> bool:

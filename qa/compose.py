@@ -25,9 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.asks import VIEW, Ask
-from qa.commit import Commitment, as_written, lead_text, names_defined, names_topic
+from qa.commit import Commitment, names_defined, names_topic
 from qa.evidence import novelty
 from qa.grounding import grounded
+from qa.leads import as_written, lead_text
 from qa.records import Evidence
 from qa.text import base_form, content_terms
 

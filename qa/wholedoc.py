@@ -32,6 +32,7 @@ import numpy as np
 from qa import enumeration, kinds
 from qa import evidence as ev_mod
 from qa.chunking import chunk_sentences
+from qa.listitems import INTRODUCER, is_list_item, list_pieces
 from qa.records import Chunk, Evidence, Hit, SourceInfo
 from qa.text import content_terms, tokenize
 
@@ -62,7 +63,6 @@ _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:
 _FIRST_ITEM = re.compile(
     r"(?:^|[.!?:]\s+)\W*(?:first(?:ly)?\s*[,.:;—–-]|(?:the|a) first [a-z]+|one [a-z]+)", re.I | re.M
 )
-_INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)
 _BIO = re.compile(
     r"\b(?:is|was) (?:(?:a|an|the)\b)?.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I
 )
@@ -71,7 +71,6 @@ _BOILERPLATE = re.compile(
     r"|\bthis (?:brief|paper|report) is part of\b|\ball rights reserved\b|\bquoted or reproduced\b|\bcopyright\b|\bsubscribe\b",
     re.I,
 )
-_BULLET = re.compile(r"[\s•▪◦·●○■□*–—-]+")
 ASKING = {
     "compare",
     "contrast",
@@ -216,8 +215,8 @@ def _sentences(
         hit = Hit(rank=pos + 1, score=0.0, chunk=chunk, source=doc.source)
         stored = [] if context_only else chunk_sentences(chunk)
         vecs = doc.sentence_vectors[pos]
-        for ev in (piece for whole in ev_mod.sentences_of([hit], bios=bios) for piece in _list_pieces(whole)):
-            item = _is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
+        for ev in (piece for whole in ev_mod.sentences_of([hit], bios=bios) for piece in list_pieces(whole)):
+            item = is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
             intro = intro if item else ev.text
             previous, in_list = ev.text, item
             if context_only or ev.key in seen:
@@ -258,41 +257,6 @@ def _with_predecessors(picked: Sequence[int]) -> list[tuple[int, bool]]:
     return out
 
 
-# a list starts after a colon ending a line (unless the next line goes on in lower case, as a double-spaced
-# book's "…mischiefs of faction:" / "the one, by…" does) or where a bullet opens a line
-_LIST_BREAK = re.compile(r"(?<=:)[ \t]*\n(?=[\s•▪◦●*]*[^\sa-z])[\s•▪◦●*]*|\n[ \t]*[•▪◦●*][\s•▪◦●*]*")
-
-
-def _list_pieces(ev: Evidence) -> list[Evidence]:
-    """``ev`` cut where a list starts or a bullet opens a line ("…are offered:\n•\n•\n Demonstrate…" -> two),
-    each piece's span exact and its leading bullets left out."""
-    quote = ev.quote
-    cuts = [0] + [m.end() for m in _LIST_BREAK.finditer(quote) if 0 < m.end() < len(quote)] + [len(quote)]
-    if len(cuts) == 2:
-        return [_without_bullets(ev)]
-    pieces = []
-    for a, b in zip(cuts, cuts[1:]):
-        raw = quote[a:b]
-        end = a + len(raw.rstrip())
-        text = ev_mod.reading_text(quote[a:end], ev.hit.chunk.clean_text)
-        if end > a and text and not ev_mod.is_furniture(text):
-            pieces.append(_without_bullets(replace(ev, start=ev.start + a, end=ev.start + end, text=text)))
-    return pieces
-
-
-def _without_bullets(ev: Evidence) -> Evidence:
-    """The sentence with a leading run of bullet marks left out of its span ("• • • Demonstrate…" -> "Demonstrate…");
-    an item that goes on with its introduction in lower case ("• in 1923 (68th Congress), …;") is shown after one
-    bullet, so that it reads as the list item it is (its quote still starts at the text)."""
-    m = _BULLET.match(ev.quote)
-    if not m or m.end() == 0 or m.end() >= len(ev.quote):
-        return ev
-    text = _BULLET.sub("", ev.text, count=1) if _BULLET.match(ev.text) else ev.text
-    if "•" in m.group(0) and text[:1].islower():
-        text = "• " + text
-    return replace(ev, start=ev.start + m.end(), text=text)
-
-
 @lru_cache(maxsize=8192)
 def _terms(text: str) -> frozenset[str]:
     """``text``'s index terms, once per text (tokenising is the selection's main cost)."""
@@ -312,17 +276,6 @@ def _matching(text: str, stored: Sequence[str]) -> int | None:
     overlaps = [len(terms & _terms(s)) / len(terms | _terms(s)) for s in stored]
     j = max(range(len(stored)), key=lambda i: overlaps[i])
     return j if overlaps[j] >= 0.5 else None
-
-
-def _is_list_item(chunk_text: str, start: int, text: str, previous: str, after_item: bool) -> bool:
-    """A list item: a short sentence opening its own line, after a bullet, a list's introduction
-    (ending in ":" or saying "the following") or another list item."""
-    before = chunk_text[max(0, start - 40) : start]
-    own_line = not before.strip(" \t") or before.rstrip(" \t").endswith("\n") or bool(re.search(r"[•▪◦●*]\s*$", before))
-    bulleted = bool(re.search(r"[•▪◦●]", before)) or bool(re.match(r"(?:[A-Z]|\d{1,2})[.)]\s", text))
-    short = len(text.split()) <= 30
-    run_on = after_item and not re.search(r"\n[ \t]*\n", before)  # a blank line ends a list
-    return short and own_line and (bulleted or run_on or bool(_INTRODUCER.search(previous)))
 
 
 def _score(
@@ -362,7 +315,7 @@ def _score(
             score += LOCATION * (where < OPENING or where > 1 - CLOSING)
         bio = bool(names & _terms(text)) and bool(_BIO.search(text))
         aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
-        if _INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
+        if INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)

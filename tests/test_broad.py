@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import broad, enumeration, evidence, kinds, wholedoc
+from qa import broad, enumeration, evidence, kinds, listitems, wholedoc
 from qa.answer import QA
 from qa.compose import asked_share
 from qa.config import Settings
@@ -292,11 +292,11 @@ def test_a_lower_case_list_item_keeps_one_bullet_in_the_text_not_in_the_quote():
     meta = SourceMeta(title="Speaker Elections", authors=("Jane Doe",), date="2025")
     src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
     hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1)
-    item = wholedoc._without_bullets(Evidence(hit, 0, len(text), text))
+    item = listitems.without_bullets(Evidence(hit, 0, len(text), text))
     assert item.text == text and item.quote == text[2:]
     capital = "• • • Demonstrate success during a rapidly closing window."
     hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(capital), capital, capital), src, 1, 1)
-    item = wholedoc._without_bullets(Evidence(hit, 0, len(capital), capital))
+    item = listitems.without_bullets(Evidence(hit, 0, len(capital), capital))
     assert item.text == item.quote == "Demonstrate success during a rapidly closing window."
 
 
@@ -311,7 +311,7 @@ def test_a_colon_at_a_line_end_starts_a_list_only_when_an_item_follows():
     src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
     for text, n in ((book, 1), (listed, 3)):
         hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1)
-        assert len(wholedoc._list_pieces(Evidence(hit, 0, len(text), text))) == n
+        assert len(listitems.list_pieces(Evidence(hit, 0, len(text), text))) == n
 
 
 def test_a_counted_question_quotes_the_enumeration_it_counts(library):

@@ -304,7 +304,7 @@ def test_what_is_x_whose_phrase_failed_quotes_only_sentences_naming_x():
 
 
 def test_a_lead_is_shown_in_its_quotes_own_words():
-    from qa.commit import as_written
+    from qa.leads import as_written
 
     caption = "Delivery ceremony, December 15, 2009, which marked the official handover of five helicopters."
     assert as_written("5 helicopters", caption) == "five helicopters"  # the quote holds "five", not "5"
@@ -313,7 +313,7 @@ def test_a_lead_is_shown_in_its_quotes_own_words():
 
 
 def test_a_phrase_the_model_cut_short_runs_on_to_the_end_of_its_clause():
-    from qa.commit import as_written
+    from qa.leads import as_written
 
     # sources/000 (Starr): the model ended its phrase with "..." mid-clause
     s = (

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from qa import compose, evidence, pick
+from qa import compose, evidence, pick, shortlist
 from qa.answer import QA
 from qa.config import Settings
 from qa.prescore import prescore
@@ -138,7 +138,7 @@ def test_quotas_give_each_named_source_sentences():
     plan = evidence.plan(q, {"downie": 1.0, "starr": 0.8})
     assert plan.sources == ("downie", "starr") and plan.compare
     ranked = prescore(evidence.sentences_of(HITS), [q])
-    chosen = evidence.choose(ranked, plan, limit=4)
+    chosen = shortlist.choose(ranked, plan, limit=4)
     assert {ev.hit.source.source_id for ev in chosen} == {"downie", "starr"}
     # a summary or comparison takes at most two sentences per passage
     assert max(sum(ev.hit.chunk.chunk_id == h.chunk.chunk_id for ev in chosen) for h in HITS) <= 2
@@ -167,8 +167,8 @@ def test_a_sentence_holding_the_asked_kind_is_not_crowded_out_of_its_passage():
     plan = evidence.plan(q, {})
     ranked = [[e for e in prescore(evidence.sentences_of([hit(1, palermo, "downie", "Downie")]), [q])[0]]]
     ranked = [sorted(ranked[0], key=lambda e: "Orlando" in e.text)]  # the name last
-    assert not any("Orlando" in e.text for e in evidence.choose(ranked, plan, limit=8))  # three per passage
-    assert any("Orlando" in e.text for e in evidence.choose(ranked, plan, limit=8, question=q))
+    assert not any("Orlando" in e.text for e in shortlist.choose(ranked, plan, limit=8))  # three per passage
+    assert any("Orlando" in e.text for e in shortlist.choose(ranked, plan, limit=8, question=q))
 
 
 def test_parse_selection_and_topped_up_choice():
@@ -178,7 +178,7 @@ def test_parse_selection_and_topped_up_choice():
     assert pick.parse_pick("not json", 4) is None
     assert pick.parse_pick('{"other": 1}', 4) is None
     short = [Evidence(HITS[0], 0, 1, "a", score=s) for s in (0.1, 0.9, 0.5)]
-    assert evidence.with_top([1], short, 1) == [1, 2]
+    assert shortlist.with_top([1], short, 1) == [1, 2]
 
 
 # ---------------------------------------------------------------- strict checks against the quotes
@@ -254,9 +254,9 @@ def test_a_page_number_line_before_a_sentence_is_not_quoted():
 def test_the_pick_keeps_a_sentence_of_each_named_source():
     a, b = HITS
     short = [Evidence(a, 0, 1, "x", score=0.9), Evidence(b, 0, 1, "y", score=0.2), Evidence(b, 1, 2, "z", score=0.5)]
-    assert evidence.cover_sources([1], short, ["downie", "starr"]) == [1, 3]
-    assert evidence.cover_sources([1, 2], short, ["downie", "starr"]) == [1, 2]
-    assert evidence.cover_sources([1], short, []) == [1]
+    assert shortlist.cover_sources([1], short, ["downie", "starr"]) == [1, 3]
+    assert shortlist.cover_sources([1, 2], short, ["downie", "starr"]) == [1, 2]
+    assert shortlist.cover_sources([1], short, []) == [1]
 
 
 def test_each_named_source_leads_the_extractive_answer():

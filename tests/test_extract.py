@@ -204,7 +204,7 @@ def test_an_amount_in_another_unit_than_the_counted_noun_is_the_wrong_kind():
 
 
 def test_a_lead_keeps_the_closing_quote_of_a_quoted_name():
-    from qa.commit import lead_text
+    from qa.leads import lead_text
 
     assert lead_text('U.S. "Border Czar"') == 'U.S. "Border Czar".'
     assert lead_text('"July 2012"') == "July 2012."

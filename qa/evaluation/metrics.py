@@ -32,10 +32,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from qa.commit import as_written, lead_text
 from qa.evaluation.dataset import GoldSpan, Item
 from qa.evidence import asks_background
 from qa.frontmatter import asks_front_matter
+from qa.leads import as_written, lead_text
 from qa.units import BIO, FURNITURE, HEADING, answer_sentence_flaws
 from qa.verify import SupportJudge
 
