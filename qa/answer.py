@@ -32,6 +32,7 @@ from qa.inputs import check_question
 from qa.records import Answer, Evidence, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
 from qa.shortlist import choose, cover_sources, reading_order, with_top
+from qa.text import without_carried_topic
 from qa.turn import Searcher, Turn, standalone
 from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check_answer
 
@@ -200,7 +201,7 @@ class QA:
         no single phrase); None for the phrase path."""
         kind = kinds.kind_of(turn.standalone)
         if self.retriever.index is None or (
-            kind == kinds.PARTS and any(ask_of(p).wants_phrase for p in evidence.split_parts(turn.standalone)[0])
+            kind == kinds.PARTS and any(broad.phrase_part(p) for p in evidence.split_parts(turn.standalone)[0])
         ):
             return None
         named = self.retriever.named_sources(turn.standalone)
@@ -276,8 +277,18 @@ class QA:
         # model failed to copy says nothing of the sources: the chosen quotes are decided instead
         standing = any(c.ok for c in commitments)
         leading = commitments if standing or all(c.refutes for c in commitments) else []
+        own = without_carried_topic(turn.question) if turn.question.strip() != turn.standalone.strip() else ""
         composed = compose.compose(
-            turn.standalone, leading, g.shortlist, chosen, got.ids, g.plan.sources, g.topic, g.free_parts, g.defined
+            turn.standalone,
+            leading,
+            g.shortlist,
+            chosen,
+            got.ids,
+            g.plan.sources,
+            g.topic,
+            g.free_parts,
+            g.defined,
+            own,
         )
         if not leading and not g.topic and not g.defined:
             g, composed = self._enumerated(g, composed)

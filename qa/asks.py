@@ -7,7 +7,7 @@ A rule over the question's wh-word and head noun. Pure: standard library.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _AUX = (
     r"(?:is|are|was|were|do|does|did|has|have|had|can|could|should|would|will|might|may|must|happened|happens|"
@@ -106,6 +106,7 @@ class Ask:
 
     kind: str
     target: str = ""
+    plural: bool = False  # asks for several of its kind ("Which institutions does…", "Who were…")
 
     @property
     def wants_phrase(self) -> bool:
@@ -113,7 +114,23 @@ class Ask:
 
 
 def ask_of(question: str) -> Ask:
-    """The rule: the question's wh-word and head noun (see the module docstring)."""
+    """The rule: the question's wh-word and head noun (see the module docstring), and whether it asks
+    for several (``plural``)."""
+    ask = _ask_of(question)
+    if ask.kind in ("who", "thing", "where"):
+        q = " ".join(without_attribution(question).split())
+        return replace(ask, plural=bool(_PLURAL.match(q)))
+    return ask
+
+
+_PLURAL = re.compile(
+    rf"^(?:(?:and|so|but)\s+)?(?:who (?:were|are)\b|(?:which|what)\s+(?:[\w.’'-]+\s+){{0,3}}?"
+    rf"(?!\w*(?:ss|us|is)\b|(?:series|species|news|means)\b)[a-z]{{3,}}s\s+{_AUX}\b)",
+    re.I,
+)
+
+
+def _ask_of(question: str) -> Ask:
     q = " ".join(question.split()).strip()
     q = re.sub(r"^(?:and|but|so|also|then)\s+", "", q, flags=re.I)
     q = re.sub(r"^(?:in|on|at|by|from|for|since|until|during|to)\s+(?=(?:what|which|whom|whose)\b)", "", q, flags=re.I)

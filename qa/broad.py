@@ -19,8 +19,10 @@ import numpy as np
 
 from qa import evidence as ev_mod
 from qa import kinds
+from qa.asks import VIEW, ask_of
 from qa.compose import asked_share
 from qa.decide import coverage
+from qa.listitems import without_bullets
 from qa.prescore import prescore
 from qa.records import Answer, Evidence, Hit, SourceInfo
 from qa.text import content_terms, tokenize
@@ -37,6 +39,7 @@ _EVERY_SOURCE = re.compile(
     r"articles?|accounts?)\b|\bthe sources\b",
     re.I,
 )
+PART_SENTENCES = 4  # a part asking for a summary or list of a source quotes at most this many
 PART_COVERAGE = 0.5  # a part's sentence holds at least this share of the part's own content words
 
 
@@ -140,16 +143,37 @@ def compare_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray
 Search = Callable[[str], Sequence[Hit]]
 
 
-def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None) -> Broad:
+def phrase_part(part: str) -> bool:
+    """Does ``part`` ask for one thing a phrase answers (not a summary or list of what a source says:
+    "What policy actions do Payan and Montes de Oca propose" reads the document)?"""
+    return ask_of(part).wants_phrase and kinds.kind_of(part) not in (kinds.SUMMARY, kinds.LIST)
+
+
+Whole = Callable[[str, str], Block | None]
+
+
+def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None, whole: Whole | None = None) -> Broad:
     """A question with parts: each part's best sentence from its own retrieval (of the asked kind when
-    one is asked: a date for "when"), or the line saying the sources leave it open."""
+    one is asked: a date for "when"), or the line saying the sources leave it open; a part asking for a
+    summary or list of a source (``whole``) is answered from that source's whole document."""
     blocks = []
-    taken: set[tuple[str, int]] = set()
+    taken: list[Evidence] = []
     for part in parts:
-        candidates = ev_mod.sentences_of(list(search(part))[:4], bios=ev_mod.asks_background(part))
+        part_kind = kinds.kind_of(part)
+        if whole is not None and part_kind in (kinds.SUMMARY, kinds.LIST):
+            block = whole(part, part_kind)
+            if block is not None:
+                fresh = tuple(e for e in block.evidence if not _quoted(e, taken))
+                taken.extend(fresh)
+                if fresh:
+                    blocks.append(replace(block, evidence=fresh))
+                    continue
+        candidates = [
+            without_bullets(e) for e in ev_mod.sentences_of(list(search(part))[:4], bios=ev_mod.asks_background(part))
+        ]
         ranked = prescore(candidates, [part], embed)[0] if candidates else []
         kind = ev_mod.asked_type(part)
-        asked = part.split("? (")[0]
+        asked = VIEW.sub("", part.split("? (")[0])  # "what do they say about X" asks about X
         usable = [
             e
             for e in ranked
@@ -162,10 +186,17 @@ def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None) -> Br
             blocks.append(Block("", (), f"The sources leave this part open: {part.split('? (')[0].rstrip('?')}?"))
             continue
         best = usable[0]
-        if best.key not in taken:  # one sentence answering two parts is quoted once
-            taken.add(best.key)
+        if not _quoted(best, taken):  # one sentence answering two parts is quoted once
+            taken.append(best)
             blocks.append(Block("", (best,)))
     return Broad(kinds.PARTS, tuple(blocks))
+
+
+def _quoted(ev: Evidence, taken: Sequence[Evidence]) -> bool:
+    """Is ``ev``'s span (or part of it) already quoted in ``taken`` (two chunks may cut one sentence apart)?"""
+    sid, start = ev.key
+    end = start + len(ev.quote)
+    return any(t.key[0] == sid and t.key[1] < end and start < t.key[1] + len(t.quote) for t in taken)
 
 
 # ------------------------------------------------------------------ the answer
@@ -282,7 +313,27 @@ def gather(
         parts, capped = ev_mod.split_parts(question)
         if len(parts) < 2:
             return None
-        found = part_blocks(parts, lambda q: library.search(q, k=4), embed)
+
+        def whole(part: str, part_kind: str) -> Block | None:
+            sources = library.index.sources
+            sids = (
+                choose_sources(part_kind, part, named, (), sources)[:1]
+                or sorted(
+                    (sid for sid, info in sources.items() if _mention(part, info) < len(part)),
+                    key=lambda sid: _mention(part, sources[sid]),
+                )[:1]
+            )
+            if not sids:  # only a source the part names: a part's own hits are too few to choose one
+                return None
+            doc = document_view(library.index, sids[0])
+            found = document_evidence(part, doc, embed_one(part), part_kind, limit=PART_SENTENCES, embed=embed)
+            verb = focus_of(part) if part_kind == kinds.SUMMARY else "lists"
+            return Block(f"{source_name(doc.source)} {verb}:", tuple(found)) if found else None
+
+        def embed_one(text: str) -> np.ndarray:
+            return embed([text])[0] if embed is not None else query_vector()
+
+        found = part_blocks(parts, lambda q: library.search(q, k=4), embed, whole)
         if capped:
             note = f"the question has {len(parts) + capped} parts; only the first {len(parts)} were answered: ask the others separately"
             found = replace(found, notices=(note,))

@@ -70,11 +70,14 @@ def compose(
     topic: str = "",
     free_parts: Sequence[str] = (),
     defined: str = "",
+    own: str = "",
 ) -> Composed:
     """The answer for ``question`` (see the module docstring); numbers are 1-based in ``shortlist``.
     ``free_parts``: the parts of a several-part question that ask for no phrase (why, how, what
     it would do): each gets the chosen sentence most about it, after the leads' holders. ``defined``: what
-    a "What is X?" question whose phrase failed asks about; only sentences naming it are quoted."""
+    a "What is X?" question whose phrase failed asks about; only sentences naming it are quoted. ``own``:
+    a follow-up's own words ("How did the Mexican government react?") when ``question`` is its rewrite
+    with the conversation's topic: an open answer's first quote is the one holding most of them."""
     leads = tuple(
         (lead_text(as_written(c.phrase, shortlist[c.holder - 1].text)), c.holder) for c in commitments if c.ok
     )
@@ -102,7 +105,7 @@ def compose(
             order = [i for i in order if grounded(question, OPEN, shortlist[i - 1])]
             if defined:  # "What is BEST?" whose phrase failed: only sentences that name it
                 order = [i for i in order if names_defined(shortlist[i - 1].text, defined)]
-            order = answering_order(question, order, shortlist)
+            order = answering_order(question, order, shortlist, own)
             max_quotes = max(MAX_OPEN_QUOTES, len(sources))
         quotes += [i for i in order if i not in quotes]
     elif not leads:
@@ -111,6 +114,10 @@ def compose(
     keep = fit_length([shortlist[i - 1].text for i in quotes], max_quotes, MAX_WORDS, must=must)
     # a lead that restates its whole quote (a title block's phrase) is said once, by the quote
     leads = tuple((t, h) for t, h in leads if _plain(t) != _plain(shortlist[h - 1].text))
+    # a question asking for several ("Which … institutions does Downie point to?") is not answered by the one
+    # phrase the model copied: the quote holding it, which names the others, leads instead
+    several = {c.holder for c in commitments if c.ok and c.ask.plural}
+    leads = tuple((t, h) for t, h in leads if h not in several)
     return Composed(leads, tuple(quotes[j] for j in keep), open_parts)
 
 
@@ -118,10 +125,14 @@ def _plain(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(" .")
 
 
-def answering_order(question: str, order: Sequence[int], shortlist: Sequence[Evidence]) -> list[int]:
+def answering_order(question: str, order: Sequence[int], shortlist: Sequence[Evidence], own: str = "") -> list[int]:
     """``order`` (the model's picks first) re-ranked by how much of ``question`` each sentence
-    holds (``asked_share``); ties keep the model's order."""
-    return sorted(order, key=lambda i: -asked_share(question, shortlist[i - 1]))
+    holds (``asked_share``), first of a follow-up's ``own`` words when given (the topic it carries
+    over is what the earlier answer was about, not what is asked now); ties keep the model's order."""
+    return sorted(
+        order,
+        key=lambda i: (-asked_share(own, shortlist[i - 1]) if own else 0.0, -asked_share(question, shortlist[i - 1])),
+    )
 
 
 def asked_share(question: str, ev: Evidence) -> float:

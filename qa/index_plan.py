@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.config import Settings, relpath
+from qa.config import PROJECT_ROOT, Settings, relpath
 from qa.errors import IndexCorruptError, IndexMismatchError
 from qa.fileio import file_sha256
+from qa.metadata import HEADER_CHARS, fallback_meta
 from qa.records import SourceInfo, SourceMeta
 from qa.store import IndexData, check_fingerprint, read_data
 
@@ -107,6 +108,18 @@ def previous_index(settings: Settings, index_dir: Path, report: IndexReport) -> 
         return None
 
 
+def _fallback_again(name: str, prev: SourceInfo) -> SourceMeta:
+    """An unchanged file the sidecar does not describe: its metadata read again from its stored text's
+    header (the rule may have improved since it was indexed); the stored metadata when that is unreadable."""
+    p = Path(prev.source_file)
+    try:
+        with (p if p.is_absolute() else PROJECT_ROOT / p).open(encoding="utf-8") as f:
+            head = f.read(HEADER_CHARS)
+    except (OSError, UnicodeDecodeError):
+        return prev.meta
+    return fallback_meta(name, head)
+
+
 def make_plan(files: list[Path], sources_dir: Path, old: IndexData | None, sidecar: dict, report: IndexReport) -> Plan:
     """Decide per file, by sha256: keep its chunks, (re)read it later, or drop it."""
     old_sources = old.sources if old else {}
@@ -124,7 +137,7 @@ def make_plan(files: list[Path], sources_dir: Path, old: IndexData | None, sidec
             continue
         prev = old_sources.get(sid)
         if prev is not None and prev.sha256 == sha:
-            meta = sidecar.get(name, prev.meta)
+            meta = sidecar.get(name) or _fallback_again(name, prev)
             if meta != prev.meta:
                 report.metadata_updated.append(sid)
             plan.sources[sid] = SourceInfo(sid, prev.source_file, relpath(path), sha, meta, prev.n_chunks, prev.kind)

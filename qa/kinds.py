@@ -36,7 +36,11 @@ _SUMMARY = re.compile(
     r"|key (?:points?|findings?|arguments?|takeaways?|recommendations?|conclusions?)"
     r"|recommend\w*|argue\w*|argument|propos\w*|conclu\w*|suggest\w*|advocat\w*|urge[sd]?"
     r"|(?:position|stance|view|verdict|assessment) (?:does|do|did|of|on)\b|assess(?:es|ed)?\b[^?]*\boverall"
-    r"|according to \w+[^?]*\bshould\b|what should\b)",
+    r"|according to \w+[^?]*\bshould\b|what should\b)"
+    # what a named person or source says about a topic ("What does Downie say about the Palermo Model?"),
+    # not what "the sources" say (a topic question, ``qa.asks``) nor what "a legislator" said
+    r"|^\W*what (?:does|do|did) (?-i:[A-Z])[\w.'’-]*(?: (?:[A-Z][\w.'’-]*|de|of|and|No\.|\d+))* "
+    r"(?:say|write|think|argue)s? about\b",
     re.I,
 )
 # a question asking for a name, date, place or number: its cue verb ("Who proposed…",
@@ -52,7 +56,10 @@ _LIST = re.compile(
     r"\b(?:what (?:range|kinds?|types?|sorts?|forms?|variety) of|list (?:the|all)|name (?:the|all)|enumerate"
     r"|what (?:(?:are|were) the )?(?:two|three|four|five|six|seven|eight) (?:[\w-]+ ){0,2}\w{3,}s|what (?:(?:several|main|key|\w+ic|\w+al) ){0,2}(?:steps|measures|challenges|options|programs|programmes|strategies|obstacles|reforms|actions|areas))\b"
     r"|(?<!\bin )(?<!\bat )(?<!\bon )(?<!\bfrom )(?<!\bto )(?<!\bby )(?<!\bduring )"  # "In which states…?" asks where
-    r"\b(?:which|what) (?:\w+ )?(?!\w*(?:ss|us|is)\b|(?:series|species|news|means)\b)\w{3,}s (?:did|do|does|were|are|have|had|took|take)\b",
+    r"\b(?:which|what) (?:\w+ )?(?!\w*(?:ss|us|is)\b|(?:series|species|news|means)\b)\w{3,}s (?:did|do|does|were|are|have|had|took|take)\b"
+    # "Which earlier periods of … does Downie describe?": the things a source names, several
+    r"|^\W*(?:which|what) (?:[\w-]+ ){0,2}?(?!\w*(?:ss|us|is)\b|(?:series|species|news|means)\b)\w{3,}s\b[^?]*"
+    r"\b(?:do|does|did) (?:[\w.'’-]+ ){1,4}?(?:describe|identify|list|mention|cite|name|discuss|outline|highlight)\b",
     re.I,
 )
 # two questions in one: "…? …?", or ", and when", "and what role…"

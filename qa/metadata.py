@@ -6,6 +6,7 @@ sources folder. Standard library only.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from qa.errors import SourceError
@@ -32,9 +33,63 @@ def load_sidecar(sources_dir: Path) -> dict[str, SourceMeta]:
 
 
 def fallback_meta(name: str, text: str) -> SourceMeta:
-    """Metadata for a file the sidecar doesn't describe: title from its first short line."""
-    for line in text.splitlines()[:5]:
-        line = line.strip().lstrip("#").strip()
-        if 3 <= len(line) <= 150:
-            return SourceMeta(title=line)
-    return SourceMeta(title=Path(name).stem.replace("_", " "))
+    """Metadata for a file the sidecar doesn't describe, from the text's own header: its ``Title:``,
+    ``Author:`` and ``Date:`` / ``Publication Date:`` fields in the first ``HEADER_LINES`` lines (a
+    Project Gutenberg book, a report's masthead; an ebook's release date is not the work's), else its
+    first short line as the title, joined with the next when it breaks after "by" (whose names are then
+    the authors: "The Project Gutenberg EBook of The Federalist Papers, by / Alexander Hamilton and …")."""
+    lines = text[:HEADER_CHARS].splitlines()[:HEADER_LINES]
+    fields = _header_fields(lines)
+    title, authors = fields.get("title", ""), _names(fields.get("author", ""))
+    if not title:
+        for i, line in enumerate(lines[:5]):
+            line = line.strip().lstrip("#").strip()
+            if 3 <= len(line) <= 150:
+                title = line
+                nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                if re.search(r"(?:,|\bby)$", title) and nxt:
+                    by = re.split(r",?\s*\bby$", title)
+                    title = by[0].strip(" ,") if len(by) > 1 else f"{title} {nxt}"
+                    authors = authors or (_names(nxt) if len(by) > 1 else ())
+                break
+    when = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", fields.get("date", ""))
+    return SourceMeta(
+        title=title or Path(name).stem.replace("_", " "), authors=authors, date=when.group(1) if when else None
+    )
+
+
+HEADER_LINES = 60  # a header's fields are read from this many first lines
+HEADER_CHARS = 16_000  # … within this many first characters (all a re-index reads of an unchanged file)
+_FIELD = re.compile(
+    r"^\W*(?P<key>title|authors?(?:\(s\))?|(?:publication |publish(?:ed)? )?date|published)\W*:\W*\s*(?P<value>.*?)\W*$",
+    re.I,
+)
+
+
+def _header_fields(lines: list[str]) -> dict[str, str]:
+    """``Title:``, ``Author:`` (with its indented continuation lines) and date fields of a header."""
+    out: dict[str, str] = {}
+    key = ""
+    for line in lines:
+        m = _FIELD.match(line)
+        if m and m.group("value"):
+            key = m.group("key").lower()
+            key = "author" if key.startswith("author") else "title" if key == "title" else "date"
+            out.setdefault(key, m.group("value").strip())
+            continue
+        if key == "author" and line[:1] in (" ", "\t") and line.strip():  # "Author: A\n        B"
+            out["author"] += "; " + line.strip()
+            continue
+        key = ""
+    return out
+
+
+def _names(value: str) -> tuple[str, ...]:
+    """ "Alexander Hamilton and John Jay and James Madison" -> the three names; "Heitshusen, Valerie" ->
+    "Valerie Heitshusen" (a piece of one surname, a comma and given names)."""
+    out = []
+    for piece in re.split(r";|\band\b|&", value):
+        flipped = re.fullmatch(r"\s*([A-Z][\w'’-]+),\s*([A-Z][\w.'’ -]+?)\s*", piece)
+        names = [f"{flipped.group(2)} {flipped.group(1)}"] if flipped else piece.split(",")
+        out += [n.strip(" .") for n in names if n.strip(" .")]
+    return tuple(n for n in out if 1 <= len(n.split()) <= 5 and n[:1].isupper())

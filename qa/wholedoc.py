@@ -45,6 +45,7 @@ MAX_SENTENCES = 6  # a summary or list block quotes at most this many
 MIN_SENTENCES = 3  # … and at least this many when the document has them
 STOP = 0.4  # past ``at_least`` sentences, stop when the next adds less than this share of the first one's score
 FLOOR = 0.22  # a block whose best sentence scores below this has nothing to say
+STEM = 6  # a heading's word and the question's match on their first this many letters
 
 _FOCUS = {
     "recommends": r"\b(?:should|must|recommend\w*|propos\w*|urg(?:e|es|ed|ing)\b|needs? to|ought|calls? for|it is (?:essential|critical)|(?:has|have) to|is needed)\b",
@@ -56,6 +57,7 @@ _FOCUS_OF_QUESTION = (
     ("concludes", r"conclu|verdict|overall|assess"),
     ("argues", r"argu|position|stance|view|main|key|summar|overview|gist|say"),
 )
+_ABOUT = re.compile(r"\b(?:say|write|think)s? about\b(?P<topic>[^?]*)", re.I)
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
 LOCATION = 0.1  # a summary's sentence in the document's opening or closing stretch scores this much more
 OPENING, CLOSING = 0.1, 0.2  # … its first tenth, its last fifth
@@ -118,6 +120,8 @@ def document_view(index: LoadedIndex, source_id: str) -> DocumentView:
 def focus_of(question: str) -> str:
     """What a summary asks a source for: "recommends", "concludes", "argues", or "says"."""
     q = question.lower()
+    if _ABOUT.search(q):  # what a source says about a topic: the topic is the focus, not argument cues
+        return "says"
     for verb, pattern in _FOCUS_OF_QUESTION:
         if re.search(pattern, q):
             return verb
@@ -137,6 +141,10 @@ def document_evidence(
     """The document's sentences that best cover ``question`` (at most ``limit``), in the document's order;
     ``names``: words that name sources (authors, publishers), not the topic, besides this document's own."""
     focus = _focus_pattern(question, kind)
+    if kind in (kinds.SUMMARY, kinds.LIST):
+        section = section_evidence(question, doc, qvec, focus, limit, embed)
+        if section:
+            return section
     picked = _best_chunks(doc, qvec, focus)
     candidates = _sentences(doc, picked, qvec, embed, ev_mod.asks_background(question))
     ends = (doc.chunks[0].start, doc.chunks[-1].end) if doc.chunks and kind == kinds.SUMMARY else None
@@ -158,6 +166,89 @@ def document_evidence(
             return counted[:limit]
     chosen = _cover(scored, limit, at_least)
     return sorted(chosen, key=lambda e: e.key[1])
+
+
+def headed_section(question: str, doc: DocumentView, others: Sequence[str] = ()) -> tuple[str, int, int] | None:
+    """The section whose heading the question names, as (heading, start, end) in the stored text: every
+    content word of the heading is in the question (by its first ``STEM`` letters: "Recommendations" for
+    "recommend") and one of them is not a word of the document's title or of the names of its authors
+    (those say which document, not which part of it): "What obstacles to cooperation … identify?" reads
+    "Obstacles to Cooperation", "What policy actions do … propose?" reads "Policy Actions". The section
+    runs to the next line that is another heading of the document. None when no heading is named."""
+    asked = {t[:STEM] for t in content_terms(question)}
+    meta = doc.source.meta
+    generic = {t[:STEM] for t in content_terms(" ".join((meta.title, *meta.authors, meta.publisher or "", *others)))}
+    headings = list(dict.fromkeys(c.section.strip() for c in doc.chunks if c.section and c.section.strip()))
+    best: tuple[int, str] | None = None
+    for heading in headings:
+        terms = {t[:STEM] for t in content_terms(heading)}
+        distinct = len(terms - generic)
+        if terms and terms <= asked and distinct and (best is None or distinct > best[0]):
+            best = (distinct, heading)
+    if best is None:
+        return None
+    heading, others_ = best[1], set(headings) - {best[1]}
+    # a numbered heading ("FEDERALIST No. 51", "Section 2") runs to the next of its shape, past its subtitles;
+    # another to the next heading after some text of its own
+    shape = re.compile(re.sub(r"\d+", r"\\d+", re.escape(heading))) if re.search(r"\d", heading) else None
+    start = end = None
+    body = False
+    for chunk in doc.chunks:
+        offset = chunk.start
+        for line in chunk.text.splitlines(keepends=True):
+            where, offset = offset, offset + len(line)
+            text = line.strip()
+            if start is None:
+                if text == heading:
+                    start = offset
+            elif where >= start and text in others_ and (shape.fullmatch(text) if shape else body):
+                end = where
+                break
+            elif start is not None and text and text not in others_:
+                body = True
+        if end is not None:
+            break
+    if start is None:
+        return None
+    return heading, start, end if end is not None else doc.chunks[-1].end
+
+
+def section_evidence(
+    question: str,
+    doc: DocumentView,
+    qvec: np.ndarray,
+    focus: re.Pattern[str] | None,
+    limit: int = MAX_SENTENCES,
+    embed: Embed | None = None,
+) -> list[Evidence]:
+    """The sentences of the section the question names by its heading (``headed_section``; RAGFlow's
+    retrieval by table of contents), in the document's order: the first sentence of each of its list items
+    when it has two or more, else all its sentences when at most ``limit``, else its best scored ones.
+    Empty when the question names no section."""
+    found = headed_section(question, doc)
+    if found is None:
+        return []
+    _, start, end = found
+    picked = [i for i, c in enumerate(doc.chunks) if c.start < end and c.end > start]
+    inside = [
+        c
+        for c in _sentences(doc, picked, qvec, embed)
+        if start <= c.ev.key[1] < end and not _BOILERPLATE.search(c.ev.text)
+    ]
+    heads = [c.ev for c in inside if _opens_item(c.ev)]
+    if len(heads) >= 2:  # a list's items, each by its first sentence
+        return heads[:limit]
+    if len(inside) <= limit:
+        return [c.ev for c in inside]
+    scored = _score(question, doc.source, inside, focus)
+    return sorted(_cover(scored, limit, MIN_SENTENCES), key=lambda e: e.key[1])
+
+
+def _opens_item(ev: Evidence) -> bool:
+    """Does the sentence open a list item (its line starts with a bullet, a number or a letter, then it)?"""
+    text = ev.hit.chunk.text
+    line = text[text.rfind("\n", 0, ev.start) + 1 : ev.start]
+    return bool(re.fullmatch(r"[ \t]*(?:[•▪◦·●○■□*–—-]+|\(?(?:\d{1,2}|[A-Za-z])[.)])[ \t]*", line))
 
 
 def _focus_pattern(question: str, kind: str) -> re.Pattern[str] | None:
@@ -300,6 +391,8 @@ def _score(
     idf = {t: math.log(1 + len(texts) / d) for t, d in df.items()}
     total = sum(idf.get(t, math.log(1 + len(texts))) for t in q_terms) or 1.0
     counted = _COUNTED.search(question) is not None  # "What three changes…": the document's first, second, third
+    about = _ABOUT.search(question)
+    topic = set(tokenize(about.group("topic"))) - naming if about else set()
     out = []
     for c in candidates:
         text = c.ev.text
@@ -316,6 +409,8 @@ def _score(
         bio = bool(names & _terms(text)) and bool(_BIO.search(text))
         aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
         if INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
+            score -= 0.3
+        if topic and not topic & _terms(text):  # "…say about the Palermo Model?": a sentence naming it
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)

@@ -66,6 +66,9 @@ def test_kind_rule_accuracy_on_labelled_questions(name, floor):
         # "In which states…" asks where; "more … than" after a wh-word asks for the things compared, not sources
         ("In which states does Arzt fear PRI governors could obstruct the fight?", 0, kinds.FACT),
         ("Who does Downie consider more cooperative than the army?", 0, kinds.FACT),
+        # several things a source names: a list, read from the document
+        ("Which earlier periods of U.S.-Mexico military cooperation does Downie describe?", 0, kinds.LIST),
+        ("Which agency does Downie describe as the lead?", 0, kinds.FACT),
         ("Is Starr more optimistic than Payan about cooperation?", 0, kinds.COMPARE),
         ("How many people have been killed? Give the figures each source reports.", 0, kinds.COMPARE),
     ],
@@ -366,3 +369,93 @@ def test_a_summary_prefers_the_documents_opening_and_closing_stretches():
     assert scored[0] == scored[9 * step] == scored[5 * step] + wholedoc.LOCATION
     plain = {e.key[1]: e.score for e in wholedoc._score("What does Doe argue?", src, cands, None, ())}
     assert len(set(plain.values())) == 1  # no location cue outside a summary
+
+
+# ---------------------------------------------------------------- a section the question names
+
+
+@pytest.fixture
+def brief(tmp_path, settings_for, fake_embedder):
+    """The Baker Institute brief whole (headings: "Obstacles to Cooperation", "Policy Actions", …)."""
+    folder = tmp_path / "sources"
+    folder.mkdir(parents=True)
+    src = "001_baffcb275c64405d.txt"
+    (folder / "payan.txt").write_text((ROOT / "sources" / src).read_text(encoding="utf-8"), encoding="utf-8")
+    meta = json.loads((ROOT / "sources" / "metadata.json").read_text(encoding="utf-8"))
+    (folder / "metadata.json").write_text(json.dumps({"payan.txt": meta[src]}), encoding="utf-8")
+    settings = settings_for(judge="lexical")
+    build_index(settings, embedder=fake_embedder)
+    return settings, Retriever(load_index(settings), fake_embedder, settings)
+
+
+def test_a_list_question_naming_a_heading_quotes_that_sections_items(brief):
+    settings, retriever = brief
+    q = "What obstacles to cooperation with Mexico do Payan and Montes de Oca identify?"
+    view = wholedoc.document_view(retriever.index, _sid(retriever, "Payan"))
+    heading, start, end = wholedoc.headed_section(q, view)
+    assert heading == "Obstacles to Cooperation"
+    found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.LIST)
+    texts = [e.text for e in found]
+    assert [t.split()[:2] for t in texts] == [["Mexico’s", "renewed"], ["Mexico", "has"], ["The", "seeming"]], texts
+    assert all(start <= e.key[1] < end for e in found)
+    _verbatim(found, retriever)
+    # a heading made of the title's words names the document, not a part of it ("Security Cooperation")
+    assert wholedoc.headed_section("What do they say about US-Mexico security cooperation?", view) is None
+    # a heading word the question lacks: no section
+    assert wholedoc.headed_section("What obstacles does the brief see?", view) is None
+
+
+def test_a_part_asking_what_a_source_proposes_reads_its_document(brief):
+    settings, retriever = brief
+    q = "What policy actions do Payan and Montes de Oca propose, and what do they say about unilateral U.S. operations?"
+    assert kinds.kind_of(q) == kinds.PARTS
+    assert not any(broad.phrase_part(p) for p in evidence.split_parts(q)[0])
+    found = broad.gather(
+        kinds.PARTS,
+        q,
+        retriever,
+        retriever.search(q),
+        retriever.named_sources(q),
+        lambda: retriever.embedder.embed_query(q),
+        retriever.embedder.embed,
+    )
+    assert found is not None
+    assert found.blocks[0].label == "Payan and Montes de Oca (2024) recommends:"
+    texts = [e.text for e in found.evidence]
+    assert any("must be scrapped" in t for t in texts) and any("avoid unilateral action" in t for t in texts), texts
+    keys = [e.key for e in found.evidence]
+    assert len(keys) == len(set(keys))  # a sentence answering both parts is quoted once
+    _verbatim(found.evidence, retriever)
+
+
+def test_a_numbered_heading_runs_past_its_subtitle_to_the_next_of_its_shape(tmp_path, settings_for, fake_embedder):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    papers = []
+    for n, (title, body) in enumerate(
+        (
+            ("The Utility of the Union", "Union keeps the peace. A firm union guards against faction."),
+            (
+                "The Checks Between Departments",
+                "Ambition must be made to counteract ambition. Each department needs a will of its own.",
+            ),
+            ("The House of Representatives", "Members are chosen every second year. Elections must be frequent."),
+        ),
+        start=1,
+    ):
+        papers.append(
+            f"PAPER No. {n}\n\n\n{title}\n\nTo the People of the State of New York:\n\n{body}\n\nPUBLIUS.\n\n"
+        )
+    (folder / "papers.txt").write_text("Title: The Papers\n\n" + "".join(papers), encoding="utf-8")
+    settings = settings_for(judge="lexical")
+    build_index(settings, embedder=fake_embedder)
+    retriever = Retriever(load_index(settings), fake_embedder, settings)
+    view = wholedoc.document_view(retriever.index, next(iter(retriever.index.sources)))
+    q = "What does Paper No. 2 argue about checks on government?"
+    found = wholedoc.headed_section(q, view)
+    assert found is not None and found[0] == "PAPER No. 2"
+    text = (folder / "papers.txt").read_text(encoding="utf-8")
+    section = text[found[1] : found[2]]
+    assert "counteract ambition" in section and "PAPER No. 3" not in section and "Union keeps" not in section
+    quoted = [e.text for e in wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.SUMMARY)]
+    assert any("counteract ambition" in t for t in quoted) and not any("second year" in t for t in quoted), quoted

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.asks import Ask, ask_of
+from qa.asks import ask_of
 from qa.commit import check_phrase, names_defined, normalise
 from qa.compose import asked_share, compose, fit_length, related, why_refused
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
@@ -56,7 +56,8 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
     ],
 )
 def test_what_a_question_asks_for(question, kind, target):
-    assert ask_of(question) == Ask(kind, target)
+    got = ask_of(question)
+    assert (got.kind, got.target) == (kind, target)
 
 
 def test_phrases_are_asked_only_for_things():
@@ -349,3 +350,41 @@ def test_a_share_asked_of_a_group_is_the_amount_written_of_that_group():
         "Ninety percent of drug-related deaths involved the traffickers; about 6 percent represent deaths in clashes."
     )
     assert amount_of_group("What share of drug-war deaths come from shootouts?", deaths) is None
+
+
+def test_a_follow_ups_own_words_choose_the_first_quote_of_an_open_answer():
+    # q010's shape: the rewrite carries the earlier answer's topic (the abduction), the user asks how Mexico reacted
+    short = [
+        ev("On July 25, 2024, Ismael “El Mayo” Zambada was allegedly abducted from the state of Sinaloa."),
+        ev("The Mexican government was unaware of the operation and demanded an explanation, alleging violations."),
+    ]
+    q = "How did the Mexican government react to El Mayo Zambada's abduction?"
+    assert compose(q, [], short, chosen=[1, 2], model_ids=[1, 2]).quotes[0] == 1  # the topic's words win
+    out = compose(q, [], short, chosen=[1, 2], model_ids=[1, 2], own="How did the Mexican government react?")
+    assert out.quotes[0] == 2
+
+
+def test_a_question_asking_for_several_is_led_by_the_quote_that_names_them_not_one_phrase():
+    from qa.asks import ask_of
+
+    q = "Which U.S.-Canada defense institutions does Downie point to as a model of a mature partnership?"
+    assert ask_of(q).plural and not ask_of("Which agency ran Fast and Furious?").plural
+    short = [
+        ev(
+            "The defense relationship with Canada involves joint commissions, including the US/Canada Permanent Joint "
+            "Board on Defense, established in 1948; the Military Cooperation Committee; and the North America "
+            "Aerospace Defense Command."
+        )
+    ]
+    c = check_phrase(q, ask_of(q), "North America Aerospace Defense Command", short)
+    assert c.ok
+    out = compose(q, [c], short, chosen=[1], model_ids=[1])
+    assert out.leads == () and out.quotes == (1,)  # the whole list, not one of its items as "the" answer
+    one = "Which U.S.-Canada defense institution does Downie point to first?"
+    assert compose(
+        one,
+        [check_phrase(one, ask_of(one), "North America Aerospace Defense Command", short)],
+        short,
+        chosen=[1],
+        model_ids=[1],
+    ).leads

@@ -319,3 +319,16 @@ def test_pooled_span_cut_off_by_the_window_is_embedded_alone(fake_embedder):
     # context widens a span by whole tokens: the first sentence plus the next word
     _, wide = fake_embedder.embed_pooled([text], [[(0, 17)]], context=1)
     assert np.allclose(wide[0][0], fake_embedder.embed(["alpha beta gamma. delta"])[0])
+
+
+def test_an_unchanged_file_without_a_sidecar_entry_has_its_metadata_read_again(tmp_path):
+    from qa.index_plan import _fallback_again
+    from qa.records import SourceInfo, SourceMeta
+
+    stored = tmp_path / "book.txt"
+    stored.write_text("The Book of Fish, by\nAnn Lee\n\nTitle: The Book of Fish\nAuthor: Ann Lee\n", encoding="utf-8")
+    old = SourceMeta(title="The Book of Fish, by")  # as an earlier rule read it
+    prev = SourceInfo("book", str(stored), str(stored), "sha", old, 3, "txt")
+    assert _fallback_again("book.txt", prev) == SourceMeta(title="The Book of Fish", authors=("Ann Lee",))
+    gone = SourceInfo("book", str(tmp_path / "missing.txt"), str(stored), "sha", old, 3, "txt")
+    assert _fallback_again("book.txt", gone) is old  # unreadable: what the index holds stays

@@ -218,3 +218,25 @@ def test_foreign_questions_quote_their_documents_verbatim():
             assert texts[name].count(g["quote"]) == 1, (row["id"], name)
         flat = [" ".join(g["quote"].split()).lower() for g in row["gold"]]  # line breaks as spaces
         assert all(any(" ".join(k.split()).lower() in q for q in flat) for k in row["key_facts"]), row["id"]
+
+
+def test_metadata_without_a_sidecar_comes_from_the_texts_own_header():
+    from qa.metadata import fallback_meta
+
+    book = (
+        "The Project Gutenberg EBook of The Federalist Papers, by \n"
+        "Alexander Hamilton and John Jay and James Madison\n\n"
+        "Title: The Federalist Papers\n\nAuthor: Alexander Hamilton\n        John Jay\n        James Madison\n\n"
+        "Posting Date: December 12, 2011 [EBook #18]\nRelease Date: August, 1991\n\nFEDERALIST No. 1\n"
+    )
+    meta = fallback_meta("federalist_papers.txt", book)
+    assert meta.title == "The Federalist Papers"
+    assert meta.authors == ("Alexander Hamilton", "John Jay", "James Madison")
+    assert meta.date is None  # an ebook's posting or release date is not the work's
+    report = "# Types of Committee Hearings\n\n**Publication Date:** 04/13/2026\n**Author(s):** Heitshusen, Valerie\n"
+    meta = fallback_meta("crs.md", report)
+    assert (meta.title, meta.authors, meta.date) == ("Types of Committee Hearings", ("Valerie Heitshusen",), "2026")
+    # no header: the first short line; a line breaking after "by" goes on with the authors
+    assert fallback_meta("r.txt", "A Study of Rivers, by\nAnn Lee\n\nRivers run.").authors == ("Ann Lee",)
+    assert fallback_meta("r.txt", "A Study of Rivers, by\nAnn Lee\n\nRivers run.").title == "A Study of Rivers"
+    assert fallback_meta("fish_notes.txt", "x" * 400).title == "fish notes"
