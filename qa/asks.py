@@ -88,6 +88,17 @@ _WHO_NOUN = {
     "people",
     "man",
     "woman",
+    "member",
+    "members",
+    "representative",
+    "representatives",
+    "speaker",
+    "speakers",
+    "sponsor",
+    "sponsors",
+    "chairman",
+    "justice",
+    "judge",
 }
 _WHERE_NOUN = {"city", "cities", "country", "countries", "state", "states", "place", "region", "port", "town", "border"}
 _NOUN_KIND = {

@@ -75,13 +75,28 @@ GENERIC_COUNTS = frozenset(
 )
 
 
+# a numbered bill, resolution, report or law: "H.Res. 757", "S. 1439", "Report 98-317", "Public Law 109-13"
+# (not "No. 51", "Article I", "Section 2": a passage inside them need not repeat their heading)
+_IDENTIFIER = re.compile(
+    r"\b(?:(?:H|S)\.\s?(?:J\.\s?|Con\.\s?)?(?:Res\.\s?)?|H\.R\.\s?|(?:Report|Resolution|Public Law|P\.L\.)\s+)"
+    r"(?P<n>\d+(?:-\d+)?)\b",
+)
+
+
+def identifiers(text: str) -> list[str]:
+    """The numbers of the bills, resolutions, reports and laws ``text`` names ("H.Res. 757" -> "757")."""
+    return [m.group("n") for m in _IDENTIFIER.finditer(text)]
+
+
 def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
     """Does the holder sentence answer *this* question, not a neighbouring one?
     Mechanical checks of what the question pins down:
 
     - every year the question names is in the holder's passage, section,
       source title or the source's own date ("Who won the 2024 election?" is
-      not answered by a passage on the 2018 one);
+      not answered by a passage on the 2018 one), and so is every numbered
+      identifier (``identifiers``: "Which Member offered H.Res. 757…?" is not
+      answered by a passage on a 1910 resolution);
     - for who, when and where, the holder sentence shares a word with what the
       question says besides its names, or names three of its names ("Where
       does Eric Olson work?" is not answered by a sentence naming him that
@@ -94,6 +109,8 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
     meta = ev.hit.source.meta
     where = " ".join((ev.hit.chunk.text, ev.text, ev.hit.chunk.section or "", meta.title, (meta.date or "")[:4]))
     if set(_QUESTION_YEAR.findall(question)) - set(_QUESTION_YEAR.findall(where)):
+        return False
+    if set(identifiers(question)) - set(re.findall(r"\d+(?:-\d+)?", where)):
         return False
     if ask.kind in ("who", "when", "where"):
         return shares_predicate(question, ev.text)

@@ -36,8 +36,9 @@ def fallback_meta(name: str, text: str) -> SourceMeta:
     """Metadata for a file the sidecar doesn't describe, from the text's own header: its ``Title:``,
     ``Author:`` and ``Date:`` / ``Publication Date:`` fields in the first ``HEADER_LINES`` lines (a
     Project Gutenberg book, a report's masthead; an ebook's release date is not the work's), else its
-    first short line as the title, joined with the next when it breaks after "by" (whose names are then
-    the authors: "The Project Gutenberg EBook of The Federalist Papers, by / Alexander Hamilton and …")."""
+    first short line as the title, joined with the next when it breaks after "of", "the", "and"… or after
+    "by" (whose names are then the authors: "The Project Gutenberg EBook of The Federalist Papers, by /
+    Alexander Hamilton and …")."""
     lines = text[:HEADER_CHARS].splitlines()[:HEADER_LINES]
     fields = _header_fields(lines)
     title, authors = fields.get("title", ""), _names(fields.get("author", ""))
@@ -47,7 +48,9 @@ def fallback_meta(name: str, text: str) -> SourceMeta:
             if 3 <= len(line) <= 150:
                 title = line
                 nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-                if re.search(r"(?:,|\bby)$", title) and nxt:
+                if re.search(r"\b(?:of|the|and|for|in|on|to|a|an|with|from|at)$", title, re.I) and nxt:
+                    title = f"{title} {nxt}"  # "Electing the Speaker of the House of / Representatives: …"
+                elif re.search(r"(?:,|\bby)$", title) and nxt:
                     by = re.split(r",?\s*\bby$", title)
                     title = by[0].strip(" ,") if len(by) > 1 else f"{title} {nxt}"
                     authors = authors or (_names(nxt) if len(by) > 1 else ())

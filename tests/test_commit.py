@@ -84,10 +84,10 @@ def test_normalisations(raw, norm):
     assert normalise(raw) == norm
 
 
-def ev(text: str, sid: str = "s", score: float = 0.5, start: int = 0) -> Evidence:
+def ev(text: str, sid: str = "s", score: float = 0.5, start: int = 0, section: str | None = None) -> Evidence:
     meta = SourceMeta(title="T", authors=("Jane Doe",), date="2011")
     src = SourceInfo(sid, f"sources/{sid}.txt", f"sources/{sid}.txt", "0" * 64, meta, 1)
-    chunk = Chunk(f"{sid}#{start}", sid, 0, start, start + len(text), text, text)
+    chunk = Chunk(f"{sid}#{start}", sid, 0, start, start + len(text), text, text, section)
     return Evidence(Hit(1, 1.0, chunk, src, 1, 1), 0, len(text), text, score)
 
 
@@ -96,7 +96,7 @@ SHORT = [
     ev("Peña Nieto’s selection of a new security adviser, Óscar Naranjo, a Colombian general, seems calculated."),
     ev("Ambassador Carlos Pascual resigned in March 2011 after the cables were published."),
     ev("Violence rose to more than 15 percent of all deaths, some 50,000 people."),
-    ev("This Act may be cited as the ``Indian Trust Reform Act of 2005''."),
+    ev("This Act may be cited as the ``Indian Trust Reform Act of 2005''.", section="S. 1439"),  # the bill's heading
 ]
 
 
@@ -388,3 +388,18 @@ def test_a_question_asking_for_several_is_led_by_the_quote_that_names_them_not_o
         chosen=[1],
         model_ids=[1],
     ).leads
+
+
+def test_a_question_naming_a_numbered_bill_is_not_answered_from_a_passage_without_that_number():
+    from qa.asks import ask_of
+
+    short = [
+        ev(
+            "A vote on a resolution in 1910 declaring a vacancy failed, and the sitting Speaker, Joseph Cannon, remained."
+        ),
+        ev("Representative Matt Gaetz offered H.Res. 757, declaring the office of Speaker vacant, on October 2."),
+    ]
+    q = "Which Member offered H.Res. 757 to vacate the Speaker's office?"
+    assert ask_of(q).kind == "who"  # a Member is a person
+    assert check_phrase(q, ask_of(q), "Joseph Cannon", short).why == "off topic"
+    assert check_phrase(q, ask_of(q), "Matt Gaetz", short).ok

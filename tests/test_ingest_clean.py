@@ -239,4 +239,9 @@ def test_metadata_without_a_sidecar_comes_from_the_texts_own_header():
     # no header: the first short line; a line breaking after "by" goes on with the authors
     assert fallback_meta("r.txt", "A Study of Rivers, by\nAnn Lee\n\nRivers run.").authors == ("Ann Lee",)
     assert fallback_meta("r.txt", "A Study of Rivers, by\nAnn Lee\n\nRivers run.").title == "A Study of Rivers"
+    pdf = "Electing the Speaker of the House of\nRepresentatives: Frequently Asked Questions\nUpdated January 2025\n"
+    assert (
+        fallback_meta("r.pdf", pdf).title
+        == "Electing the Speaker of the House of Representatives: Frequently Asked Questions"
+    )
     assert fallback_meta("fish_notes.txt", "x" * 400).title == "fish notes"
