@@ -435,3 +435,23 @@ def test_sha256_of_a_file_in_blocks_and_of_bytes(tmp_path):
     seen: list[float] = []
     assert file_sha256(f, seen.append) == bytes_sha256(data) == hashlib.sha256(data).hexdigest()
     assert seen == [(8 << 20) / len(data), 1.0]
+
+
+def test_a_comparison_counts_as_citing_every_source_only_when_no_side_is_missing():
+    from qa.evaluation.metrics import compare_scores
+
+    both = {
+        "refused": False,
+        "decision": {"kind": "compare"},
+        "citations": [{"source_id": "a"}, {"source_id": "b"}],
+        "notices": [],
+    }
+    assert compare_scores(both) == 1.0
+    one_side = {
+        **both,
+        "citations": [{"source_id": "a"}],
+        "notices": ["Starr (2012): nothing in this source addresses x."],
+    }
+    assert compare_scores(one_side) == 0.0
+    assert compare_scores({**both, "decision": {"kind": "summary"}}) is None  # not a comparison
+    assert compare_scores({**both, "refused": True}) is None

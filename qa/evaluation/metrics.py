@@ -170,7 +170,18 @@ def score_answer(item: Item, answer: dict[str, Any], judge: SupportJudge) -> dic
     scores["raw_citation_keys"] = raw_keys
     scores.update(unit_scores(answer))
     scores.update(shape_scores(answer, item))
+    scores["compare_every_source"] = compare_scores(answer)
     return scores
+
+
+def compare_scores(answer: dict[str, Any]) -> float | None:
+    """For an answered comparison (``decision.kind`` "compare"): 1.0 when it cites two or more sources
+    and says of no compared source that it has nothing on the question; None for any other answer."""
+    if answer.get("refused") or (answer.get("decision") or {}).get("kind") != "compare":
+        return None
+    cited = {c.get("source_id") or c.get("source_file") for c in answer.get("citations") or ()}
+    missing = any("nothing in this source addresses" in str(n) for n in answer.get("notices") or ())
+    return float(len(cited) >= 2 and not missing)
 
 
 def shape_scores(answer: dict[str, Any], item: Item) -> dict[str, Any]:
@@ -262,6 +273,7 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "words_median": _median(get("answer_words")),
             "first_sentence_key_fact": _mean(get("first_sentence_key_fact")),
             "evidence_precision": _ratio(get("cited_gold"), get("cited")),
+            "comparisons_citing_every_source": _mean(get("compare_every_source")),
         },
         "citations": {
             "alce_recall": _mean(get("citation_recall")),
