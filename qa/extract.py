@@ -147,7 +147,9 @@ def _definitions(target: str, text: str) -> list[str]:
     if not words:
         return []
     t = r"[\"“”'‘’]?" + r"\s+".join(re.escape(w) for w in words) + r"[\"“”'‘’]?"
-    desc = r"(?:[^,;:.()\n]|\.(?=\w))*(?:\n(?:[^,;:.()\n]|\.(?=\w))*)?"  # "U.S." does not end it
+    # "U.S." does not end it, nor does its last period before a word in lower case ("with U.S. forces")
+    more = r"[^,;:.()\n]|\.(?=\w)|(?<=\b[A-Z])\.(?=[ \t]+[a-z])"
+    desc = rf"(?:{more})*(?:\n(?:{more})*)?"
     patterns = [
         rf"\b{t},\s+(?:[\w.]+\.,\s+)?(?P<d>(?i:a|an|the|then|former|now)\s{desc})",
         rf"\b{t}(?:,\s+[\w.]+,)?\s+(?i:is|was|are|were|has been|serves as|served as)\s+(?P<d>(?i:a|an|the)\s{desc})",
