@@ -135,7 +135,7 @@ def test_untyped_questions_get_no_span_by_rule():
         (
             "Who is Óscar Naranjo?",
             "Peña Nieto chose a new security adviser, Óscar Naranjo, a Colombian general close to U.S. officials, in June.",
-            "a Colombian general close to U.S",
+            "a Colombian general close to U.S. officials",  # "U.S." before a word in lower case goes on
         ),
         (
             "What is BEST?",
