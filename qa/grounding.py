@@ -75,17 +75,19 @@ GENERIC_COUNTS = frozenset(
 )
 
 
-# a numbered bill, resolution, report or law: "H.Res. 757", "S. 1439", "Report 98-317", "Public Law 109-13"
+# a numbered bill, resolution, report, law or Congress: "H.Res. 757", "S. 1439", "Report 98-317", "Public Law
+# 109-13", "the 119th Congress"
 # (not "No. 51", "Article I", "Section 2": a passage inside them need not repeat their heading)
 _IDENTIFIER = re.compile(
     r"\b(?:(?:H|S)\.\s?(?:J\.\s?|Con\.\s?)?(?:Res\.\s?)?|H\.R\.\s?|(?:Report|Resolution|Public Law|P\.L\.)\s+)"
-    r"(?P<n>\d+(?:-\d+)?)\b",
+    r"(?P<n>\d+(?:-\d+)?)\b|\b(?P<c>\d+)(?:st|nd|rd|th)\s+Congress\b",
 )
 
 
 def identifiers(text: str) -> list[str]:
-    """The numbers of the bills, resolutions, reports and laws ``text`` names ("H.Res. 757" -> "757")."""
-    return [m.group("n") for m in _IDENTIFIER.finditer(text)]
+    """The numbers of the bills, resolutions, reports, laws and Congresses ``text`` names ("H.Res. 757" ->
+    "757", "the 119th Congress" -> "119")."""
+    return [m.group("n") or m.group("c") for m in _IDENTIFIER.finditer(text)]
 
 
 def grounded(question: str, ask: Ask, ev: Evidence) -> bool:

@@ -31,7 +31,9 @@ import numpy as np
 
 from qa import enumeration, kinds
 from qa import evidence as ev_mod
+from qa.asks import Ask
 from qa.chunking import chunk_sentences
+from qa.grounding import grounded
 from qa.listitems import INTRODUCER, is_list_item, list_pieces
 from qa.records import Chunk, Evidence, Hit, SourceInfo
 from qa.text import content_terms, tokenize
@@ -45,6 +47,7 @@ MAX_SENTENCES = 6  # a summary or list block quotes at most this many
 MIN_SENTENCES = 3  # … and at least this many when the document has them
 STOP = 0.4  # past ``at_least`` sentences, stop when the next adds less than this share of the first one's score
 FLOOR = 0.22  # a block whose best sentence scores below this has nothing to say
+OPEN_ASK = Ask("")  # a summary's sentences ask no kind: only the years and numbered things it names are checked
 STEM = 6  # a heading's word and the question's match on their first this many letters
 
 _FOCUS = {
@@ -147,6 +150,8 @@ def document_evidence(
             return section
     picked = _best_chunks(doc, qvec, focus)
     candidates = _sentences(doc, picked, qvec, embed, ev_mod.asks_background(question))
+    if kind in (kinds.SUMMARY, kinds.LIST):  # "…for the 119th Congress?", "…in 2019?": passages that name it
+        candidates = [c for c in candidates if grounded(question, OPEN_ASK, c.ev)]
     ends = (doc.chunks[0].start, doc.chunks[-1].end) if doc.chunks and kind == kinds.SUMMARY else None
     scored = _score(question, doc.source, candidates, focus, names, ends)
     if kind != kinds.COMPARE:
@@ -233,7 +238,7 @@ def section_evidence(
     inside = [
         c
         for c in _sentences(doc, picked, qvec, embed)
-        if start <= c.ev.key[1] < end and not _BOILERPLATE.search(c.ev.text)
+        if start <= c.ev.key[1] < end and not _BOILERPLATE.search(c.ev.text) and grounded(question, OPEN_ASK, c.ev)
     ]
     heads = [c.ev for c in inside if _opens_item(c.ev)]
     if len(heads) >= 2:  # a list's items, each by its first sentence

@@ -403,6 +403,9 @@ def test_a_list_question_naming_a_heading_quotes_that_sections_items(brief):
     assert wholedoc.headed_section("What do they say about US-Mexico security cooperation?", view) is None
     # a heading word the question lacks: no section
     assert wholedoc.headed_section("What obstacles does the brief see?", view) is None
+    # a year the document never names: nothing of it answers ("…for the 119th Congress?" alike)
+    later = "What obstacles to cooperation do Payan and Montes de Oca identify for 2031?"
+    assert wholedoc.document_evidence(later, view, retriever.embedder.embed_query(later), kinds.LIST) == []
 
 
 def test_a_part_asking_what_a_source_proposes_reads_its_document(brief):
