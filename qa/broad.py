@@ -22,11 +22,12 @@ from qa import kinds
 from qa.asks import VIEW, ask_of
 from qa.compose import asked_share
 from qa.decide import coverage
+from qa.docread import DocumentView, Embed, document_view
 from qa.listitems import without_bullets
 from qa.prescore import prescore
 from qa.records import Answer, Evidence, Hit, SourceInfo
 from qa.text import content_terms, tokenize
-from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, DocumentView, Embed, document_evidence, document_view, focus_of
+from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, document_evidence, focus_of
 
 if TYPE_CHECKING:
     from qa.store import LoadedIndex

@@ -1,7 +1,9 @@
 """Whole-document selection for summary, list and comparison questions: a
 document's sentences that best cover a question, read across all its chunks,
 shown in the document's order. No model; cheap for a document of any length:
-  1. chunks: each scored by its best stored sentence vector against the
+  0. a section the question names by its heading (``qa.docread.headed_section``): its
+     list items, else its best sentences (``section_evidence``); else:
+  1. chunks (``qa.docread``): each scored by its best stored sentence vector against the
      question, plus cue words of the question's focus in its text or heading;
      the best ``CHUNKS`` and their neighbours are read sentence by sentence
      (a list's introduction may end the chunk before, its items run on);
@@ -15,16 +17,17 @@ shown in the document's order. No model; cheap for a document of any length:
      focus, 2 for an item of a list the document introduces with it;
   3. greedy maximum coverage: each next sentence adds its score times the
      square root of the share of its content terms not yet covered.
-Pure apart from numpy: records, ``qa.evidence``, ``qa.kinds``, ``qa.text``.
+A summary or list naming a year or a numbered bill quotes only passages that name it
+(``qa.grounding.grounded``). Pure apart from numpy: records, ``qa.docread``, ``qa.evidence``,
+``qa.kinds``, ``qa.text``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,23 +35,30 @@ import numpy as np
 from qa import enumeration, kinds
 from qa import evidence as ev_mod
 from qa.asks import Ask
-from qa.chunking import chunk_sentences
+from qa.docread import (
+    Candidate,
+    DocumentView,
+    Embed,
+    best_chunks,
+    content,
+    first_items,
+    headed_section,
+    read_sentences,
+    terms,
+)
 from qa.grounding import grounded
-from qa.listitems import INTRODUCER, is_list_item, list_pieces
-from qa.records import Chunk, Evidence, Hit, SourceInfo
-from qa.text import content_terms, tokenize
+from qa.listitems import INTRODUCER
+from qa.records import Evidence, SourceInfo
+from qa.text import tokenize
 
 if TYPE_CHECKING:
-    from qa.store import LoadedIndex
+    pass
 
-EMBED_AT_MOST = 32  # sentences with no stored vector (a list item cut from its introduction) embedded per question
-CHUNKS = 16  # chunks of a document whose sentences are scored (after the cheap chunk score)
 MAX_SENTENCES = 6  # a summary or list block quotes at most this many
 MIN_SENTENCES = 3  # … and at least this many when the document has them
 STOP = 0.4  # past ``at_least`` sentences, stop when the next adds less than this share of the first one's score
 FLOOR = 0.22  # a block whose best sentence scores below this has nothing to say
 OPEN_ASK = Ask("")  # a summary's sentences ask no kind: only the years and numbered things it names are checked
-STEM = 6  # a heading's word and the question's match on their first this many letters
 
 _FOCUS = {
     "recommends": r"\b(?:should|must|recommend\w*|propos\w*|urg(?:e|es|ed|ing)\b|needs? to|ought|calls? for|it is (?:essential|critical)|(?:has|have) to|is needed)\b",
@@ -65,9 +75,6 @@ _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|opti
 LOCATION = 0.1  # a summary's sentence in the document's opening or closing stretch scores this much more
 OPENING, CLOSING = 0.1, 0.2  # … its first tenth, its last fifth
 _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
-_FIRST_ITEM = re.compile(
-    r"(?:^|[.!?:]\s+)\W*(?:first(?:ly)?\s*[,.:;—–-]|(?:the|a) first [a-z]+|one [a-z]+)", re.I | re.M
-)
 _BIO = re.compile(
     r"\b(?:is|was) (?:(?:a|an|the)\b)?.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I
 )
@@ -91,33 +98,6 @@ ASKING = {
     "agree",
 }
 SOURCE_WORDS = {"source", "sources", "document", "paper", "report", "brief", "article", "piece", "author", "authors"}
-
-
-Embed = Callable[[Sequence[str]], np.ndarray]
-
-
-@dataclass(frozen=True)
-class DocumentView:
-    """One indexed source as the selector reads it: its chunks in order and each chunk's stored sentence vectors."""
-
-    source: SourceInfo
-    chunks: tuple[Chunk, ...]
-    sentence_vectors: tuple[np.ndarray, ...]  # per chunk, (m, dim) (m may be 0)
-
-
-def document_view(index: LoadedIndex, source_id: str) -> DocumentView:
-    """``source_id``'s chunks in the document's order, with each chunk's stored sentence vectors."""
-    data = index.data
-    rows = sorted(
-        (i for i, c in enumerate(data.chunks) if c.source_id == source_id), key=lambda i: data.chunks[i].start
-    )
-    owners = data.sentence_rows
-    dim = data.vectors.shape[-1] if data.vectors.ndim == 2 else 0
-    vectors = []
-    for r in rows:
-        lo, hi = np.searchsorted(owners, r, "left"), np.searchsorted(owners, r, "right")
-        vectors.append(data.sentence_vectors[lo:hi] if hi > lo else np.zeros((0, dim), np.float32))
-    return DocumentView(index.sources[source_id], tuple(data.chunks[r] for r in rows), tuple(vectors))
 
 
 def focus_of(question: str) -> str:
@@ -148,8 +128,8 @@ def document_evidence(
         section = section_evidence(question, doc, qvec, focus, limit, embed)
         if section:
             return section
-    picked = _best_chunks(doc, qvec, focus)
-    candidates = _sentences(doc, picked, qvec, embed, ev_mod.asks_background(question))
+    picked = best_chunks(doc, qvec, focus)
+    candidates = read_sentences(doc, picked, qvec, embed, ev_mod.asks_background(question))
     if kind in (kinds.SUMMARY, kinds.LIST):  # "…for the 119th Congress?", "…in 2019?": passages that name it
         candidates = [c for c in candidates if grounded(question, OPEN_ASK, c.ev)]
     ends = (doc.chunks[0].start, doc.chunks[-1].end) if doc.chunks and kind == kinds.SUMMARY else None
@@ -165,57 +145,12 @@ def document_evidence(
         inline = enumeration.inline_count(word, scored)
         if not counted and word and (inline is None or inline >= enumeration.RUN_AMONG):
             # the enumeration may lie outside the chunks read: look across the document
-            every = _sentences(doc, _first_items(doc), qvec)
+            every = read_sentences(doc, first_items(doc), qvec)
             counted = enumeration.counted_in_document(word, [c.ev for c in every], [c.cos for c in every])
         if counted:
             return counted[:limit]
     chosen = _cover(scored, limit, at_least)
     return sorted(chosen, key=lambda e: e.key[1])
-
-
-def headed_section(question: str, doc: DocumentView, others: Sequence[str] = ()) -> tuple[str, int, int] | None:
-    """The section whose heading the question names, as (heading, start, end) in the stored text: every
-    content word of the heading is in the question (by its first ``STEM`` letters: "Recommendations" for
-    "recommend") and one of them is not a word of the document's title or of the names of its authors
-    (those say which document, not which part of it): "What obstacles to cooperation … identify?" reads
-    "Obstacles to Cooperation", "What policy actions do … propose?" reads "Policy Actions". The section
-    runs to the next line that is another heading of the document. None when no heading is named."""
-    asked = {t[:STEM] for t in content_terms(question)}
-    meta = doc.source.meta
-    generic = {t[:STEM] for t in content_terms(" ".join((meta.title, *meta.authors, meta.publisher or "", *others)))}
-    headings = list(dict.fromkeys(c.section.strip() for c in doc.chunks if c.section and c.section.strip()))
-    best: tuple[int, str] | None = None
-    for heading in headings:
-        terms = {t[:STEM] for t in content_terms(heading)}
-        distinct = len(terms - generic)
-        if terms and terms <= asked and distinct and (best is None or distinct > best[0]):
-            best = (distinct, heading)
-    if best is None:
-        return None
-    heading, others_ = best[1], set(headings) - {best[1]}
-    # a numbered heading ("FEDERALIST No. 51", "Section 2") runs to the next of its shape, past its subtitles;
-    # another to the next heading after some text of its own
-    shape = re.compile(re.sub(r"\d+", r"\\d+", re.escape(heading))) if re.search(r"\d", heading) else None
-    start = end = None
-    body = False
-    for chunk in doc.chunks:
-        offset = chunk.start
-        for line in chunk.text.splitlines(keepends=True):
-            where, offset = offset, offset + len(line)
-            text = line.strip()
-            if start is None:
-                if text == heading:
-                    start = offset
-            elif where >= start and text in others_ and (shape.fullmatch(text) if shape else body):
-                end = where
-                break
-            elif start is not None and text and text not in others_:
-                body = True
-        if end is not None:
-            break
-    if start is None:
-        return None
-    return heading, start, end if end is not None else doc.chunks[-1].end
 
 
 def section_evidence(
@@ -237,7 +172,7 @@ def section_evidence(
     picked = [i for i, c in enumerate(doc.chunks) if c.start < end and c.end > start]
     inside = [
         c
-        for c in _sentences(doc, picked, qvec, embed)
+        for c in read_sentences(doc, picked, qvec, embed)
         if start <= c.ev.key[1] < end and not _BOILERPLATE.search(c.ev.text) and grounded(question, OPEN_ASK, c.ev)
     ]
     heads = [c.ev for c in inside if _opens_item(c.ev)]
@@ -267,117 +202,10 @@ def _focus_pattern(question: str, kind: str) -> re.Pattern[str] | None:
     return re.compile("|".join(cues), re.I) if cues else None
 
 
-def _best_chunks(doc: DocumentView, qvec: np.ndarray, focus: re.Pattern[str] | None) -> list[int]:
-    """Positions of the chunks worth reading sentence by sentence: the best ``CHUNKS`` and each one's successor."""
-    scores = np.zeros(len(doc.chunks), dtype=np.float32)
-    for i, (chunk, vecs) in enumerate(zip(doc.chunks, doc.sentence_vectors)):
-        cos = float(np.max(vecs @ qvec)) if len(vecs) else 0.0
-        cue = 0.0
-        if focus is not None:
-            cue = min(1.0, len(focus.findall(chunk.clean_text)) / 3) + (
-                0.5 if chunk.section and focus.search(chunk.section) else 0.0
-            )
-        scores[i] = cos + 0.3 * cue
-    best = np.argsort(-scores, kind="stable")[:CHUNKS]
-    out = {int(i) + d for i in best for d in (-1, 0, 1) if 0 <= int(i) + d < len(doc.chunks)}
-    return sorted(out)
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    ev: Evidence
-    cos: float
-    list_item: bool
-    intro: str  # a list item's introduction ("The following recommendations are offered…:")
-    section: str  # the chunk's heading
-
-
-def _sentences(
-    doc: DocumentView, picked: Sequence[int], qvec: np.ndarray, embed: Embed | None = None, bios: bool = False
-) -> list[_Candidate]:
-    """The sentences of the picked chunks (each stored sentence once, a list's items apart from its
-    introduction), with the cosine of their stored vectors (embedded with ``embed`` when none matches);
-    a list item's context is its introduction, carried over into the next chunk; ``bios``: author
-    biographies too (a question about someone's background)."""
-    seen: set[tuple[str, int]] = set()
-    out: list[_Candidate] = []
-    unmatched: list[int] = []
-    previous, intro, in_list, last = "", "", False, -2
-    for pos, context_only in _with_predecessors(picked):
-        chunk = doc.chunks[pos]
-        if pos != last + 1:
-            previous, intro, in_list = "", "", False
-        last = pos
-        hit = Hit(rank=pos + 1, score=0.0, chunk=chunk, source=doc.source)
-        stored = [] if context_only else chunk_sentences(chunk)
-        vecs = doc.sentence_vectors[pos]
-        for ev in (piece for whole in ev_mod.sentences_of([hit], bios=bios) for piece in list_pieces(whole)):
-            item = is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
-            intro = intro if item else ev.text
-            previous, in_list = ev.text, item
-            if context_only or ev.key in seen:
-                continue
-            seen.add(ev.key)
-            j = _matching(ev.text, stored)
-            if j is None or j >= len(vecs):
-                unmatched.append(len(out))
-            cos = float(vecs[j] @ qvec) if j is not None and j < len(vecs) else 0.0
-            out.append(_Candidate(ev, cos, item, intro if item else "", chunk.section or ""))
-    if embed is not None and unmatched:
-        vectors = embed([out[i].ev.text for i in unmatched[:EMBED_AT_MOST]])
-        for i, v in zip(unmatched, vectors):
-            out[i] = replace(out[i], cos=float(v @ qvec))
-    return out
-
-
-def _first_items(doc: DocumentView, reach: int = 4) -> list[int]:
-    """The chunks where an enumeration may open ("First, …", "The first option…", "One school of thought…"),
-    the one before (its introduction) and the ``reach`` after each (its items, footnotes and captions
-    between them): all a counted question reads of a long document."""
-    out: set[int] = set()
-    for pos, chunk in enumerate(doc.chunks):
-        if _FIRST_ITEM.search(chunk.text):
-            out.update(range(max(0, pos - 1), min(len(doc.chunks), pos + reach + 1)))
-    return sorted(out)
-
-
-def _with_predecessors(picked: Sequence[int]) -> list[tuple[int, bool]]:
-    """``picked`` in order, each run preceded by the chunk before it, read for context only (a list's
-    introduction there tells what the run's first items are)."""
-    out: list[tuple[int, bool]] = []
-    chosen = set(picked)
-    for pos in sorted(chosen):
-        if pos - 1 >= 0 and pos - 1 not in chosen:
-            out.append((pos - 1, True))
-        out.append((pos, False))
-    return out
-
-
-@lru_cache(maxsize=8192)
-def _terms(text: str) -> frozenset[str]:
-    """``text``'s index terms, once per text (tokenising is the selection's main cost)."""
-    return frozenset(tokenize(text))
-
-
-@lru_cache(maxsize=8192)
-def _content(text: str) -> frozenset[str]:
-    return frozenset(content_terms(text))
-
-
-def _matching(text: str, stored: Sequence[str]) -> int | None:
-    """The stored sentence (of the chunk's cleaned text) that shares most words with ``text`` (Jaccard >= 0.5)."""
-    terms = _terms(text)
-    if not terms or not stored:
-        return None
-    overlaps = [len(terms & _terms(s)) / len(terms | _terms(s)) for s in stored]
-    j = max(range(len(stored)), key=lambda i: overlaps[i])
-    return j if overlaps[j] >= 0.5 else None
-
-
 def _score(
     question: str,
     source: SourceInfo,
-    candidates: Sequence[_Candidate],
+    candidates: Sequence[Candidate],
     focus: re.Pattern[str] | None,
     others: Sequence[str] = (),
     ends: tuple[int, int] | None = None,
@@ -391,7 +219,7 @@ def _score(
     texts = [c.ev.text for c in candidates]
     df: dict[str, int] = {}
     for t in texts:
-        for term in _terms(t):
+        for term in terms(t):
             df[term] = df.get(term, 0) + 1
     idf = {t: math.log(1 + len(texts) / d) for t, d in df.items()}
     total = sum(idf.get(t, math.log(1 + len(texts))) for t in q_terms) or 1.0
@@ -401,7 +229,7 @@ def _score(
     out = []
     for c in candidates:
         text = c.ev.text
-        lex = sum(idf.get(t, 0.0) for t in q_terms & _terms(text)) / total if q_terms else 0.0
+        lex = sum(idf.get(t, 0.0) for t in q_terms & terms(text)) / total if q_terms else 0.0
         # an item of a list the document introduces with the focus ("the following recommendations") is one
         in_focus_list = c.list_item and focus is not None and bool(focus.search(c.intro))
         cue = 1.0 if in_focus_list or (focus is not None and focus.search(text)) else 0.0
@@ -411,11 +239,11 @@ def _score(
         if ends is not None:  # Edmundson's location cue: a summary's points sit at the start and the end
             where = (c.ev.key[1] - ends[0]) / max(1, ends[1] - ends[0])
             score += LOCATION * (where < OPENING or where > 1 - CLOSING)
-        bio = bool(names & _terms(text)) and bool(_BIO.search(text))
+        bio = bool(names & terms(text)) and bool(_BIO.search(text))
         aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
         if INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
             score -= 0.3
-        if topic and not topic & _terms(text):  # "…say about the Palermo Model?": a sentence naming it
+        if topic and not topic & terms(text):  # "…say about the Palermo Model?": a sentence naming it
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)
@@ -434,12 +262,12 @@ def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Eviden
         if g <= 0 or (len(chosen) >= at_least and g < STOP * chosen[0].score) or best.score < FLOOR:
             break
         chosen.append(best)
-        covered |= _content(best.text)
+        covered |= content(best.text)
         left.remove(best)
     return chosen
 
 
 def _gain(e: Evidence, covered: set[str]) -> float:
     """``e``'s score times the square root of the share of its content terms not yet ``covered``."""
-    terms = _content(e.text)
-    return e.score * math.sqrt(len(terms - covered) / len(terms) if terms else 0.0)
+    words = content(e.text)
+    return e.score * math.sqrt(len(words - covered) / len(words) if words else 0.0)

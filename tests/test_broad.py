@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import broad, enumeration, evidence, kinds, listitems, wholedoc
+from qa import broad, docread, enumeration, evidence, kinds, listitems, wholedoc
 from qa.answer import QA
 from qa.compose import asked_share
 from qa.config import Settings
@@ -124,7 +124,7 @@ def _verbatim(evidence, retriever: Retriever) -> None:
 def test_summary_quotes_the_bulleted_recommendations_in_document_order(library):
     settings, retriever = library
     q = "What does Downie recommend?"
-    view = wholedoc.document_view(retriever.index, _sid(retriever, "Downie"))
+    view = docread.document_view(retriever.index, _sid(retriever, "Downie"))
     found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.SUMMARY)
     texts = [e.text for e in found]
     recs = [i for i, t in enumerate(texts) for r in DOWNIE_RECS if t.startswith(r)]
@@ -140,7 +140,7 @@ def test_a_counted_list_quotes_the_documents_lettered_items(library):
     settings, retriever = library
     q = "What four strategic options does Downie say Mexico's next president could choose from to deal with the cartels?"
     assert kinds.kind_of(q) == kinds.LIST
-    view = wholedoc.document_view(retriever.index, _sid(retriever, "Downie"))
+    view = docread.document_view(retriever.index, _sid(retriever, "Downie"))
     found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.LIST)
     texts = [e.text for e in found]
     options = [t[:2] for t in texts if t[:3] in ("A. ", "B. ", "C. ", "D. ")]
@@ -168,7 +168,7 @@ def test_a_side_with_nothing_says_so():
     src = SourceInfo("x", "x.txt", "x.txt", "", SourceMeta("Fish", ("Ann Lee",), None, "2020"))
     text = "Trout live in cold rivers and eat insects. Salmon return to spawn in the river they were born in."
     chunk = Chunk("x:0", "x", 0, 0, len(text), text, text)
-    view = wholedoc.DocumentView(src, (chunk,), (np.zeros((0, 4), np.float32),))
+    view = docread.DocumentView(src, (chunk,), (np.zeros((0, 4), np.float32),))
     found = broad.compare_blocks("How do Lee and Starr differ on Mérida funding?", [view], np.zeros(4, np.float32))
     (block,) = found.blocks
     assert not block.evidence and block.missing.startswith("Lee (2020): nothing in this source addresses")
@@ -248,13 +248,13 @@ def test_a_long_document_stays_cheap(monkeypatch):
     chunks = tuple(Chunk(f"big:{i}", "big", i, i * len(text), (i + 1) * len(text), text, text) for i in range(5000))
     vecs = rng.standard_normal((5000, 16, 384)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=-1, keepdims=True)
-    view = wholedoc.DocumentView(src, chunks, tuple(vecs))
+    view = docread.DocumentView(src, chunks, tuple(vecs))
     read: list[str] = []
-    real = wholedoc.chunk_sentences
-    monkeypatch.setattr(wholedoc, "chunk_sentences", lambda c: read.append(c.chunk_id) or real(c))
+    real = docread.chunk_sentences
+    monkeypatch.setattr(docread, "chunk_sentences", lambda c: read.append(c.chunk_id) or real(c))
     t = time.process_time()
     found = wholedoc.document_evidence("What does Lee recommend?", view, vecs[0, 0], kinds.SUMMARY)
-    assert len(read) <= 3 * wholedoc.CHUNKS
+    assert len(read) <= 3 * docread.CHUNKS
     assert time.process_time() - t < 10.0  # CPU seconds (wall time on a shared machine says little)
     assert found and len(found) <= wholedoc.MAX_SENTENCES
 
@@ -321,7 +321,7 @@ def test_a_counted_question_quotes_the_enumeration_it_counts(library):
     # Starr: "…three core policy changes…" then "First, …", "Second, …", "The third anticipated policy shift…"
     settings, retriever = library
     q = "What three policy changes does Starr expect from whoever wins Mexico's 2012 election?"
-    view = wholedoc.document_view(retriever.index, _sid(retriever, "Starr"))
+    view = docread.document_view(retriever.index, _sid(retriever, "Starr"))
     found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.LIST)
     texts = [e.text for e in found]
     assert texts[0].startswith("Despite stump speeches") and "three core policy changes" in texts[0]
@@ -333,7 +333,7 @@ def test_a_counted_question_quotes_the_enumeration_it_counts(library):
 def test_items_after_an_introduction_are_read_from_the_following_chunks(library):
     settings, retriever = library
     sid = _sid(retriever, "Starr")
-    view = wholedoc.document_view(retriever.index, sid)
+    view = docread.document_view(retriever.index, sid)
     hits = [Hit(n + 1, 0.0, c, view.source) for n, c in enumerate(view.chunks)]
     intro = next(e for e in evidence.sentences_of(hits) if "three core policy changes" in e.text)
     items = enumeration.items_after(retriever.index, intro)
@@ -363,7 +363,7 @@ def test_a_summary_prefers_the_documents_opening_and_closing_stretches():
     hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1)
     step = len("The relationship matured after 2006. ")
     cands = [
-        wholedoc._Candidate(Evidence(hit, i * step, i * step + 36, text[:36]), 0.5, False, "", "") for i in (0, 5, 9)
+        docread.Candidate(Evidence(hit, i * step, i * step + 36, text[:36]), 0.5, False, "", "") for i in (0, 5, 9)
     ]
     scored = {e.key[1]: e.score for e in wholedoc._score("What does Doe argue?", src, cands, None, (), (0, len(text)))}
     assert scored[0] == scored[9 * step] == scored[5 * step] + wholedoc.LOCATION
@@ -391,8 +391,8 @@ def brief(tmp_path, settings_for, fake_embedder):
 def test_a_list_question_naming_a_heading_quotes_that_sections_items(brief):
     settings, retriever = brief
     q = "What obstacles to cooperation with Mexico do Payan and Montes de Oca identify?"
-    view = wholedoc.document_view(retriever.index, _sid(retriever, "Payan"))
-    heading, start, end = wholedoc.headed_section(q, view)
+    view = docread.document_view(retriever.index, _sid(retriever, "Payan"))
+    heading, start, end = docread.headed_section(q, view)
     assert heading == "Obstacles to Cooperation"
     found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.LIST)
     texts = [e.text for e in found]
@@ -400,9 +400,9 @@ def test_a_list_question_naming_a_heading_quotes_that_sections_items(brief):
     assert all(start <= e.key[1] < end for e in found)
     _verbatim(found, retriever)
     # a heading made of the title's words names the document, not a part of it ("Security Cooperation")
-    assert wholedoc.headed_section("What do they say about US-Mexico security cooperation?", view) is None
+    assert docread.headed_section("What do they say about US-Mexico security cooperation?", view) is None
     # a heading word the question lacks: no section
-    assert wholedoc.headed_section("What obstacles does the brief see?", view) is None
+    assert docread.headed_section("What obstacles does the brief see?", view) is None
     # a year the document never names: nothing of it answers ("…for the 119th Congress?" alike)
     later = "What obstacles to cooperation do Payan and Montes de Oca identify for 2031?"
     assert wholedoc.document_evidence(later, view, retriever.embedder.embed_query(later), kinds.LIST) == []
@@ -453,9 +453,9 @@ def test_a_numbered_heading_runs_past_its_subtitle_to_the_next_of_its_shape(tmp_
     settings = settings_for(judge="lexical")
     build_index(settings, embedder=fake_embedder)
     retriever = Retriever(load_index(settings), fake_embedder, settings)
-    view = wholedoc.document_view(retriever.index, next(iter(retriever.index.sources)))
+    view = docread.document_view(retriever.index, next(iter(retriever.index.sources)))
     q = "What does Paper No. 2 argue about checks on government?"
-    found = wholedoc.headed_section(q, view)
+    found = docread.headed_section(q, view)
     assert found is not None and found[0] == "PAPER No. 2"
     text = (folder / "papers.txt").read_text(encoding="utf-8")
     section = text[found[1] : found[2]]
