@@ -6,7 +6,8 @@
   the chosen sentences themselves, echoes of the question and questions
   dropped: for an open question, the one holding most of what it asks
   first (``asked_share``; ties in the model's order), at most
-  ``MAX_OPEN_QUOTES``, none from a passage lacking a year the question
+  ``MAX_OPEN_QUOTES`` (a further one only when it holds at least half as much of the
+  question, ``SECOND``), none from a passage lacking a year the question
   names (for "What is X?" whose phrase failed, only sentences naming X);
   a topic's sentences only when they name the topic;
   each named source's best sentence kept.
@@ -35,6 +36,7 @@ from qa.text import base_form, content_terms
 MAX_QUOTES = 3  # quoted sentences in an answer (policy staff want the answer, then what holds it)
 MAX_WORDS = 80  # words of quoted sentences in an answer (the first always fits)
 MAX_OPEN_QUOTES = 2  # an open question (why, how, views): the sentence that answers it, and one more
+SECOND = 0.5  # an open answer's further quote holds at least this share of what its first holds of the question
 MAX_LISTED = 5  # … or the sentence introducing an enumeration and its items ("several advantages." "First, …")
 _INVERTED = re.compile(
     r"^\W*(?:who|whom|what|when|where|which|why|how)(?:\s+(?:many|much|long|often|far|old|large|big))?(?:\s+[\w’'-]+){0,3}?"
@@ -106,6 +108,9 @@ def compose(
             if defined:  # "What is BEST?" whose phrase failed: only sentences that name it
                 order = [i for i in order if names_defined(shortlist[i - 1].text, defined)]
             order = answering_order(question, order, shortlist, own)
+            if order:  # a further quote holding under half as much of the question is related, not the answer
+                first = asked_share(question, shortlist[order[0] - 1])
+                order = order[:1] + [i for i in order[1:] if asked_share(question, shortlist[i - 1]) >= SECOND * first]
             max_quotes = max(MAX_OPEN_QUOTES, len(sources))
         quotes += [i for i in order if i not in quotes]
     elif not leads:

@@ -403,3 +403,18 @@ def test_a_question_naming_a_numbered_bill_is_not_answered_from_a_passage_withou
     assert ask_of(q).kind == "who"  # a Member is a person
     assert check_phrase(q, ask_of(q), "Joseph Cannon", short).why == "off topic"
     assert check_phrase(q, ask_of(q), "Matt Gaetz", short).ok
+
+
+def test_an_open_answers_second_quote_must_hold_half_as_much_of_the_question_as_its_first():
+    short = [
+        ev(
+            "Calderón assessed that the police were too corrupt to fight the narcotraffickers, so he chose the military."
+        ),
+        ev("The Army has been charged with many human rights violations in urban areas."),
+        ev("Calderón turned to the military because the police forces were corrupt and poorly trained."),
+    ]
+    q = "Why did Calderón give the fight against the narcotraffickers to the military instead of the police?"
+    out = compose(q, [], short, chosen=[1, 2], model_ids=[2, 1])
+    assert out.quotes == (1,)  # the Army's record holds little of what is asked: related, not the answer
+    out = compose(q, [], short, chosen=[1, 3], model_ids=[1, 3])
+    assert out.quotes == (1, 3)
