@@ -19,7 +19,7 @@ import numpy as np
 
 from qa import evidence as ev_mod
 from qa import kinds
-from qa.asks import VIEW, ask_of
+from qa.asks import ask_of
 from qa.compose import asked_share
 from qa.decide import coverage
 from qa.docread import DocumentView, Embed, document_view
@@ -40,6 +40,7 @@ _EVERY_SOURCE = re.compile(
     r"articles?|accounts?)\b|\bthe sources\b",
     re.I,
 )
+_SAY_ABOUT = re.compile(r"\b(?:say|says|said|write|writes|wrote|think|thinks|thought)\s+(?=about\b)", re.I)
 PART_SENTENCES = 4  # a part asking for a summary or list of a source quotes at most this many
 PART_COVERAGE = 0.5  # a part's sentence holds at least this share of the part's own content words
 
@@ -174,7 +175,7 @@ def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None, whole
         ]
         ranked = prescore(candidates, [part], embed)[0] if candidates else []
         kind = ev_mod.asked_type(part)
-        asked = VIEW.sub("", part.split("? (")[0])  # "what do they say about X" asks about X
+        asked = _SAY_ABOUT.sub("", part.split("? (")[0])  # "what do they say about X" asks about X
         usable = [
             e
             for e in ranked
@@ -310,6 +311,12 @@ def gather(
         kind = kinds.kind_of(question, len(by_name))
         if kind == kinds.FACT:
             return None
+    if (
+        kind == kinds.SUMMARY
+        and kinds.says_about(question)
+        and not named_by_name(question, named, library.index.sources)
+    ):
+        return None  # "What did Fox say about legalization?": a person in the documents, not a source's author
     if kind == kinds.PARTS:
         parts, capped = ev_mod.split_parts(question)
         if len(parts) < 2:

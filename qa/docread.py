@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa import evidence as ev_mod
+from qa.asks import VIEW
 from qa.chunking import chunk_sentences
 from qa.listitems import is_list_item, list_pieces
 from qa.records import Chunk, Hit, SourceInfo
@@ -68,16 +69,18 @@ def headed_section(question: str, doc: DocumentView, others: Sequence[str] = ())
     content word of the heading is in the question (by its first ``STEM`` letters: "Recommendations" for
     "recommend") and one of them is not a word of the document's title or of the names of its authors
     (those say which document, not which part of it): "What obstacles to cooperation … identify?" reads
-    "Obstacles to Cooperation", "What policy actions do … propose?" reads "Policy Actions". The section
+    "Obstacles to Cooperation", "What policy actions do … propose?" reads "Policy Actions"; a heading
+    named only by the question's frame ("Description" for "… does Downie describe") is none. The section
     runs to the next line that is another heading of the document. None when no heading is named."""
     asked = {t[:STEM] for t in content_terms(question)}
+    frame = {t[:STEM] for t in content_terms(question) if VIEW.fullmatch(t)}  # "describe", "say": not a topic
     meta = doc.source.meta
     generic = {t[:STEM] for t in content_terms(" ".join((meta.title, *meta.authors, meta.publisher or "", *others)))}
     headings = list(dict.fromkeys(c.section.strip() for c in doc.chunks if c.section and c.section.strip()))
     best: tuple[int, str] | None = None
     for heading in headings:
         named = {t[:STEM] for t in content_terms(heading)}
-        distinct = len(named - generic)
+        distinct = len(named - generic - frame)
         if named and named <= asked and distinct and (best is None or distinct > best[0]):
             best = (distinct, heading)
     if best is None:

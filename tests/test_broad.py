@@ -462,3 +462,32 @@ def test_a_numbered_heading_runs_past_its_subtitle_to_the_next_of_its_shape(tmp_
     assert "counteract ambition" in section and "PAPER No. 3" not in section and "Union keeps" not in section
     quoted = [e.text for e in wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.SUMMARY)]
     assert any("counteract ambition" in t for t in quoted) and not any("second year" in t for t in quoted), quoted
+
+
+def test_a_person_in_the_documents_saying_something_is_no_summary_of_a_source(library):
+    settings, retriever = library
+    q = "What did Fox say about drug legalization?"  # Vicente Fox is quoted in Downie's paper; he wrote none
+    assert kinds.kind_of(q) == kinds.SUMMARY and kinds.says_about(q)
+    found = broad.gather(
+        kinds.SUMMARY,
+        q,
+        retriever,
+        retriever.search(q),
+        retriever.named_sources(q),
+        lambda: retriever.embedder.embed_query(q),
+        None,
+    )
+    assert found is None  # the phrase path answers it from the passages that quote him
+
+
+def test_a_heading_named_only_by_the_questions_frame_is_no_section():
+    src = SourceInfo("d", "d.txt", "d.txt", "", SourceMeta("Strategic Decisions", ("Richard Downie",), None, "2011"))
+    texts = ("Description\nOption A keeps the military in the lead.\n", "Obstacles\nCorruption slows reform.\n")
+    chunks, at = [], 0
+    for i, t in enumerate(texts):
+        chunks.append(Chunk(f"d:{i}", "d", i, at, at + len(t), t, t, t.split("\n")[0]))
+        at += len(t)
+    view = docread.DocumentView(src, tuple(chunks), tuple(np.zeros((0, 4), np.float32) for _ in chunks))
+    # "describe" is the question's frame: the table column headed "Description" is no section it names
+    assert docread.headed_section("What two views does Downie describe?", view) is None
+    assert docread.headed_section("What obstacles does Downie describe?", view)[0] == "Obstacles"
