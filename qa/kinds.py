@@ -43,7 +43,7 @@ _SUMMARY = re.compile(
     r"(?:say|write|think|argue)s? about\b",
     re.I,
 )
-_SAYS_ABOUT = re.compile(r"\b(?:say|write|think|argue)s? about\b", re.I)
+_SAYS_ABOUT = re.compile(r"\b(?:say|write|think)s? about\b", re.I)  # not "argue": a summary's own cue
 
 
 def says_about(question: str) -> bool:
