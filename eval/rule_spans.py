@@ -21,6 +21,7 @@ from qa import kinds  # noqa: E402
 from qa.answer import QA  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.extract import extracted  # noqa: E402
+from qa.gather import gather  # noqa: E402
 from qa.retrieve import Retriever  # noqa: E402
 from qa.turn import Turn  # noqa: E402
 
@@ -47,7 +48,7 @@ def main() -> None:
             continue
         turn = Turn(question, question)
         turn.hits = tuple(retriever.search(question, k=settings.top_k))
-        gathered = qa._gather(turn)
+        gathered = gather(turn, qa.retriever, qa.settings)
         for part, ask in zip(gathered.plan.parts, gathered.asks):
             if not ask.wants_phrase:
                 continue

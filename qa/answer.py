@@ -16,11 +16,10 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from qa import broad, compose, enumeration, evidence, frontmatter, kinds, pick, prescore, prompts
-from qa.asks import Ask, ask_of
+from qa import broad, compose, enumeration, evidence, kinds, pick, prompts
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
 from qa.citations import number_citations
@@ -28,45 +27,16 @@ from qa.commit import Commitment
 from qa.config import Settings
 from qa.decide import PARTIAL_COVERAGE, Decider
 from qa.extract import committed
+from qa.gather import Gathered, gather
 from qa.inputs import check_question
 from qa.records import Answer, Evidence, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
-from qa.shortlist import choose, cover_sources, reading_order, with_top
+from qa.shortlist import cover_sources, with_top
 from qa.text import without_carried_topic
 from qa.turn import Searcher, Turn, standalone
 from qa.verify import LexicalJudge, LLMJudge, SupportJudge, allowed_names, check_answer
 
 History = Sequence[dict[str, str]]
-
-
-@dataclass(frozen=True)
-class Gathered:
-    """The evidence stage's result: the plan, what each part asks, the numbered shortlist."""
-
-    plan: evidence.Plan
-    asks: tuple[Ask, ...]
-    shortlist: tuple[Evidence, ...]
-    front: frozenset[tuple[str, int]] = frozenset()  # keys of title blocks and signatures (front matter asked)
-
-    @property
-    def phrase_parts(self) -> tuple[str, ...]:
-        return tuple(p for p, a in zip(self.plan.parts, self.asks) if a.wants_phrase)
-
-    @property
-    def free_parts(self) -> tuple[str, ...]:
-        """Parts answered by a quote, not a phrase (why, how, views), when the question has several parts."""
-        if len(self.plan.parts) < 2:
-            return ()
-        return tuple(p for p, a in zip(self.plan.parts, self.asks) if not a.wants_phrase)
-
-    @property
-    def topic(self) -> str:
-        return self.asks[0].target if len(self.asks) == 1 and self.asks[0].kind == "topic" else ""
-
-    @property
-    def defined(self) -> str:
-        """What a one-part "What is X?" question asks about ("" otherwise)."""
-        return self.asks[0].target if len(self.asks) == 1 and self.asks[0].kind == "define" else ""
 
 
 class QA:
@@ -134,7 +104,7 @@ class QA:
         if found is not None:  # summaries, lists, comparisons: whole documents, in blocks (qa/broad.py)
             yield from self._broad_answer(turn, found)
             return
-        gathered = self._gather(turn)
+        gathered = gather(turn, self.retriever, self.settings)
         if not gathered.shortlist:
             turn.notices.append("the retrieved passages hold no sentence to use as evidence")
             yield self._final(turn, self._refusal(turn))
@@ -168,33 +138,6 @@ class QA:
             return False
         best = max(h.dense_score or 0.0 for h in hits)
         return best >= self.settings.min_relevance or any(h.lexical_rank for h in hits[:3])
-
-    def _gather(self, turn: Turn) -> Gathered:
-        """The plan, the pool of passages, their sentences pre-scored, the shortlist in reading order."""
-        t = time.perf_counter()
-        the_plan = evidence.plan(turn.standalone, self.retriever.named_sources(turn.standalone))
-        if the_plan.capped:
-            turn.notices.append(
-                f"the question has {len(the_plan.parts) + the_plan.capped} parts; "
-                f"only the first {len(the_plan.parts)} were answered: ask the others separately"
-            )
-        pool = evidence.pool(
-            turn.standalone, turn.hits, the_plan, self.retriever.search, self.settings.evidence_passages
-        )
-        queries = evidence.queries(turn.standalone, the_plan)
-        embed = self.retriever.embed
-        q = turn.standalone
-        front = frontmatter.asks_front_matter(q)
-        if front and self.retriever.index is not None:  # a signature ends the section before it: read on
-            pool = frontmatter.read_on(self.retriever.index, pool)
-        blocks = frontmatter.front_blocks(pool, q) if front else []
-        candidates = blocks + evidence.sentences_of(pool, bios=evidence.asks_background(q))
-        ranked = prescore.prescore(candidates, queries, embed)
-        shortlist = reading_order(choose(ranked, the_plan, self.settings.evidence_sentences, q))
-        turn.timings["prescore_s"] = time.perf_counter() - t
-        return Gathered(
-            the_plan, tuple(ask_of(p) for p in the_plan.parts), tuple(shortlist), frozenset(e.key for e in blocks)
-        )
 
     def _broad(self, turn: Turn) -> broad.Broad | None:
         """The blocks of a summary, list or comparison (or of a question whose parts ask for
