@@ -25,7 +25,8 @@ from qa.decide import coverage
 from qa.docread import DocumentView, Embed, document_view
 from qa.listitems import without_bullets
 from qa.prescore import prescore
-from qa.records import Answer, Evidence, Hit, SourceInfo
+from qa.records import Answer, Evidence, Hit
+from qa.sources_choice import choose_sources, mention, named_by_name, source_name
 from qa.text import content_terms, tokenize
 from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, document_evidence, focus_of
 
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
     from qa.store import LoadedIndex
 
 PER_SOURCE = 2  # a comparison block quotes at most this many per source
-ALL_SOURCES = 4  # a comparison of "each source" / "the different authors" reads at most this many
-ALL_SOURCES_WEIGHT = 0.1  # … each weighing at least this share of the best source's hits (sum of 1/rank)
-_EVERY_SOURCE = re.compile(
-    r"\b(?:each|every|all|different|various)\s+(?:of\s+the\s+)?(?:sources?|authors?|documents?|reports?|papers?|"
-    r"articles?|accounts?)\b|\bthe sources\b",
-    re.I,
-)
 _SAY_ABOUT = re.compile(r"\b(?:say|says|said|write|writes|wrote|think|thinks|thought)\s+(?=about\b)", re.I)
 PART_SENTENCES = 4  # a part asking for a summary or list of a source quotes at most this many
 PART_COVERAGE = 0.5  # a part's sentence holds at least this share of the part's own content words
@@ -68,33 +62,6 @@ class Broad:
 
 
 # ------------------------------------------------------------------ labels
-
-
-def source_name(source: SourceInfo) -> str:
-    """ "Downie (2011)", "Payan and Montes de Oca (2024)": the authors' surnames (else publisher or title) and year."""
-    m = source.meta
-    if m.authors:
-        surnames = [_surname(a) for a in m.authors]
-        who = (
-            surnames[0]
-            if len(surnames) == 1
-            else " and ".join(surnames)
-            if len(surnames) == 2
-            else surnames[0] + " et al."
-        )
-    else:
-        who = m.publisher or m.title or source.source_id
-    year = (m.date or "")[:4]
-    return f"{who} ({year})" if year else who
-
-
-def _surname(author: str) -> str:
-    """ "Richard Downie" -> "Downie"; "Rodrigo Montes de Oca" -> "Montes de Oca" (a particle keeps its neighbours)."""
-    parts = author.split()
-    for i, p in enumerate(parts[1:], start=1):
-        if p.lower() in ("de", "del", "van", "von", "da", "la", "le", "dos"):
-            return " ".join(parts[max(1, i - 1) :])
-    return parts[-1] if parts else author
 
 
 def topic_of(question: str, names: Sequence[str] = ()) -> str:
@@ -228,55 +195,6 @@ def labelled(answer: Answer, broad: Broad) -> Answer:
     return replace(answer, answer="\n".join(lines), notices=answer.notices + broad.notices + open_parts)
 
 
-def choose_sources(
-    kind: str, question: str, named: Mapping[str, float], hits: Sequence[Hit], sources: Mapping[str, SourceInfo]
-) -> list[str]:
-    """The documents to read: the sources the question names (strongly), else by summed hit scores;
-    a comparison takes two or more (named ones in the question's order), a summary or list one (two when
-    the second's hits weigh nearly as much)."""
-    known = list(sources)
-    chosen = [sid for sid, w in sorted(named.items(), key=lambda kv: -kv[1]) if w >= 0.5 and sid in known]
-    chosen += [sid for sid in named_by_name(question, named, sources) if sid not in chosen]
-    chosen.sort(key=lambda sid: _mention(question, sources[sid]) if sid in sources else len(question))
-    weight: dict[str, float] = {}
-    for h in hits:
-        weight[h.source.source_id] = weight.get(h.source.source_id, 0.0) + 1.0 / h.rank
-    by_hits = [sid for sid, _ in sorted(weight.items(), key=lambda kv: -kv[1])]
-    if kind == kinds.COMPARE:
-        # "each source", "the different authors": every source the hits weigh (up to ALL_SOURCES), else two
-        want = ALL_SOURCES if _EVERY_SOURCE.search(question) and not chosen else 2
-        for sid in by_hits:
-            if len(chosen) >= want or weight[sid] < ALL_SOURCES_WEIGHT * weight[by_hits[0]]:
-                break
-            if sid not in chosen:
-                chosen.append(sid)
-        return chosen
-    if chosen:
-        return chosen[:2]
-    if not by_hits:
-        return []
-    out = by_hits[:1]
-    if len(by_hits) > 1 and weight[by_hits[1]] >= 0.8 * weight[by_hits[0]]:
-        out.append(by_hits[1])
-    return out
-
-
-def _mention(question: str, source: SourceInfo) -> int:
-    """Where ``question`` first names ``source`` (an author's surname or the publisher); its length when nowhere."""
-    words = [_surname(a) for a in source.meta.authors] + ([source.meta.publisher] if source.meta.publisher else [])
-    found = [m.start() for w in words if w for m in [re.search(rf"\b{re.escape(w)}\b", question, re.I)] if m]
-    return min(found) if found else len(question)
-
-
-def named_by_name(question: str, named: Mapping[str, float], sources: Mapping[str, SourceInfo]) -> list[str]:
-    """The sources ``question`` names by an author's surname or the publisher, in the question's order
-    ("How do Arzt and Payan and Montes de Oca…": both, although Payan's three names weigh more)."""
-    found = [
-        sid for sid, w in named.items() if w > 0 and sid in sources and _mention(question, sources[sid]) < len(question)
-    ]
-    return sorted(found, key=lambda sid: _mention(question, sources[sid]))
-
-
 # ------------------------------------------------------------------ from the index
 
 
@@ -327,8 +245,8 @@ def gather(
             sids = (
                 choose_sources(part_kind, part, named, (), sources)[:1]
                 or sorted(
-                    (sid for sid, info in sources.items() if _mention(part, info) < len(part)),
-                    key=lambda sid: _mention(part, sources[sid]),
+                    (sid for sid, info in sources.items() if mention(part, info) < len(part)),
+                    key=lambda sid: mention(part, sources[sid]),
                 )[:1]
             )
             if not sids:  # only a source the part names: a part's own hits are too few to choose one

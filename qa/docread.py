@@ -64,7 +64,7 @@ def document_view(index: LoadedIndex, source_id: str) -> DocumentView:
     return DocumentView(index.sources[source_id], tuple(data.chunks[r] for r in rows), tuple(vectors))
 
 
-def headed_section(question: str, doc: DocumentView, others: Sequence[str] = ()) -> tuple[str, int, int] | None:
+def headed_section(question: str, doc: DocumentView) -> tuple[str, int, int] | None:
     """The section whose heading the question names, as (heading, start, end) in the stored text: every
     content word of the heading is in the question (by its first ``STEM`` letters: "Recommendations" for
     "recommend") and one of them is not a word of the document's title or of the names of its authors
@@ -75,7 +75,7 @@ def headed_section(question: str, doc: DocumentView, others: Sequence[str] = ())
     asked = {t[:STEM] for t in content_terms(question)}
     frame = {t[:STEM] for t in content_terms(question) if VIEW.fullmatch(t)}  # "describe", "say": not a topic
     meta = doc.source.meta
-    generic = {t[:STEM] for t in content_terms(" ".join((meta.title, *meta.authors, meta.publisher or "", *others)))}
+    generic = {t[:STEM] for t in content_terms(" ".join((meta.title, *meta.authors, meta.publisher or "")))}
     headings = list(dict.fromkeys(c.section.strip() for c in doc.chunks if c.section and c.section.strip()))
     best: tuple[int, str] | None = None
     for heading in headings:
@@ -85,7 +85,7 @@ def headed_section(question: str, doc: DocumentView, others: Sequence[str] = ())
             best = (distinct, heading)
     if best is None:
         return None
-    heading, others_ = best[1], set(headings) - {best[1]}
+    heading, others = best[1], set(headings) - {best[1]}
     # a numbered heading ("FEDERALIST No. 51", "Section 2") runs to the next of its shape, past its subtitles;
     # another to the next heading after some text of its own
     shape = re.compile(re.sub(r"\d+", r"\\d+", re.escape(heading))) if re.search(r"\d", heading) else None
@@ -99,10 +99,10 @@ def headed_section(question: str, doc: DocumentView, others: Sequence[str] = ())
             if start is None:
                 if text == heading:
                     start = offset
-            elif where >= start and text in others_ and (shape.fullmatch(text) if shape else body):
+            elif where >= start and text in others and (shape.fullmatch(text) if shape else body):
                 end = where
                 break
-            elif start is not None and text and text not in others_:
+            elif start is not None and text and text not in others:
                 body = True
         if end is not None:
             break
