@@ -43,13 +43,14 @@ _SUMMARY = re.compile(
     r"(?:say|write|think|argue)s? about\b",
     re.I,
 )
-_SAYS_ABOUT = re.compile(r"\b(?:say|write|think)s? about\b", re.I)  # not "argue": a summary's own cue
+# "…say about <topic>" (not "argue": a summary's own cue); the topic is what whole-document selection looks for
+SAYS_ABOUT = re.compile(r"\b(?:say|write|think)s? about\b(?P<topic>[^?]*)", re.I)
 
 
 def says_about(question: str) -> bool:
     """ "What does <name> say about <topic>?": a summary when the name is a source's author (``qa.broad``
     checks), else a question about what a person in the documents said ("What did Fox say about …?")."""
-    return bool(_SAYS_ABOUT.search(question))
+    return bool(SAYS_ABOUT.search(question))
 
 
 # a question asking for a name, date, place or number: its cue verb ("Who proposed…",

@@ -70,7 +70,6 @@ _FOCUS_OF_QUESTION = (
     ("concludes", r"conclu|verdict|overall|assess"),
     ("argues", r"argu|position|stance|view|main|key|summar|overview|gist|say"),
 )
-_ABOUT = re.compile(r"\b(?:say|write|think)s? about\b(?P<topic>[^?]*)", re.I)
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
 LOCATION = 0.1  # a summary's sentence in the document's opening or closing stretch scores this much more
 OPENING, CLOSING = 0.1, 0.2  # … its first tenth, its last fifth
@@ -103,7 +102,7 @@ SOURCE_WORDS = {"source", "sources", "document", "paper", "report", "brief", "ar
 def focus_of(question: str) -> str:
     """What a summary asks a source for: "recommends", "concludes", "argues", or "says"."""
     q = question.lower()
-    if _ABOUT.search(q):  # what a source says about a topic: the topic is the focus, not argument cues
+    if kinds.SAYS_ABOUT.search(q):  # what a source says about a topic: the topic is the focus, not argument cues
         return "says"
     for verb, pattern in _FOCUS_OF_QUESTION:
         if re.search(pattern, q):
@@ -224,7 +223,7 @@ def _score(
     idf = {t: math.log(1 + len(texts) / d) for t, d in df.items()}
     total = sum(idf.get(t, math.log(1 + len(texts))) for t in q_terms) or 1.0
     counted = _COUNTED.search(question) is not None  # "What three changes…": the document's first, second, third
-    about = _ABOUT.search(question)
+    about = kinds.SAYS_ABOUT.search(question)
     topic = set(tokenize(about.group("topic"))) - naming if about else set()
     out = []
     for c in candidates:
