@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from qa import broad, compose, enumeration, evidence, kinds, pick, prompts
+from qa import broad, compose, enumeration, evidence, kinds, pick, points, prompts
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
 from qa.citations import number_citations
@@ -29,7 +29,7 @@ from qa.decide import PARTIAL_COVERAGE, Decider
 from qa.extract import committed
 from qa.gather import Gathered, gather
 from qa.inputs import check_question
-from qa.records import Answer, Evidence, Hit, StreamEvent
+from qa.records import Answer, CheckedSentence, Evidence, Hit, StreamEvent
 from qa.retrieve import Retriever, followup_query
 from qa.shortlist import cover_sources, with_top
 from qa.text import without_carried_topic
@@ -163,6 +163,8 @@ class QA:
         allowed = allowed_names(turn.standalone, shortlist)
         kept, removed, rejected = check_answer(broad.draft(found), shortlist, self.judge, allowed, everything)
         decision = self.decider.decide(turn.standalone, [k.text for k in kept], False, False)
+        if kept and decision.answers and broad.takes_lead(found):
+            kept = self._points_lead(turn, shortlist, allowed) + kept
         sentences, citations = number_citations(kept, [e.hit for e in shortlist])
         base: dict[str, Any] = {"evidence": tuple(shortlist), "removed_sentences": tuple(removed)}
         if not kept or not decision.answers:
@@ -185,6 +187,20 @@ class QA:
         for sentence in answer.sentences:
             yield StreamEvent("token", text=sentence.text + " ")
         yield self._final(turn, broad.labelled(answer, found))
+
+    def _points_lead(self, turn: Turn, shortlist: list[Evidence], allowed: frozenset[str]) -> list[CheckedSentence]:
+        """A summary's or list's short answer ("In short: …; …."), its points checked spans of the quotes
+        (``qa.points``), as the first answer sentence; none when the model names no point that checks."""
+        t = time.perf_counter()
+        found, problem = points.ask(self.generator.for_role("answer"), turn.standalone, shortlist)
+        turn.timings["points_s"] = time.perf_counter() - t
+        if problem:
+            turn.notices.append(problem)
+        said = points.lead(found)
+        if said is None:
+            return []
+        everything = list(range(1, len(shortlist) + 1))
+        return check_answer([said], shortlist, self.judge, allowed, everything)[0]
 
     def _pick(self, turn: Turn, g: Gathered) -> tuple[pick.Pick, str]:
         """The model's pick and phrases; on an unusable reply or a backend error, the

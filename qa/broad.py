@@ -176,6 +176,12 @@ def draft(broad: Broad) -> list[tuple[str, tuple[int, ...]]]:
     return [(e.text, (i,)) for i, e in enumerate(broad.evidence, start=1)]
 
 
+def takes_lead(broad: Broad) -> bool:
+    """Does the answer open with a short answer naming its points (``qa.points``)? A summary or list of
+    one source quoting two or more sentences: a comparison's or a part's blocks answer side by side."""
+    return broad.kind in (kinds.SUMMARY, kinds.LIST) and len(broad.blocks) == 1 and len(broad.evidence) >= 2
+
+
 def labelled(answer: Answer, broad: Broad) -> Answer:
     """``answer`` with each block's lead line before its sentences and each missing block's line said.
 
@@ -183,7 +189,10 @@ def labelled(answer: Answer, broad: Broad) -> Answer:
     if answer.refused:
         return answer
     by_text = {s.text: s for s in answer.sentences}
-    lines: list[str] = []
+    quoted = {e.text for e in broad.evidence}
+    lines: list[str] = [  # a lead that is no quote ("In short: …") comes first
+        f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in answer.sentences if s.text not in quoted
+    ]
     for block in broad.blocks:
         said = [by_text[e.text] for e in block.evidence if e.text in by_text]
         if said:

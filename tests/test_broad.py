@@ -220,11 +220,17 @@ def test_names_and_sources():
 
 def test_the_answer_path_quotes_the_document_without_a_model_pick(library):
     settings, retriever = library
-    gen = ScriptedGenerator([])  # no output scripted: any model call would fail the test
+    # one model call, for the points of the short answer (no pick): a point it made up is dropped
+    reply = '{"points": ["Demonstrate success", "institutionalize existing defense linkages", "invade Mexico"]}'
+    gen = ScriptedGenerator([reply])
     qa = QA(settings, retriever, gen, judge=LexicalJudge())
     a = qa.ask("What does Downie recommend?")
     assert not a.refused, (a.answer, a.notices)
-    assert a.answer.startswith("Downie (2011) recommends:")
+    lead, rest = a.answer.split("\n", 1)
+    assert lead.startswith("In short: Demonstrate success; institutionalize existing US/Mexican defense linkages. [")
+    assert "invade" not in a.answer
+    assert rest.startswith("Downie (2011) recommends:")
+    assert len(gen.seen) == 1 and "points" in gen.seen[0][-1]["content"]
     assert sum(any(c.quote.startswith(r) for r in DOWNIE_RECS) for c in a.citations) >= 3, a.answer
     assert a.decision.get("kind") == kinds.SUMMARY
     for c in a.citations:
@@ -237,6 +243,15 @@ def test_the_answer_path_quotes_the_document_without_a_model_pick(library):
         judge=LexicalJudge(),
     )
     assert "kind" not in off.ask("What does Downie recommend?").decision  # the switch restores the old path
+
+
+def test_an_unreadable_points_reply_leaves_the_quotes_alone(library):
+    settings, retriever = library
+    qa = QA(settings, retriever, ScriptedGenerator(["the points are: success"]), judge=LexicalJudge())
+    a = qa.ask("What does Downie recommend?")
+    assert not a.refused
+    assert a.answer.startswith("Downie (2011) recommends:")
+    assert any("points were unreadable" in n for n in a.notices)
 
 
 def test_a_long_document_stays_cheap(monkeypatch):
