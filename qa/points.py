@@ -27,6 +27,7 @@ from qa.records import Evidence
 
 MAX_POINTS = 4  # the lead names at most this many points
 POINT_CHARS = 90  # the grammar's cap on one phrase
+MIN_WORDS = 2  # a one-word span ("investigated") names no point
 POINT_WORDS = 12  # an aligned span longer than this is not a short point
 STEM = 5  # words of at least this many letters match on their first STEM letters
 GAP = 3  # at most this many of the sentence's words between two aligned words
@@ -110,7 +111,7 @@ def checked(phrases: Sequence[str], question: str, sentences: Sequence[str]) -> 
 
 def align(phrase: str, sentences: Sequence[str]) -> tuple[str, int] | None:
     """The shortest span of a sentence holding ``phrase``'s words in order (see the module docstring),
-    with the sentence's 1-based number; None when no sentence holds it or the span is over ``POINT_WORDS``."""
+    with the sentence's 1-based number; None when no sentence holds it in ``MIN_WORDS`` to ``POINT_WORDS`` words."""
     wanted = [w.lower() for w in _WORD.findall(_LABEL.sub("", phrase))]
     if not wanted:
         return None
@@ -124,8 +125,11 @@ def align(phrase: str, sentences: Sequence[str]) -> tuple[str, int] | None:
             while end > start and words[end].group(0).lower() in _LOOSE:  # "… and the ratification" ends there
                 end -= 1
             length = end - start + 1
-            if length <= POINT_WORDS and (best is None or length < best[0]):
-                best = (length, sentence[words[start].start() : words[end].end()], n)
+            if MIN_WORDS <= length <= POINT_WORDS and (best is None or length < best[0]):
+                stop = words[end].end()
+                if sentence[words[start].start() : stop].count("“") > sentence[words[start].start() : stop].count("”"):
+                    stop = sentence.find("”", stop) + 1 or stop  # “Window of Opportunity” keeps its closing mark
+                best = (length, sentence[words[start].start() : stop], n)
     return (best[1], best[2]) if best else None
 
 

@@ -1,6 +1,9 @@
 """The points of a summary's short answer: a phrase stands only as a span of a quoted sentence."""
 
+from test_commit import ev
+
 from qa import points
+from qa.errors import QAError
 
 SENTENCES = [
     "Mexico’s renewed nationalism, historically associated with anti-Americanism, and the ratification of the "
@@ -47,3 +50,29 @@ def test_the_reply_is_read_or_refused():
     assert points.parse("points: a, b") is None
     assert points.parse('{"points": "a"}') is None
     assert points.parse('{"points": [') is None
+
+
+class Reply:
+    """A generator that returns one fixed reply and keeps the messages it was given."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw, self.seen = raw, []
+
+    def generate(self, messages, **kw):
+        self.seen.append((messages, kw))
+        return self.raw
+
+
+def test_a_backend_error_means_no_lead_and_says_so():
+    class Broken:
+        def generate(self, messages, **kw):
+            raise QAError("the model server is down", "start it")
+
+    found, problem = points.ask(Broken(), "What obstacles?", [ev(SENTENCES[0])])
+    assert found == [] and "failed to name the points" in problem
+
+
+def test_a_point_is_two_words_or_more_and_keeps_its_closing_quote():
+    sentences = ["Demonstrate success during a rapidly closing “Window of Opportunity.”", "It was investigated."]
+    assert points.align("investigated", sentences) is None
+    assert points.align("closing Window of Opportunity", sentences) == ("closing “Window of Opportunity.”", 1)
