@@ -22,13 +22,13 @@ from qa import kinds
 from qa.asks import ask_of
 from qa.compose import asked_share
 from qa.decide import coverage
-from qa.docread import DocumentView, Embed, document_view, headed_section
+from qa.docread import DocumentView, Embed, document_view
 from qa.listitems import without_bullets
 from qa.prescore import prescore
 from qa.records import Answer, Evidence, Hit
 from qa.sources_choice import choose_sources, mention, named_by_name, source_name
 from qa.text import content_terms, tokenize
-from qa.wholedoc import ASKING, COUNTED, FLOOR, SOURCE_WORDS, document_evidence, focus_of
+from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, document_evidence, focus_of
 
 if TYPE_CHECKING:
     from qa.store import LoadedIndex
@@ -168,16 +168,6 @@ def _quoted(ev: Evidence, taken: Sequence[Evidence]) -> bool:
     return any(t.key[0] == sid and t.key[1] < end and start < t.key[1] + len(t.quote) for t in taken)
 
 
-def document_list(question: str, named: Mapping[str, float], library: Library, docs: Sequence[DocumentView]) -> bool:
-    """Is a list question about a document's own list: it names a source by author or publisher ("What
-    obstacles … do Payan and Montes de Oca identify?"), counts ("the four types of hearings") or names a
-    section of the document by its heading? Else its items stand in one sentence of the passages
-    ("…four requirements that include improving transparency…, establishing…, prosecuting…")."""
-    if named_by_name(question, named, library.index.sources) or COUNTED.search(question):
-        return True
-    return any(headed_section(question, d) is not None for d in docs)
-
-
 # ------------------------------------------------------------------ the answer
 
 
@@ -287,10 +277,6 @@ def gather(
         docs = [document_view(library.index, sid) for sid in sids]
         if kind == kinds.COMPARE and len(docs) < 2:
             return None
-        if kind == kinds.LIST and not document_list(question, named, library, docs):
-            return (
-                None  # "What conditions does Mexico have to meet…": one sentence lists them, the passage path finds it
-            )
         qvec = query_vector()
         found = (
             compare_blocks(question, docs, qvec, embed)

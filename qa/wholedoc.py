@@ -73,7 +73,7 @@ _FOCUS_OF_QUESTION = (
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
 LOCATION = 0.1  # a summary's sentence in the document's opening or closing stretch scores this much more
 OPENING, CLOSING = 0.1, 0.2  # … its first tenth, its last fifth
-COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
+_COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
 _BIO = re.compile(
     r"\b(?:is|was) (?:(?:a|an|the)\b)?.{0,80}\b(?:professor|director|fellow|expert|associate|scholar)\b", re.I
 )
@@ -137,7 +137,7 @@ def document_evidence(
         in_order = [c.ev for c in candidates]
         found = enumeration.runs([e.text for e in in_order])  # the document's enumerations, once
         scored = enumeration.lift_runs(found, in_order, scored)
-        m = COUNTED.search(question)
+        m = _COUNTED.search(question)
         counted_words = m.group(0).split() if m else []  # "two methods" of "the two methods of curing …"
         word = f"{counted_words[0]} {counted_words[-1]}" if counted_words else ""
         counted = enumeration.counted_run(word, found, in_order, scored)
@@ -222,7 +222,7 @@ def _score(
             df[term] = df.get(term, 0) + 1
     idf = {t: math.log(1 + len(texts) / d) for t, d in df.items()}
     total = sum(idf.get(t, math.log(1 + len(texts))) for t in q_terms) or 1.0
-    counted = COUNTED.search(question) is not None  # "What three changes…": the document's first, second, third
+    counted = _COUNTED.search(question) is not None  # "What three changes…": the document's first, second, third
     about = kinds.SAYS_ABOUT.search(question)
     topic = set(tokenize(about.group("topic"))) - naming if about else set()
     out = []

@@ -506,19 +506,3 @@ def test_a_heading_named_only_by_the_questions_frame_is_no_section():
     # "describe" is the question's frame: the table column headed "Description" is no section it names
     assert docread.headed_section("What two views does Downie describe?", view) is None
     assert docread.headed_section("What obstacles does Downie describe?", view)[0] == "Obstacles"
-
-
-def test_a_list_question_reads_the_document_only_for_the_documents_own_list(brief):
-    """Named source, a count or a heading: the document's list; else the items stand in one sentence
-    of the passages, and the question takes the passage path (None)."""
-    settings, retriever = brief
-
-    def gathered(q: str):
-        hits = retriever.search(q)
-        named = retriever.named_sources(q)
-        return broad.gather(kinds.LIST, q, retriever, hits, named, lambda: retriever.embedder.embed_query(q), None)
-
-    assert gathered("What obstacles to cooperation with Mexico do Payan and Montes de Oca identify?") is not None
-    assert gathered("What obstacles to cooperation with Mexico stand in the way?") is not None  # the heading
-    assert gathered("Which issues does Mexico want to negotiate separately with Washington?") is None
-    assert gathered("Which criminal organizations operate in Mexico?") is None
