@@ -125,9 +125,8 @@ def uninformative(ids: Sequence[int]) -> bool:
     return len(ids) >= UNINFORMATIVE_RUN and list(ids) == list(range(ids[0], ids[0] + len(ids)))
 
 
-def parse_pick(raw: str, n: int, n_phrases: int = 0) -> Pick | None:
-    """The reply read back: numbers in 1..n (each once, in the order given) and
-    ``n_phrases`` phrases (missing ones are ""); None when no number is usable."""
+def reply_object(raw: str) -> dict[str, Any] | None:
+    """The JSON object in a model's reply; None when there is none."""
     m = re.search(r"\{.*\}", raw, re.S)
     if not m:
         return None
@@ -135,7 +134,14 @@ def parse_pick(raw: str, n: int, n_phrases: int = 0) -> Pick | None:
         obj = json.loads(m.group(0))
     except json.JSONDecodeError:
         return None
-    ids = obj.get("ids") if isinstance(obj, dict) else None
+    return obj if isinstance(obj, dict) else None
+
+
+def parse_pick(raw: str, n: int, n_phrases: int = 0) -> Pick | None:
+    """The reply read back: numbers in 1..n (each once, in the order given) and
+    ``n_phrases`` phrases (missing ones are ""); None when no number is usable."""
+    obj = reply_object(raw)
+    ids = obj.get("ids") if obj is not None else None
     if not isinstance(ids, list):
         return None
     out: list[int] = []
@@ -144,7 +150,7 @@ def parse_pick(raw: str, n: int, n_phrases: int = 0) -> Pick | None:
             out.append(x)
     if not out:
         return None
-    given = obj.get("answers")
+    given = obj.get("answers") if obj is not None else None
     phrases = [a.strip() if isinstance(a, str) else "" for a in given] if isinstance(given, list) else []
     phrases = (phrases + [""] * n_phrases)[:n_phrases]
     return Pick(tuple(out), tuple("" if p.upper() == NONE else p for p in phrases), raw)

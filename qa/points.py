@@ -14,7 +14,6 @@ means no lead (the quotes stand alone, with a notice). Pure apart from the gener
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 
 from qa.errors import QAError
 from qa.evidence import novelty
-from qa.pick import SYSTEM, numbered
+from qa.pick import SYSTEM, numbered, reply_object
 from qa.records import Evidence
 
 MAX_POINTS = 4  # the lead names at most this many points
@@ -77,14 +76,8 @@ def ask(model: Any, question: str, evidence: Sequence[Evidence]) -> tuple[list[P
 
 def parse(raw: str) -> list[str] | None:
     """The reply's phrases; None when it is not the asked JSON."""
-    m = re.search(r"\{.*\}", raw, re.S)
-    if not m:
-        return None
-    try:
-        obj = json.loads(m.group(0))
-    except json.JSONDecodeError:
-        return None
-    points = obj.get("points") if isinstance(obj, dict) else None
+    obj = reply_object(raw)
+    points = obj.get("points") if obj is not None else None
     if not isinstance(points, list):
         return None
     return [p for p in points if isinstance(p, str) and p.strip()]
