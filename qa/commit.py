@@ -12,13 +12,16 @@ only when it is
   "percent"/"per cent" -> "%", thousands separators, whitespace, hyphens at
   line ends; the phrase's own surrounding punctuation and quotes dropped);
 - **of the asked kind**: a name (a capitalised word the question does not
-  hold) for who/where, a year, month or date for when, a number or quantity
-  word for how many/much; which/what <noun> and definitions need no type;
+  hold) for who/where, a year, month or date for when (an exact year for
+  "in what year": "the 1980s" is not one), a number or quantity word for how
+  many/much (an amount of money for a budget, cost or funding: "35,000
+  officers" is not a budget); which/what <noun> and definitions need no type;
 - **new**: it holds a content word or number the question does not (an echo
   of the question's own entity is no answer);
 - for a definition, from a sentence that names what is defined;
 - **on the asked thing** (``about``, ``grounded``): one of the question's
-  names in the holder's passage, every year the question names in it (or the
+  names, and each name of two words or more ("Bicentennial Framework",
+  "Baker Institute"), in the holder's passage, every year the question names in it (or the
   source's date), for who/when/where a word of its predicate in the holder
   sentence, and for "how many <things>" the counted noun in the holder's
   passage: a true number about something else is no answer.
@@ -45,7 +48,7 @@ from qa.asks import Ask, without_attribution
 from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, shares_predicate
 from qa.records import Evidence
 from qa.spans import amount_of_group, amount_of_year, typed_spans
-from qa.text import content_terms, names, numbers, tokenize
+from qa.text import content_terms, name_groups, numbers, tokenize
 
 PHRASE_WORDS = 20  # a committed answer longer than this is not a phrase
 NONE = "NONE"  # what the model writes when no sentence states the answer
@@ -255,10 +258,14 @@ def _label(ev: Evidence) -> str:
 def about(question: str, ev: Evidence) -> bool:
     """Is the sentence's passage about what the question names? One of the
     question's names (capitalised words past its first) occurs in the passage,
-    its section or its source's title, authors and publisher: "44 inmates" from a
-    passage on Monterrey is no answer to a question about Ciudad Juárez (a
-    rewritten follow-up may spell a name out in full, so one is enough)."""
-    asked = {n for n in names(without_attribution(question)) if len(n) > 2}
+    its section or its source's title, authors and publisher, and so does each
+    name of two words or more, by one of its words (a rewritten follow-up may
+    spell "Pascual" out as "Carlos Pascual"; "Mexican" or "Navy" alone may be
+    written "Mexico", "Naval"): "44 inmates" from a passage on Monterrey is no
+    answer to a question about Ciudad Juárez, and Napolitano's letter of intent
+    is no answer to who signed the Bicentennial Framework."""
+    groups = [{n for n in g if len(n) > 2} for g in name_groups(without_attribution(question))]
+    asked = set().union(*groups) if groups else set()
     if not asked:
         return True
     meta = ev.hit.source.meta
@@ -266,7 +273,7 @@ def about(question: str, ev: Evidence) -> bool:
         (ev.hit.chunk.text, ev.hit.chunk.section or "", meta.title, " ".join(meta.authors), meta.publisher or "")
     )
     held = normalise(" ".join(tokenize(where)))
-    return any(n in held for n in asked)
+    return any(n in held for n in asked) and all(any(n in held for n in g) for g in groups if len(g) >= 2)
 
 
 def adds_to(phrase: str, question: str) -> bool:
@@ -283,13 +290,26 @@ def _same_person(phrase: str, question: str) -> bool:
     return bool(last) and words[-1][:1].isupper() and last[-1] in set(tokenize(question))
 
 
+_ASKS_MONEY = re.compile(
+    r"\b(?:budget|cost|costs|funding|funds|money|spend|spent|spending|appropriat\w*|price|salary|paid|pay)\b", re.I
+)
+_MONEY = re.compile(r"[$€£¥]|\b(?:US\$|USD|dollars?|pesos?|euros?|million|billion|trillion|bn|mn)\b", re.I)
+_ASKS_SHARE = re.compile(r"\b(?:share|percent\w*|proportion|fraction|part|how much of|what portion)\b", re.I)
+_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
+_EXACT_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b(?!\s*s\b|'?s\b)")
+
+
 def of_kind(ask: Ask, phrase: str, question: str) -> bool:
     """Does ``phrase`` hold the kind of thing ``ask`` asks for (and the question does not already say)?"""
     if ask.kind == "when":
+        if _ASKS_YEAR.search(question) and not _EXACT_YEAR.search(phrase):
+            return False  # "In what year…?" is not answered by "the 1980s"
         return bool(_YEAR.search(phrase) or _MONTH.search(phrase)) and (
             bool(numbers(phrase) - numbers(question)) or bool(_MONTH.search(phrase))
         )
     if ask.kind == "number":
+        if _ASKS_MONEY.search(question) and not _ASKS_SHARE.search(question) and not _MONEY.search(phrase):
+            return False  # a budget is not "35,000 officers"
         noun = counted_noun(question)
         units = [u.lower() for u in _UNIT.findall(phrase)]
         if noun and noun not in GENERIC_COUNTS and units and all(u[:4] != noun[:4] for u in units):

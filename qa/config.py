@@ -18,7 +18,7 @@ from qa.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_FORMAT_VERSION = 5  # 3: possessives folded in BM25 terms; 4: sentence vectors stored; 5: wrapped paragraphs no longer split at heading-like first lines
-SEGMENTATION_VERSION = 10  # qa/units.py: sentence and unit rules the chunks follow; a change rebuilds the index
+SEGMENTATION_VERSION = 11  # qa/units.py: sentence and unit rules the chunks follow; a change rebuilds the index
 BACKENDS = ("llama_cpp", "transformers", "openai")
 FUSIONS = ("zscore", "rrf")
 EMBED_BACKENDS = ("auto", "onnx", "onnx-int8", "torch")  # see qa/embedders/

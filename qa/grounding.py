@@ -11,7 +11,7 @@ import re
 
 from qa.asks import Ask
 from qa.records import Evidence
-from qa.text import base_form, names, tokenize
+from qa.text import base_form, name_groups, names, tokenize
 
 _QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _NOUN_STOPS = frozenset(
@@ -51,6 +51,17 @@ _NOUN_STOPS = frozenset(
         "with",
         "between",
         "among",
+        "against",
+        "about",
+        "across",
+        "into",
+        "within",
+        "after",
+        "before",
+        "through",
+        "that",
+        "which",
+        "who",
     ]
 )
 _GENERIC_TERMS = frozenset(["year", "time", "date", "day", "month", "many", "much", "long", "name", "first", "last"])
@@ -131,14 +142,27 @@ def predicate_overlap(question: str, sentence: str) -> tuple[int, int]:
 
 def shares_predicate(question: str, sentence: str) -> bool:
     """Does ``sentence`` share a word with what ``question`` says besides its names (prefix match),
-    or name three of its names ("taken from Sinaloa" / "abducted from … Sinaloa")?"""
-    shared, asked, named = _overlaps(question, sentence)
-    return not asked or shared > 0 or named >= 3
+    or name every one of its names when they run to three words or more ("When was Zambada taken from
+    Sinaloa?" / "abducted from … Sinaloa"; "Who proposed a North American Security Treaty?")? A sentence
+    naming "El Mayo Zambada" but not "New York" is not about his New York trial."""
+    shared, asked, _ = _overlaps(question, sentence)
+    if not asked or shared > 0:
+        return True
+    held = {base_form(t)[:5] for t in tokenize(sentence)}
+    groups = name_groups(question)
+    return sum(map(len, groups)) >= 3 and all({t[:5] for t in g} & held for g in groups)
+
+
+# a post named beside a person says where they work ("Eric Olson, director of … at the Seattle
+# International Foundation" answers "Where does Eric Olson work?")
+_WORK_ROLES = ("direc", "profe", "fello", "analy", "resea", "chief", "head", "presi", "chair", "emplo", "staff")
 
 
 def _overlaps(question: str, sentence: str) -> tuple[int, int, int]:
     """(predicate words held, predicate words asked, names held), all by 5-letter prefix."""
     held = {base_form(t)[:5] for t in tokenize(sentence)}
+    if held & set(_WORK_ROLES):
+        held |= {"work"}
     named = names(question)
     asked = {base_form(t)[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
     return len(asked & held), len(asked), len({n[:5] for n in named} & held)

@@ -161,6 +161,9 @@ def _title_like(t: str) -> bool:
         return False
     caps = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL or not w[:1].isalnum())
     share = caps / len(words)
+    numbered = re.match(r"(?:title|chapter|part|section|article|sec\.)\s+[ivxlc\d]+\b", t, re.I)
+    if len(words) >= 10 and len(words) - caps >= 2 and t[-1] not in "?:" and not numbered:
+        return False  # "Then Secretary of National Defense Gen. Ricardo Clemente Vega Garcia also testified in the Mexican"
     if t[-1] in "?:":
         return share >= 0.75
     return share >= 0.6 or len(words) <= 4

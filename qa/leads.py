@@ -1,6 +1,7 @@
 """How a checked answer phrase is shown as the answer's lead sentence: in its quote's own words
 (``as_written``: "five helicopters" for the phrase "5 helicopters"; a phrase the model cut short with
-"..." run on to its clause's end) and as a sentence (``lead_text``). Pure: standard library and
+"..." run on to its clause's end; an acronym as its quote spells it out, "National Action Party (PAN)";
+a number the quote gives as a range as the range, "six to eight") and as a sentence (``lead_text``). Pure: standard library and
 ``qa.commit``'s normalisation.
 """
 
@@ -18,6 +19,12 @@ def as_written(phrase: str, sentence: str) -> str:
     a long-term agreement governing cross-border training and...") runs on to the end of its clause."""
     if _CUT_SHORT.search(phrase):
         return _clause_from(phrase, sentence)
+    if _ACRONYM.fullmatch(phrase.strip()):
+        return spelled_out(phrase.strip(), sentence)
+    return with_range(_written(phrase, sentence), sentence)
+
+
+def _written(phrase: str, sentence: str) -> str:
     target = bare(phrase)
     if not target or target in normalise(sentence) and phrase.strip() in sentence:
         return phrase
@@ -31,7 +38,41 @@ def as_written(phrase: str, sentence: str) -> str:
     return phrase
 
 
+_NUMBER = (
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundreds?|thousands?)"
+)
+
+
+def with_range(phrase: str, sentence: str) -> str:
+    """A number the sentence gives as a range, shown as the range ("six" in "from six to eight major
+    cartels" -> "six to eight"): the first bound alone misstates it."""
+    p = phrase.strip()
+    if not re.fullmatch(rf"{_NUMBER}(?:\s+\S+){{0,3}}", p, re.I):
+        return phrase
+    words = p.split()
+    m = re.search(rf"(?<!\w){re.escape(words[0])}(\s*(?:to|or|-|–)\s*{_NUMBER})(?!\w)", sentence, re.I)
+    if not m:
+        return phrase
+    return f"{words[0]}{m.group(1)}{' ' + ' '.join(words[1:]) if len(words) > 1 else ''}"
+
+
 _CUT_SHORT = re.compile(r"(?:\.\.\.|…)\W*$")
+_ACRONYM = re.compile(r"[A-Z][A-Z&]{1,7}")
+_NAME_WORD = r"[A-Z][\w’'.-]*"
+_JOINER = r"(?:of|the|for|and|on|de|del|la|las|los|y)"
+
+
+def spelled_out(acronym: str, sentence: str) -> str:
+    """An acronym as the sentence spells it out before it in brackets ("PAN" in "…of the ruling National
+    Action Party (PAN)…" -> "National Action Party (PAN)"): a reader may not know "PAN"; the acronym
+    itself when the sentence does not spell it out (two or more capitalised words right before "(PAN)")."""
+    m = re.search(
+        rf"({_NAME_WORD}(?:\s+(?:{_JOINER}\s+)*{_NAME_WORD}){{1,7}})\s*\(\s*{re.escape(acronym)}\s*\)", sentence
+    )
+    return f"{' '.join(m.group(1).split())} ({acronym})" if m else acronym
+
+
 _CLAUSE_END = re.compile(r"[;.!?](?=\s|$)|:\s")
 
 

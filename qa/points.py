@@ -118,6 +118,8 @@ def align(phrase: str, sentences: Sequence[str]) -> tuple[str, int] | None:
             while end > start and words[end].group(0).lower() in _LOOSE:  # "… and the ratification" ends there
                 end -= 1
             length = end - start + 1
+            if re.search(r"['’]s$", words[end].group(0)):
+                continue  # "… followed Secretary William Perry’s" stops before what it owns
             if MIN_WORDS <= length <= POINT_WORDS and (best is None or length < best[0]):
                 stop = words[end].end()
                 if sentence[words[start].start() : stop].count("“") > sentence[words[start].start() : stop].count("”"):

@@ -125,6 +125,9 @@ def _is_boundary(text: str, punct_at: int, stop: int, end: int) -> bool:
     while i > _token_floor(punct_at) and not text[i - 1].isspace() and text[i - 1] not in '("“':
         i -= 1
     token = text[i:punct_at].lower().strip("'’`")
+    token = (
+        token.rsplit("-", 1)[-1] if "-" in token else token
+    )  # "Central America-D.C. Platform": the abbreviation ends it
     if token in ABBREVIATIONS:
         # only a few abbreviations end sentences ("etc. The"); "No. 51", "Dr. Smith", "U.S. Border" go on
         return token in _CAN_END and not ch.isdigit()

@@ -168,6 +168,25 @@ def names(text: str) -> set[str]:
     return out
 
 
+def name_groups(text: str) -> list[set[str]]:
+    """The names of ``text`` as ``names`` reads them, one set of index terms per run of adjacent
+    capitalised words ("El Mayo Zambada's trial in New York" -> {el, mayo, zambada}, {new, york}):
+    a person or place, however many words it has."""
+    out: list[set[str]] = []
+    for s, e in sentence_spans(text):
+        last = -2
+        for m in list(_WORD.finditer(text[s:e]))[1:]:
+            if not m.group(0)[0].isupper():
+                continue
+            terms = set(tokenize(m.group(0)))
+            if out and last >= 0 and re.fullmatch(r"\.?\s+", text[s + last : s + m.start()]):  # "George W. Bush"
+                out[-1] |= terms
+            elif terms:
+                out.append(terms)
+            last = m.end()
+    return [g for g in out if g]
+
+
 _CARRIED = re.compile(r"\?\s*\(([^()]*)\)\s*$")
 
 

@@ -18,6 +18,11 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Who is Óscar Naranjo?", "define", "Óscar Naranjo"),
         ("What was the Mérida Initiative?", "define", "Mérida Initiative"),
         ("What does CISEN stand for?", "define", "CISEN"),
+        (
+            "What is the Center for Research and National Security?",
+            "define",
+            "Center for Research and National Security",
+        ),
         ("Who was the U.S. ambassador in 2010?", "who", ""),
         ("Who became ambassador after Carlos Pascual resigned?", "who", ""),
         ("Which agency ran Fast and Furious?", "who", ""),
@@ -418,3 +423,85 @@ def test_an_open_answers_second_quote_must_hold_half_as_much_of_the_question_as_
     assert out.quotes == (1,)  # the Army's record holds little of what is asked: related, not the answer
     out = compose(q, [], short, chosen=[1, 3], model_ids=[1, 3])
     assert out.quotes == (1, 3)
+
+
+def test_an_acronym_answer_is_shown_as_its_quote_spells_it_out():
+    from qa.leads import as_written
+
+    pan = "all three -- Peña Nieto; Josefina Vázquez Mota of the ruling National Action Party (PAN); and López Obrador"
+    assert as_written("PAN", pan) == "National Action Party (PAN)"
+    assert (
+        as_written("SEMAR", "the Mexican Navy Secretariat (SEMAR) set up a post") == "Mexican Navy Secretariat (SEMAR)"
+    )
+    assert as_written("DEA", "agents of the DEA stayed") == "DEA"  # not spelled out in the quote: as it is
+    q = "Which party was Josefina Vázquez Mota the candidate of?"
+    c = check_phrase(q, ask_of(q), "PAN", [ev(pan)])
+    lead = compose(q, [c], [ev(pan)], [1], [1]).leads
+    assert c.ok and lead == (("National Action Party (PAN).", 1),), (c, lead)
+
+
+def test_the_counted_noun_is_read_up_to_its_preposition():
+    from qa.grounding import counted_noun
+
+    q = "How many human rights complaints against the Mexican military were filed in 2008?"
+    assert counted_noun(q) == "complaint"
+    victims = [ev("The number of victims was approximately 2,275 in 2007; 5,207 in 2008; and 6,587 in 2009.")]
+    assert check_phrase(q, ask_of(q), "5,207", victims).why == "off topic"  # victims, not complaints
+
+
+def test_a_sentence_naming_one_of_two_names_is_not_about_the_question():
+    abducted = [ev("On July 25, 2024, Ismael “El Mayo” Zambada was allegedly abducted from the state of Sinaloa.")]
+    q = "When is El Mayo Zambada's trial in New York scheduled to begin?"  # his name is three words, one name
+    assert check_phrase(q, ask_of(q), "2024", abducted).why == "off topic"
+
+
+def test_a_number_the_quote_gives_as_a_range_is_shown_as_the_range():
+    from qa.leads import as_written
+
+    hope = "“We have gone from having six to eight major cartels that were mostly devoted to smuggling drugs"
+    assert as_written("six", hope) == "six to eight"
+    assert as_written("six major cartels", hope) == "six to eight major cartels"
+    assert as_written("2,275", "approximately 2,275 in 2007; 5,207 in 2008") == "2,275"  # a list, not a range
+
+
+def test_a_decade_does_not_answer_what_year():
+    dfs = [ev("In the 1980s, the entire Federal Security Directorate was disbanded because of the cartels.")]
+    q = "In what year was Mexico's Federal Security Directorate disbanded?"
+    assert not check_phrase(q, ask_of(q), "1980s", dfs).ok
+    q = "When was the Federal Security Directorate disbanded?"  # "when" takes the decade the text gives
+    assert check_phrase(q, ask_of(q), "1980s", dfs).ok
+
+
+def test_a_post_beside_a_name_says_where_the_person_works():
+    olson = [
+        ev(
+            "Eric Olson, director of the Central America-D.C. Platform at the Seattle International Foundation, said so."
+        )
+    ]
+    q = "Where does Eric Olson work?"
+    assert check_phrase(q, ask_of(q), "Seattle International Foundation", olson).ok
+
+
+def test_a_passage_that_does_not_name_the_asked_framework_does_not_answer_who_signed_it():
+    letter = [
+        ev(
+            "Only days later, Homeland Security Secretary Janet Napolitano signed a letter of intent with Mexico's "
+            "Attorney General to enhance cooperation."
+        )
+    ]
+    q = "Who signed the Bicentennial Framework for Security, Public Health, and Safe Communities for the United States?"
+    assert check_phrase(q, ask_of(q), "Janet Napolitano", letter).why == "off topic"
+    q = "Who signed a letter of intent with Mexico's Attorney General?"
+    assert check_phrase(q, ask_of(q), "Janet Napolitano", letter).ok
+
+
+def test_a_question_about_money_is_answered_by_an_amount_of_money():
+    police = [ev("The federal police force has been increased from 6,000 officers to 35,000 officers by 2011.")]
+    q = "What was the budget of Mexico's federal police?"
+    assert check_phrase(q, ask_of(q), "35,000 officers", police).why != ""
+    aid = [ev("Congress held up a US$100 million installment of Mérida aid over human rights concerns.")]
+    q = "How much Mérida aid did Congress hold up?"
+    assert check_phrase(q, ask_of(q), "US$100 million", aid).ok
+    budget = [ev("Some 15 percent of the security budget went to the federal police.")]
+    q = "What share of the security budget went to the federal police?"
+    assert check_phrase(q, ask_of(q), "15 percent", budget).ok

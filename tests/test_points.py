@@ -76,3 +76,14 @@ def test_a_point_is_two_words_or_more_and_keeps_its_closing_quote():
     sentences = ["Demonstrate success during a rapidly closing “Window of Opportunity.”", "It was investigated."]
     assert points.align("investigated", sentences) is None
     assert points.align("closing Window of Opportunity", sentences) == ("closing “Window of Opportunity.”", 1)
+
+
+def test_a_span_does_not_end_on_an_owner():
+    perry = [
+        "Another important period of cooperation followed then–Secretary of Defense William Perry’s visit to Mexico."
+    ]
+    assert points.align("period of cooperation followed William Perry’s", perry) is None
+    assert points.align("Secretary of Defense William Perry’s visit", perry) == (
+        "Secretary of Defense William Perry’s visit",
+        1,
+    )

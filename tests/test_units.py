@@ -469,3 +469,23 @@ def test_a_list_items_sentence_runs_over_a_page_marker_and_keeps_its_number():
     assert ("list_item", "2. Certain basic standards set forth in the section.") in got, got
     whole = [t for k, t in got if t.startswith("The trust management plan")]
     assert whole and whole[0].endswith("the Indian tribe."), got
+
+
+def test_an_abbreviation_ending_a_hyphenated_name_does_not_end_the_sentence() -> None:
+    text = (
+        "Eric Olson, director of the Central America-D.C. Platform at the Seattle International Foundation, "
+        "said so. Then he left."
+    )
+    got = [t for _, t in _kinds(text)]
+    assert len(got) == 2 and "Seattle International Foundation" in got[0], got
+
+
+def test_a_long_line_of_prose_wrapped_before_a_capital_is_no_heading() -> None:
+    text = (
+        "SEDENA’s Deputy Chief of Operations declared that Mexico had nothing to do with it.13\n"
+        "Then Secretary of National Defense Gen. Ricardo Clemente Vega Garcia also testified in the Mexican\n"
+        "Congress that the Mexican Army and Air Force would not participate in USNORTHCOM operations\n"
+        "or programs.14 At this point, the stage was set.\n"
+    )
+    got = _kinds(text)
+    assert ("sentence", got[1][1]) == got[1] and "Vega Garcia" in got[1][1] and "or programs." in got[1][1], got
