@@ -11,7 +11,7 @@ only when it is
   are normalised (``normalise``: Unicode NFKC, case, curly quotes, dashes,
   "percent"/"per cent" -> "%", thousands separators, whitespace, hyphens at
   line ends; the phrase's own surrounding punctuation and quotes dropped);
-- **of the asked kind**: a name (a capitalised word the question does not
+- **of the asked kind** (of the main clause: "If Mexico put the police in charge, how long…" asks how long): a name (a capitalised word the question does not
   hold) for who/where, a year, month or date for when (an exact year for
   "in what year": "the 1980s" is not one), a number or quantity word for how
   many/much (an amount of money for a budget, cost or funding: "35,000

@@ -18,6 +18,8 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Who is Óscar Naranjo?", "define", "Óscar Naranjo"),
         ("What was the Mérida Initiative?", "define", "Mérida Initiative"),
         ("What does CISEN stand for?", "define", "CISEN"),
+        ("If Mexico put the police in charge, how long would the army keep the lead?", "number", ""),
+        ("After Pascual resigned, who replaced him?", "who", ""),
         (
             "What is the Center for Research and National Security?",
             "define",
