@@ -201,12 +201,12 @@ def _singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
 
 
-_NAME_JOINERS = frozenset(["of", "and", "de", "la", "del", "the", "for", "on", "los", "las", "y"])
+NAME_JOINERS = frozenset(["of", "and", "de", "la", "del", "the", "for", "on", "los", "las", "y"])
 
 
 def _proper(word: str) -> bool:
     """A word of a name: capitalised, an acronym, a number, or a joining word ("of", "de")."""
-    return word[:1].isupper() or not word[:1].isalpha() or word.lower() in _NAME_JOINERS
+    return word[:1].isupper() or not word[:1].isalpha() or word.lower() in NAME_JOINERS
 
 
 def without_attribution(question: str) -> str:

@@ -265,7 +265,7 @@ def about(question: str, ev: Evidence) -> bool:
     answer to a question about Ciudad Juárez, and Napolitano's letter of intent
     is no answer to who signed the Bicentennial Framework."""
     groups = [{n for n in g if len(n) > 2} for g in name_groups(without_attribution(question))]
-    asked = set().union(*groups) if groups else set()
+    asked = set().union(*groups)
     if not asked:
         return True
     meta = ev.hit.source.meta

@@ -136,8 +136,7 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
 def predicate_overlap(question: str, sentence: str) -> tuple[int, int]:
     """How many words of what ``question`` says besides its names (prefix match) ``sentence``
     holds, and how many there are."""
-    shared, asked, _ = _overlaps(question, sentence)
-    return shared, asked
+    return _overlaps(question, _held(sentence))
 
 
 def shares_predicate(question: str, sentence: str) -> bool:
@@ -145,10 +144,10 @@ def shares_predicate(question: str, sentence: str) -> bool:
     or name every one of its names when they run to three words or more ("When was Zambada taken from
     Sinaloa?" / "abducted from … Sinaloa"; "Who proposed a North American Security Treaty?")? A sentence
     naming "El Mayo Zambada" but not "New York" is not about his New York trial."""
-    shared, asked, _ = _overlaps(question, sentence)
+    held = _held(sentence)
+    shared, asked = _overlaps(question, held)
     if not asked or shared > 0:
         return True
-    held = {base_form(t)[:5] for t in tokenize(sentence)}
     groups = name_groups(question)
     return sum(map(len, groups)) >= 3 and all({t[:5] for t in g} & held for g in groups)
 
@@ -158,14 +157,17 @@ def shares_predicate(question: str, sentence: str) -> bool:
 _WORK_ROLES = ("direc", "profe", "fello", "analy", "resea", "chief", "head", "presi", "chair", "emplo", "staff")
 
 
-def _overlaps(question: str, sentence: str) -> tuple[int, int, int]:
-    """(predicate words held, predicate words asked, names held), all by 5-letter prefix."""
+def _held(sentence: str) -> set[str]:
+    """The sentence's words by 5-letter prefix (and "work" when it names a post)."""
     held = {base_form(t)[:5] for t in tokenize(sentence)}
-    if held & set(_WORK_ROLES):
-        held |= {"work"}
+    return held | {"work"} if held & set(_WORK_ROLES) else held
+
+
+def _overlaps(question: str, held: set[str]) -> tuple[int, int]:
+    """(predicate words held, predicate words asked), by 5-letter prefix; ``held``: ``_held(sentence)``."""
     named = names(question)
     asked = {base_form(t)[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
-    return len(asked & held), len(asked), len({n[:5] for n in named} & held)
+    return len(asked & held), len(asked)
 
 
 def counted_noun(question: str) -> str:

@@ -149,6 +149,9 @@ def _running_title(t: str) -> bool:
     return len(m.group(2)) >= 2 or (len(words) <= 8 and caps == len(words))
 
 
+_NUMBERED_TITLE = re.compile(r"(?:title|chapter|part|section|article|sec\.)\s+[ivxlc\d]+\b", re.I)
+
+
 def _title_like(t: str) -> bool:
     """A line that may be a title: at most 16 words, starting upper-case or with a digit, no closing
     period; a question or a line ending in ':' must be in title case, any other line mostly so."""
@@ -161,8 +164,7 @@ def _title_like(t: str) -> bool:
         return False
     caps = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL or not w[:1].isalnum())
     share = caps / len(words)
-    numbered = re.match(r"(?:title|chapter|part|section|article|sec\.)\s+[ivxlc\d]+\b", t, re.I)
-    if len(words) >= 10 and len(words) - caps >= 2 and t[-1] not in "?:" and not numbered:
+    if len(words) >= 10 and len(words) - caps >= 2 and t[-1] not in "?:" and not _NUMBERED_TITLE.match(t):
         return False  # "Then Secretary of National Defense Gen. Ricardo Clemente Vega Garcia also testified in the Mexican"
     if t[-1] in "?:":
         return share >= 0.75

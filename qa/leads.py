@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from qa.asks import NAME_JOINERS
 from qa.commit import bare, normalise
 
 
@@ -60,7 +61,7 @@ def with_range(phrase: str, sentence: str) -> str:
 _CUT_SHORT = re.compile(r"(?:\.\.\.|…)\W*$")
 _ACRONYM = re.compile(r"[A-Z][A-Z&]{1,7}")
 _NAME_WORD = r"[A-Z][\w’'.-]*"
-_JOINER = r"(?:of|the|for|and|on|de|del|la|las|los|y)"
+_JOINER = "(?:" + "|".join(sorted(NAME_JOINERS)) + ")"
 
 
 def spelled_out(acronym: str, sentence: str) -> str:

@@ -141,7 +141,9 @@ def parse_pick(raw: str, n: int, n_phrases: int = 0) -> Pick | None:
     """The reply read back: numbers in 1..n (each once, in the order given) and
     ``n_phrases`` phrases (missing ones are ""); None when no number is usable."""
     obj = reply_object(raw)
-    ids = obj.get("ids") if obj is not None else None
+    if obj is None:
+        return None
+    ids = obj.get("ids")
     if not isinstance(ids, list):
         return None
     out: list[int] = []
@@ -150,7 +152,7 @@ def parse_pick(raw: str, n: int, n_phrases: int = 0) -> Pick | None:
             out.append(x)
     if not out:
         return None
-    given = obj.get("answers") if obj is not None else None
+    given = obj.get("answers")
     phrases = [a.strip() if isinstance(a, str) else "" for a in given] if isinstance(given, list) else []
     phrases = (phrases + [""] * n_phrases)[:n_phrases]
     return Pick(tuple(out), tuple("" if p.upper() == NONE else p for p in phrases), raw)

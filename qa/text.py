@@ -160,12 +160,7 @@ def numbers(text: str) -> set[str]:
 def names(text: str) -> set[str]:
     """Index terms of the capitalised words of ``text`` not opening a sentence
     (people, places, agencies)."""
-    out: set[str] = set()
-    for s, e in sentence_spans(text):
-        for m in list(_WORD.finditer(text[s:e]))[1:]:
-            if m.group(0)[0].isupper():
-                out.update(tokenize(m.group(0)))
-    return out
+    return set().union(*name_groups(text))
 
 
 def name_groups(text: str) -> list[set[str]]:
