@@ -178,6 +178,8 @@ def name_groups(text: str) -> list[set[str]]:
                 out[-1] |= terms
             elif terms:
                 out.append(terms)
+            else:
+                continue  # a capitalised word with no index term ("The") opens no name
             last = m.end()
     return [g for g in out if g]
 

@@ -507,3 +507,11 @@ def test_a_question_about_money_is_answered_by_an_amount_of_money():
     budget = [ev("Some 15 percent of the security budget went to the federal police.")]
     q = "What share of the security budget went to the federal police?"
     assert check_phrase(q, ask_of(q), "15 percent", budget).ok
+
+
+def test_a_name_is_a_run_of_adjacent_capitalised_words():
+    from qa.text import name_groups
+
+    assert name_groups("When did George W. Bush visit New York?") == [{"george", "w", "bush"}, {"new", "york"}]
+    # a capitalised word with no index term ("The") does not join "Hague" to an earlier name
+    assert name_groups("Then Calderón met The Hague envoy.") == [{"calderon"}, {"hague"}]
