@@ -209,6 +209,82 @@ def _proper(word: str) -> bool:
     return word[:1].isupper() or not word[:1].isalpha() or word.lower() in NAME_JOINERS
 
 
+_WORD_AT = re.compile(r"[^\W_][\w’'.\-]*")
+_OPENERS = frozenset(
+    [
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "did",
+        "does",
+        "do",
+        "is",
+        "was",
+        "were",
+        "are",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "according",
+        "the",
+        "in",
+        "and",
+        "or",
+        "but",
+        "according",
+        "so",
+        "if",
+    ]
+)
+
+
+def exact_names(question: str) -> list[str]:
+    """The names ``question`` writes with two or more capitalised words, as written, joined by
+    "of", "for", "and", "de"… ("What is the Center for Research and National Security?" ->
+    ["Center for Research and National Security"]): a phrase a passage about it repeats word for word.
+    A question's capitalised opener ("What", "Did") is no part of a name; nor is a possessive's "'s"."""
+    out: list[str] = []
+    run: list[re.Match[str]] = []
+
+    def close() -> None:
+        while run and run[-1].group(0).lower() in NAME_JOINERS:
+            run.pop()
+        if sum(m.group(0).lower() not in NAME_JOINERS for m in run) >= 2:
+            text = question[run[0].start() : run[-1].end()]
+            out.append(re.sub(r"(?:['’]s|\.)$", "", text))
+        run.clear()
+
+    previous_end = 0
+    for m in _WORD_AT.finditer(question):
+        word = m.group(0)
+        joined = not run or re.fullmatch(r"\s+", question[previous_end : m.start()]) is not None
+        if not joined:
+            close()
+        if (
+            word[:1].isupper()
+            and not (not run and word.lower() in _OPENERS)
+            or run
+            and (word.lower() in NAME_JOINERS or word[:1].isdigit())
+        ):
+            run.append(m)
+        else:
+            close()
+        previous_end = m.end()
+    close()
+    return out
+
+
 def without_attribution(question: str) -> str:
     """``question`` without "according to <X>": whose words they are, not what is asked about
     (a speech's passage need not name its speaker)."""

@@ -19,14 +19,14 @@ import numpy as np
 
 from qa import evidence as ev_mod
 from qa import kinds
-from qa.asks import ask_of
+from qa.asks import ask_of, exact_names
 from qa.compose import asked_share
 from qa.decide import coverage
 from qa.docread import DocumentView, Embed, document_view
 from qa.listitems import without_bullets
 from qa.prescore import prescore
 from qa.records import Answer, Evidence, Hit
-from qa.sources_choice import choose_sources, mention, named_by_name, source_name
+from qa.sources_choice import ALL_SOURCES, choose_sources, mention, named_by_name, source_name
 from qa.text import content_terms, tokenize
 from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, document_evidence, focus_of
 
@@ -93,20 +93,56 @@ def summary_blocks(
     return Broad(kind, tuple(blocks))
 
 
-def compare_blocks(question: str, docs: Sequence[DocumentView], qvec: np.ndarray, embed: Embed | None = None) -> Broad:
-    """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences (the one holding
-    most of the question first, ``qa.compose.asked_share``), or the line saying it has none."""
+def compare_blocks(
+    question: str, docs: Sequence[DocumentView], qvec: np.ndarray, embed: Embed | None = None, writes: str = ""
+) -> Broad:
+    """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences (one holding the
+    asked kind first, then the one holding most of the question, ``qa.compose.asked_share``), or the line
+    saying it has none; ``writes``:
+    the name each block's sentences must write (a person the question asks about in each document)."""
     blocks = []
     names = [n for d in docs for n in (*d.source.meta.authors, d.source.meta.publisher or "")]
+    typed = ev_mod.asked_type(question.split("?")[0])
+    if writes:  # the person asked about is the topic, even where they are an author
+        names = [n for n in names if n.lower() != writes.lower()]
     for doc in docs:
         found = document_evidence(
-            question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1, embed=embed, names=names
+            question, doc, qvec, kinds.COMPARE, limit=PER_SOURCE, at_least=1, embed=embed, names=names, writes=writes
         )
-        found = sorted(found, key=lambda e: -asked_share(question, e))  # its answer to the question first
+        # its answer to the question first: a sentence holding the asked kind (a number for "how many"),
+        # then the one holding most of the question
+        found = sorted(
+            found,
+            key=lambda e: (bool(typed) and not ev_mod.holds_type(typed, e.text, question), -asked_share(question, e)),
+        )
         name = source_name(doc.source)
         missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
         blocks.append(Block(f"{name}:", tuple(found), missing))
     return Broad(kinds.COMPARE, tuple(blocks))
+
+
+_IN_EACH = re.compile(
+    r"\b(?:in each|in both|each of (?:them|these)|(?:both|two|three|four|several) (?:of the )?"
+    r"(?:documents|sources|papers|reports|articles|briefs))\b",
+    re.I,
+)
+
+
+def in_each(question: str, index: LoadedIndex) -> tuple[str, list[str]]:
+    """A question about one name across documents ("Richard Downie appears in two of the documents: what
+    position is he identified with in each?"): the name and the documents whose passages write it (at
+    most ``ALL_SOURCES``, in the index's order), when two or more do; else ("", [])."""
+    if not _IN_EACH.search(question):
+        return "", []
+    for name in exact_names(question):
+        flat = " ".join(name.lower().split())
+        sids: list[str] = []
+        for chunk in index.chunks:
+            if chunk.source_id not in sids and flat in " ".join(chunk.text.lower().split()):
+                sids.append(chunk.source_id)
+        if len(sids) >= 2:
+            return name, sids[:ALL_SOURCES]
+    return "", []
 
 
 Search = Callable[[str], Sequence[Hit]]
@@ -273,13 +309,14 @@ def gather(
             note = f"the question has {len(parts) + capped} parts; only the first {len(parts)} were answered: ask the others separately"
             found = replace(found, notices=(note,))
     else:
-        sids = choose_sources(kind, question, named, hits, library.index.sources)
+        person, sids = in_each(question, library.index) if kind == kinds.COMPARE else ("", [])
+        sids = sids or choose_sources(kind, question, named, hits, library.index.sources)
         docs = [document_view(library.index, sid) for sid in sids]
         if kind == kinds.COMPARE and len(docs) < 2:
             return None
         qvec = query_vector()
         found = (
-            compare_blocks(question, docs, qvec, embed)
+            compare_blocks(question, docs, qvec, embed, writes=person)
             if kind == kinds.COMPARE
             else summary_blocks(question, docs, qvec, kind, embed)
         )

@@ -31,7 +31,7 @@ from qa.evidence import novelty
 from qa.grounding import grounded
 from qa.leads import as_written, lead_text
 from qa.records import Evidence
-from qa.text import base_form, content_terms
+from qa.text import base_form, content_terms, without_carried_topic
 
 MAX_QUOTES = 3  # quoted sentences in an answer (policy staff want the answer, then what holds it)
 MAX_WORDS = 80  # words of quoted sentences in an answer (the first always fits)
@@ -90,7 +90,11 @@ def compose(
             quotes.append(holder)
     if leads:
         for part in free_parts:
-            best = most_about(part, shortlist, [i for i in [*model_ids, *chosen] if i in chosen], quotes)
+            # the part's own words, not the topic carried from the question's first part; the chosen
+            # sentences first, then the rest of the shortlist by score
+            rest = sorted(range(1, len(shortlist) + 1), key=lambda i: -shortlist[i - 1].score)
+            picked = [i for i in [*model_ids, *chosen] if i in chosen]
+            best = most_about(without_carried_topic(part), shortlist, [*picked, *rest], quotes)
             if best:
                 quotes.append(best)
     must = len(quotes)
@@ -133,11 +137,28 @@ def _plain(text: str) -> str:
 def answering_order(question: str, order: Sequence[int], shortlist: Sequence[Evidence], own: str = "") -> list[int]:
     """``order`` (the model's picks first) re-ranked by how much of ``question`` each sentence
     holds (``asked_share``), first of a follow-up's ``own`` words when given (the topic it carries
-    over is what the earlier answer was about, not what is asked now); ties keep the model's order."""
-    return sorted(
-        order,
-        key=lambda i: (-asked_share(own, shortlist[i - 1]) if own else 0.0, -asked_share(question, shortlist[i - 1])),
-    )
+    over is what the earlier answer was about, not what is asked now); ties keep the model's order.
+    A "why" question's sentence that gives a cause ("…were too corrupt…, so he decided…") counts
+    ``CAUSE`` more: a why-question's answer is a cause, a related sentence only its topic (cue
+    phrases of causal relations, as in discourse-based why-answering, Verberne et al. 2007)."""
+    why = bool(_WHY.match(without_carried_topic(question).strip()))
+
+    def share(i: int) -> float:
+        text = shortlist[i - 1].text
+        return asked_share(question, shortlist[i - 1]) + (CAUSE if why and _CAUSAL.search(text) else 0.0)
+
+    return sorted(order, key=lambda i: (-asked_share(own, shortlist[i - 1]) if own else 0.0, -share(i)))
+
+
+CAUSE = 0.15  # a why-question's sentence giving a cause: this much more of the question's share
+_WHY = re.compile(r"^(?:and\s+|but\s+|so\s+)?(?:why|for what reason|what (?:made|led|caused|drove|explains))\b", re.I)
+_CAUSAL = re.compile(
+    r"\b(?:because|since|due to|owing to|as a result|result(?:s|ed)? (?:in|from)|led (?:to|him|her|them)|"
+    r"(?:so|therefore|thus|hence|consequently),? (?:he|she|they|it|the|this|mexico|washington)\b|reasons?|"
+    r"caused?|given (?:that|the|its|their)|made (?:\w+ ){1,4}(?:appear|seem|look)|stems? from|rooted in|"
+    r"for fear|out of (?:fear|concern)|in order to|so that)\b",
+    re.I,
+)
 
 
 def asked_share(question: str, ev: Evidence) -> float:

@@ -72,6 +72,10 @@ class Settings:
     )
     expansion_weight: float = 0.25  # zscore fusion weight of a chunk's best-matching expansion question (0: off)
     source_weight: float = 1.0  # boost for chunks of a source whose authors/publisher/title the query names (0: off)
+    name_weight: float = (
+        0.5  # boost for the few chunks writing a name of the query (not a source's) word for word (0: off)
+    )
+    name_share: float = 0.03  # … a name written in more than this share of the chunks boosts none
     also_weight: float = 1.0  # a follow-up's question joined to the previous one, fused beside its rewrite
 
     # answering

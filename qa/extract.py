@@ -141,7 +141,7 @@ def spans(question: str, ask: Ask, text: str) -> list[str]:
 
 def _definitions(target: str, text: str) -> list[str]:
     """What ``text`` says ``target`` is, by the patterns of apposition and definition, in this order:
-    "Óscar Naranjo, a Colombian general…", "X is/was a…", "Mexican Navy Secretariat (SEMAR)",
+    "Óscar Naranjo, a Colombian general…" (or "…, Mexico’s premier intelligence agency"), "X is/was a…", "Mexican Navy Secretariat (SEMAR)",
     "BEST (Border Enforcement …)", "National Defense University Professor Craig Deare"."""
     words = target.strip(" \"'“”‘’").split()
     if not words:
@@ -151,7 +151,7 @@ def _definitions(target: str, text: str) -> list[str]:
     more = r"[^,;:.()\n]|\.(?=\w)|(?<=\b[A-Z])\.(?=[ \t]+[a-z])"
     desc = rf"(?:{more})*(?:\n(?:{more})*)?"
     patterns = [
-        rf"\b{t},\s+(?:[\w.]+\.,\s+)?(?P<d>(?i:a|an|the|then|former|now)\s{desc})",
+        rf"\b{t},\s+(?:[\w.]+\.,\s+)?(?P<d>(?:(?i:a|an|the|then|former|now)|[A-ZÀ-Þ][\w-]*['’]s)\s{desc})",
         rf"\b{t}(?:,\s+[\w.]+,)?\s+(?i:is|was|are|were|has been|serves as|served as)\s+(?P<d>(?i:a|an|the)\s{desc})",
         rf"(?P<d>(?:(?:[A-ZÀ-Þ][\w’'-]*|of|the|for|and|de|del)\s+){{1,8}})\(\s*{t}\s*\)",
         rf"\b{t}\s*\((?P<d>[^()]{{3,80}})\)",

@@ -163,10 +163,23 @@ def _held(sentence: str) -> set[str]:
     return held | {"work"} if held & set(_WORK_ROLES) else held
 
 
+# verbs of one event, by 5-letter prefix: "When did the Mérida Initiative begin?" is answered by
+# "…an accord … adopted in 2008"; a question's verb is held when the sentence writes one of its group
+_SAME_EVENT = (
+    frozenset(["begin", "start", "launc", "initi", "adopt", "creat", "estab", "found", "intro", "incep"]),
+    frozenset(["kille", "kill", "died", "die", "death", "murde", "homic", "slain", "fatal"]),
+    frozenset(["arres", "captu", "detai", "abduc", "appre", "extra", "taken"]),
+    frozenset(["resig", "quit", "stepp"]),
+)
+
+
 def _overlaps(question: str, held: set[str]) -> tuple[int, int]:
-    """(predicate words held, predicate words asked), by 5-letter prefix; ``held``: ``_held(sentence)``."""
+    """(predicate words held, predicate words asked), by 5-letter prefix; ``held``: ``_held(sentence)``
+    with the verbs of the same event (``_SAME_EVENT``)."""
     named = names(question)
     asked = {base_form(t)[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
+    verbs = held - {base_form(t)[:5] for t in named}  # not "Initiative" of the question's "Mérida Initiative"
+    held = held | {t for group in _SAME_EVENT if group & verbs for t in group}
     return len(asked & held), len(asked)
 
 

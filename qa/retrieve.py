@@ -8,11 +8,12 @@ overlapping chunks of one source de-duplicated. The pure rules (``fuse``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from qa.asks import exact_names
 from qa.config import Settings
 from qa.embedders import Embedder, get_embedder
 from qa.errors import InputError
@@ -77,11 +78,16 @@ class Retriever:
             check_embedder(index.manifest, embedder.backend, index.folder)
         index.load_search_parts()  # fail now, not at the first query
         self._source_terms = {sid: source_terms(info.meta) for sid, info in index.sources.items()}
+        self._source_names = [  # each source's authors and publisher, lower case (``_prior_terms``)
+            " ".join(" ; ".join([*i.meta.authors, i.meta.publisher or ""]).lower().split())
+            for i in index.sources.values()
+        ]
         # sentence vectors are stored grouped by chunk row: where each row's block starts
         self._sentences = _Grouped(index.data.sentence_vectors, index.data.sentence_rows)
         # expansion questions that passed the filter, grouped by chunk row the same way
         self._questions = _Grouped(*index.data.kept_questions())
         self.expanded = index.data.n_expanded
+        self._flat: list[str] | None = None  # each chunk's text, lower case, one space apart (``name_rows``)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:
@@ -116,9 +122,15 @@ class Retriever:
             wordings.append((check_query(also), self.settings.also_weight))
         # 1. per wording: dense candidates (chunk vectors and best sentences), lexical candidates
         scored = [self._candidates(text, w, n_cand, allowed) for text, w in wordings]
-        # 2. fuse them; 3. a prior for the sources the question names
-        fused = self._fuse(scored)
+        # 2. fuse them (with the few chunks that write one of its names word for word);
+        # 3. a prior for the sources the question names, and for those chunks
+        named_rows = self.name_rows(query, allowed)
+        fused = self._fuse(scored, named_rows)
         self._add_source_prior(fused, query)
+        for r in named_rows:
+            fused[r] += self.settings.name_weight * (
+                1.0 if self.settings.fusion == "zscore" else 1.0 / self.settings.rrf_k
+            )
         # 4. drop chunks overlapping a better one of the same source
         return self._hits(sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])), scored[0], k)
 
@@ -138,19 +150,38 @@ class Retriever:
             lex_scores,
         )
 
-    def _fuse(self, scored: Sequence[_Candidates]) -> dict[int, float]:
+    def name_rows(self, query: str, allowed: set[int] | None = None) -> set[int]:
+        """The chunk rows that write a name of ``query`` word for word (``qa.asks.exact_names``, case and
+        line breaks aside), for a name so written in at most ``name_share`` of the chunks (at least 3):
+        "the Center for Research and National Security" finds the passage that says what it is, where its
+        common words alone ("research", "national", "security") find dozens."""
+        if self.settings.name_weight <= 0:
+            return set()
+        most = max(3, int(self.settings.name_share * len(self.index.chunks)))
+        out: set[int] = set()
+        for name in exact_names(query):
+            flat = " ".join(name.lower().split())
+            if any(flat in names for names in self._source_names):
+                continue  # a source's author or publisher: the source prior's, not a topic
+            rows = self._written(flat)
+            if len(rows) <= most:
+                out |= rows if allowed is None else rows & allowed
+        return out
+
+    def _fuse(self, scored: Sequence[_Candidates], extra: Collection[int] = ()) -> dict[int, float]:
         """Fused score per candidate row: z-scores over the union of each
-        wording's candidates (default), or reciprocal ranks."""
+        wording's candidates and ``extra`` rows (default), or reciprocal ranks."""
         dw, lw, ew = self.settings.dense_weight, self.settings.lexical_weight, self.settings.expansion_weight
         if self.settings.fusion != "zscore":
             rankings, weights = [], []
             for c in scored:
                 rankings += [[r for r, _ in c.dense], [r for r, _ in c.lexical], [r for r, _ in c.expanded]]
                 weights += [c.weight * dw, c.weight * lw, c.weight * ew]
-            return dict(fuse(rankings, weights, self.settings.rrf_k))
+            fused_rrf = dict(fuse(rankings, weights, self.settings.rrf_k))
+            return {**{r: 0.0 for r in extra}, **fused_rrf}
         fused: dict[int, float] = {}
         for c in scored:
-            cand = sorted({r for r, _ in c.dense} | {r for r, _ in c.lexical} | {r for r, _ in c.expanded})
+            cand = sorted({r for r, _ in c.dense} | {r for r, _ in c.lexical} | {r for r, _ in c.expanded} | set(extra))
             dense = self._dense_rows(c.vec, cand, c.best_sentence)
             parts = [dense, {r: float(c.lex_scores[r]) for r in cand}]
             if c.best_question is not None and c.expanded:
@@ -165,7 +196,27 @@ class Retriever:
 
     def named_sources(self, query: str) -> dict[str, float]:
         """Source id -> how strongly ``query`` names it (0..1: its authors, publisher or title words)."""
-        return source_prior(named_terms(query), self._source_terms)
+        return source_prior(self._prior_terms(query), self._source_terms)
+
+    def _prior_terms(self, query: str) -> list[str]:
+        """The capitalised words of ``query`` that may name a source (``named_terms``), less those of a
+        name the passages write word for word that is no source's author or publisher: "What is the Center
+        for Research and National Security?" names an agency, not the paper published by a "Center"."""
+        terms = named_terms(query)
+        for name in exact_names(query):
+            flat = " ".join(name.lower().split())
+            if any(flat in names for names in self._source_names):
+                continue
+            if self._written(flat):
+                drop = set(tokenize(name))
+                terms = [t for t in terms if t not in drop]
+        return terms
+
+    def _written(self, flat_name: str) -> set[int]:
+        """The chunk rows whose text writes ``flat_name`` (lower case, one space apart)."""
+        if self._flat is None:
+            self._flat = [" ".join(c.text.lower().split()) for c in self.index.chunks]
+        return {r for r, text in enumerate(self._flat) if flat_name in text}
 
     def unknown_sources(self, query: str) -> list[str]:
         """Names ``query`` cites as a source (``cited_names``: "according to RAND") that no indexed
@@ -189,7 +240,7 @@ class Retriever:
         """Boost, in place, chunks of the sources the query names (capitalised author or publisher words)."""
         if self.settings.source_weight <= 0:
             return
-        prior = source_prior(named_terms(query), self._source_terms)
+        prior = source_prior(self._prior_terms(query), self._source_terms)
         scale = self.settings.source_weight * (1.0 if self.settings.fusion == "zscore" else 1.0 / self.settings.rrf_k)
         chunks = self.index.chunks
         for r in fused:

@@ -12,7 +12,7 @@ from qa import kinds
 from qa.records import Hit, SourceInfo
 
 ALL_SOURCES = 4  # a comparison of "each source" / "the different authors" reads at most this many
-ALL_SOURCES_WEIGHT = 0.1  # … each weighing at least this share of the best source's hits (sum of 1/rank)
+ALL_SOURCES_WEIGHT = 0.05  # … each weighing at least this share of the best source's hits (sum of 1/rank)
 _EVERY_SOURCE = re.compile(
     r"\b(?:each|every|all|different|various)\s+(?:of\s+the\s+)?(?:sources?|authors?|documents?|reports?|papers?|"
     r"articles?|accounts?)\b|\bthe sources\b",

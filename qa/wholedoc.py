@@ -119,16 +119,25 @@ def document_evidence(
     at_least: int = MIN_SENTENCES,
     embed: Embed | None = None,
     names: Sequence[str] = (),
+    writes: str = "",
 ) -> list[Evidence]:
     """The document's sentences that best cover ``question`` (at most ``limit``), in the document's order;
-    ``names``: words that name sources (authors, publishers), not the topic, besides this document's own."""
+    ``names``: words that name sources (authors, publishers), not the topic, besides this document's own;
+    ``writes``: a name every sentence must write (its passages are read, wherever they are)."""
     focus = _focus_pattern(question, kind)
-    if kind in (kinds.SUMMARY, kinds.LIST):
+    if kind in (kinds.SUMMARY, kinds.LIST) and not writes:
         section = section_evidence(question, doc, qvec, focus, limit, embed)
         if section:
             return section
-    picked = best_chunks(doc, qvec, focus)
-    candidates = read_sentences(doc, picked, qvec, embed, ev_mod.asks_background(question))
+    flat = " ".join(writes.lower().split())
+    picked = (
+        [i for i, c in enumerate(doc.chunks) if flat in " ".join(c.text.lower().split())]
+        if flat
+        else best_chunks(doc, qvec, focus)
+    )
+    candidates = read_sentences(doc, picked, qvec, embed, ev_mod.asks_background(question) or bool(flat))
+    if flat:
+        candidates = [c for c in candidates if flat in " ".join(c.ev.text.lower().split())]
     if kind in (kinds.SUMMARY, kinds.LIST):  # "…for the 119th Congress?", "…in 2019?": passages that name it
         candidates = [c for c in candidates if grounded(question, OPEN_ASK, c.ev)]
     ends = (doc.chunks[0].start, doc.chunks[-1].end) if doc.chunks and kind == kinds.SUMMARY else None
@@ -148,7 +157,8 @@ def document_evidence(
             counted = enumeration.counted_in_document(word, [c.ev for c in every], [c.cos for c in every])
         if counted:
             return counted[:limit]
-    chosen = _cover(scored, limit, at_least)
+    # a sentence writing the asked name is about it: no floor of relevance to the question's other words
+    chosen = _cover(scored, limit, at_least, floor=-math.inf if flat else FLOOR)
     return sorted(chosen, key=lambda e: e.key[1])
 
 
@@ -248,9 +258,10 @@ def _score(
     return sorted(out, key=lambda e: -e.score)
 
 
-def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Evidence]:
-    """Greedy maximum coverage: each next sentence has the best score times its share of new content terms."""
-    if not scored or scored[0].score < FLOOR:
+def _cover(scored: Sequence[Evidence], limit: int, at_least: int, floor: float = FLOOR) -> list[Evidence]:
+    """Greedy maximum coverage: each next sentence has the best score times its share of new content terms
+    (none scoring below ``floor``)."""
+    if not scored or scored[0].score < floor:
         return []
     covered: set[str] = set()
     chosen: list[Evidence] = []
@@ -258,7 +269,7 @@ def _cover(scored: Sequence[Evidence], limit: int, at_least: int) -> list[Eviden
     while left and len(chosen) < limit:
         best = max(left, key=lambda e: _gain(e, covered))
         g = _gain(best, covered)
-        if g <= 0 or (len(chosen) >= at_least and g < STOP * chosen[0].score) or best.score < FLOOR:
+        if g <= 0 or (len(chosen) >= at_least and g < STOP * chosen[0].score) or best.score < floor:
             break
         chosen.append(best)
         covered |= content(best.text)

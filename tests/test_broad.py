@@ -506,3 +506,33 @@ def test_a_heading_named_only_by_the_questions_frame_is_no_section():
     # "describe" is the question's frame: the table column headed "Description" is no section it names
     assert docread.headed_section("What two views does Downie describe?", view) is None
     assert docread.headed_section("What obstacles does Downie describe?", view)[0] == "Obstacles"
+
+
+def test_a_name_asked_about_in_each_document_gets_a_block_per_document_writing_it(library):
+    settings, retriever = library
+    q = "The Mérida Initiative appears in both documents: how is it described in each?"
+    name, sids = broad.in_each(q, retriever.index)
+    assert name == "Mérida Initiative"
+    assert set(sids) == {_sid(retriever, "Starr"), _sid(retriever, "Arzt")}  # not Downie's preface
+    hits = retriever.search(q)
+    found = broad.gather(kinds.COMPARE, q, retriever, hits, {}, lambda: retriever.embedder.embed_query(q), None)
+    assert found is not None and len(found.blocks) == 2
+    for block in found.blocks:
+        assert block.evidence and all("mérida initiative" in " ".join(e.text.lower().split()) for e in block.evidence)
+    _verbatim(found.evidence, retriever)
+    assert broad.in_each("How is the Mérida Initiative described?", retriever.index) == ("", [])  # no "each"
+    assert broad.in_each("Does Óscar Naranjo appear in both documents?", retriever.index) == ("", [])  # one writes it
+
+
+def test_a_rare_name_written_word_for_word_lifts_its_passage_and_names_no_source(library):
+    settings, retriever = library
+    q = "What is the Center for Research and National Security?"
+    starr = _sid(retriever, "Starr")
+    rows = retriever.name_rows(q)
+    assert rows and all(retriever.index.chunks[r].source_id == starr for r in rows)
+    # "Center" is in Arzt's publisher (the Woodrow Wilson International Center): the agency names no source
+    assert not any(v > 0 for v in retriever.named_sources(q).values())
+    top = [h.chunk.chunk_id for h in retriever.search(q, k=3)]
+    assert any(retriever.index.chunks[r].chunk_id in top for r in rows)
+    off = Retriever(retriever.index, retriever.embedder, settings.replace(name_weight=0.0))
+    assert off.name_rows(q) == set()

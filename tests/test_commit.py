@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.asks import ask_of
+from qa.asks import ask_of, exact_names
 from qa.commit import check_phrase, names_defined, normalise
 from qa.compose import asked_share, compose, fit_length, related, why_refused
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
@@ -515,3 +515,78 @@ def test_a_name_is_a_run_of_adjacent_capitalised_words():
     assert name_groups("When did George W. Bush visit New York?") == [{"george", "w", "bush"}, {"new", "york"}]
     # a capitalised word with no index term ("The") does not join "Hague" to an earlier name
     assert name_groups("Then Calderón met The Hague envoy.") == [{"calderon"}, {"hague"}]
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("What is the Center for Research and National Security?", ["Center for Research and National Security"]),
+        ("Richard Downie appears in two of the documents: what is he in each?", ["Richard Downie"]),
+        ("Who is Óscar Naranjo?", ["Óscar Naranjo"]),  # the wh-word opens no name
+        ("When is El Mayo Zambada's trial in New York?", ["El Mayo Zambada", "New York"]),
+        ("What is the short title of S. 1439?", ["S. 1439"]),
+        ("Did the Pacific Council on International Policy say so?", ["Pacific Council on International Policy"]),
+        ("What did Downie say about the army?", []),  # one capitalised word is no phrase to match
+    ],
+)
+def test_exact_names_are_the_questions_names_as_written(question, names):
+    assert exact_names(question) == names
+
+
+def test_a_free_part_is_answered_by_its_own_words_from_the_whole_shortlist():
+    """ "When was he taken, and how did the government respond? (el mayo zambada taken mexico)": the
+    topic carried into the second part picks no sentence; the part's own words find one the model
+    did not choose."""
+    q = "When was El Mayo Zambada taken from Mexico?"
+    short = [
+        ev("On July 25, 2024, El Mayo Zambada was allegedly abducted from the state of Sinaloa in Mexico."),
+        ev("The capo was taken into custody in El Paso, Texas, after he landed in Mexico's neighbour."),
+        ev("The Mexican government was unaware of the operation and demanded that the U.S. government respond."),
+    ]
+    lead = check_phrase(q, ask_of(q), "July 25, 2024", short)
+    part = "how did the Mexican government respond? (el mayo zambada taken mexico)"
+    composed = compose(q, [lead], short, [1, 2], [1, 2], free_parts=[part])
+    assert composed.quotes == (1, 3)
+
+
+def test_a_why_questions_first_quote_gives_a_cause():
+    q = "Why did Calderón hand the fight to the armed forces instead of the police?"
+    short = [
+        ev("Calderón put the armed forces in charge of the fight against the cartels across the country."),
+        ev("Calderón judged the police too corrupt to fight the cartels, so he decided the army should lead."),
+    ]
+    assert compose(q, [], short, chosen=[1, 2], model_ids=[1, 2]).quotes[0] == 2
+    # the same sentences for a question that asks no cause: the one holding more of the question first
+    assert compose("What did Calderón do with the armed forces in the fight?", [], short, [1, 2], [1, 2]).quotes[0] == 1
+
+
+def test_a_total_is_not_answered_by_one_instalment():
+    q = "How many helicopters did the United States deliver to Mexico in total?"
+    one = [ev("The United States marked its delivery of five helicopters to the government of Mexico in a ceremony.")]
+    assert check_phrase(q, ask_of(q), "five helicopters", one).why == "off topic"
+    summed = [ev("In total the United States delivered 27 helicopters to the government of Mexico.")]
+    assert check_phrase(q, ask_of(q), "27 helicopters", summed).ok
+    q2 = "How many helicopters did the United States deliver to Mexico?"  # no total asked: the handover answers
+    assert check_phrase(q2, ask_of(q2), "five helicopters", one).ok
+
+
+def test_a_who_question_needs_a_sentence_that_writes_its_act():
+    q = "Who leads the special task force on the supply of fentanyl?"
+    beside = [ev("Seelke, Hope, and Olson affirmed the creation of a special task force on the supply of fentanyl.")]
+    assert check_phrase(q, ask_of(q), "Hope", beside).why == "off topic"
+    heads = [ev("The special task force on the supply of fentanyl is headed by Clare Seelke of the State Department.")]
+    assert check_phrase(q, ask_of(q), "Clare Seelke", heads).ok
+    q2 = "Who became ambassador after Carlos Pascual resigned?"  # no listed act: the other checks decide
+    assert check_phrase(
+        q2, ask_of(q2), "Earl Anthony Wayne", [ev("Earl Anthony Wayne became ambassador after Carlos Pascual.")]
+    ).ok
+
+
+def test_a_verb_of_the_same_event_grounds_a_date_but_a_name_word_does_not():
+    from qa.grounding import grounded
+
+    q = "When did the Mérida Initiative begin?"
+    adopted = ev("The Mérida Initiative, an accord between the two countries adopted in 2008, was a step forward.")
+    framed = ev("In 2007, the Mérida Initiative framed joint work by the two countries.")  # "Initiative" is its name
+    assert grounded(q, ask_of(q), adopted)
+    assert not grounded(q, ask_of(q), framed)

@@ -138,6 +138,12 @@ def test_untyped_questions_get_no_span_by_rule():
             "a Colombian general close to U.S. officials",  # "U.S." before a word in lower case goes on
         ),
         (
+            "What is the Center for Research and National Security?",
+            "As partners leave the federal police and the Center for Research and National Security, Mexico’s premier "
+            "intelligence agency, the relationship will suffer.",
+            "Mexico’s premier intelligence agency",  # an apposition opening with an owner
+        ),
+        (
             "What is BEST?",
             "BEST (Border Enforcement Security Task Force) units combine agencies.",
             "Border Enforcement Security Task Force",
