@@ -27,7 +27,7 @@ from qa.listitems import without_bullets
 from qa.prescore import prescore
 from qa.records import Answer, Evidence, Hit
 from qa.sources_choice import ALL_SOURCES, choose_sources, mention, named_by_name, source_name
-from qa.text import content_terms, tokenize
+from qa.text import content_terms, flat, tokenize
 from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, document_evidence, focus_of
 
 if TYPE_CHECKING:
@@ -135,10 +135,10 @@ def in_each(question: str, index: LoadedIndex) -> tuple[str, list[str]]:
     if not _IN_EACH.search(question):
         return "", []
     for name in exact_names(question):
-        flat = " ".join(name.lower().split())
+        written = flat(name)
         sids: list[str] = []
         for chunk in index.chunks:
-            if chunk.source_id not in sids and flat in " ".join(chunk.text.lower().split()):
+            if chunk.source_id not in sids and written in flat(chunk.text):
                 sids.append(chunk.source_id)
         if len(sids) >= 2:
             return name, sids[:ALL_SOURCES]

@@ -31,7 +31,7 @@ from qa.evidence import novelty
 from qa.grounding import grounded
 from qa.leads import as_written, lead_text
 from qa.records import Evidence
-from qa.text import base_form, content_terms, without_carried_topic
+from qa.text import base_form, content_terms, flat, without_carried_topic
 
 MAX_QUOTES = 3  # quoted sentences in an answer (policy staff want the answer, then what holds it)
 MAX_WORDS = 80  # words of quoted sentences in an answer (the first always fits)
@@ -131,7 +131,7 @@ def compose(
 
 
 def _plain(text: str) -> str:
-    return " ".join(text.lower().split()).rstrip(" .")
+    return flat(text).rstrip(" .")
 
 
 def answering_order(question: str, order: Sequence[int], shortlist: Sequence[Evidence], own: str = "") -> list[int]:

@@ -21,7 +21,7 @@ from qa.fusion import cited_names, dedupe, fuse, named_terms, source_prior, sour
 from qa.lexical import top_positive
 from qa.records import Hit
 from qa.store import LoadedIndex, check_embedder, load_index
-from qa.text import tokenize
+from qa.text import flat, tokenize
 
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
 
@@ -79,8 +79,7 @@ class Retriever:
         index.load_search_parts()  # fail now, not at the first query
         self._source_terms = {sid: source_terms(info.meta) for sid, info in index.sources.items()}
         self._source_names = [  # each source's authors and publisher, lower case (``_prior_terms``)
-            " ".join(" ; ".join([*i.meta.authors, i.meta.publisher or ""]).lower().split())
-            for i in index.sources.values()
+            flat(" ; ".join([*i.meta.authors, i.meta.publisher or ""])) for i in index.sources.values()
         ]
         # sentence vectors are stored grouped by chunk row: where each row's block starts
         self._sentences = _Grouped(index.data.sentence_vectors, index.data.sentence_rows)
@@ -160,10 +159,10 @@ class Retriever:
         most = max(3, int(self.settings.name_share * len(self.index.chunks)))
         out: set[int] = set()
         for name in exact_names(query):
-            flat = " ".join(name.lower().split())
-            if any(flat in names for names in self._source_names):
+            written = flat(name)
+            if any(written in names for names in self._source_names):
                 continue  # a source's author or publisher: the source prior's, not a topic
-            rows = self._written(flat)
+            rows = self._written(written)
             if len(rows) <= most:
                 out |= rows if allowed is None else rows & allowed
         return out
@@ -204,10 +203,10 @@ class Retriever:
         for Research and National Security?" names an agency, not the paper published by a "Center"."""
         terms = named_terms(query)
         for name in exact_names(query):
-            flat = " ".join(name.lower().split())
-            if any(flat in names for names in self._source_names):
+            written = flat(name)
+            if any(written in names for names in self._source_names):
                 continue
-            if self._written(flat):
+            if self._written(written):
                 drop = set(tokenize(name))
                 terms = [t for t in terms if t not in drop]
         return terms
@@ -215,7 +214,7 @@ class Retriever:
     def _written(self, flat_name: str) -> set[int]:
         """The chunk rows whose text writes ``flat_name`` (lower case, one space apart)."""
         if self._flat is None:
-            self._flat = [" ".join(c.text.lower().split()) for c in self.index.chunks]
+            self._flat = [flat(c.text) for c in self.index.chunks]
         return {r for r, text in enumerate(self._flat) if flat_name in text}
 
     def unknown_sources(self, query: str) -> list[str]:

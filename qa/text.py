@@ -187,6 +187,12 @@ def name_groups(text: str) -> list[set[str]]:
 _CARRIED = re.compile(r"\?\s*\(([^()]*)\)\s*$")
 
 
+def flat(text: str) -> str:
+    """``text`` in lower case, its words one space apart: a name written across a line break is still
+    written ("Center for Research and National\nSecurity")."""
+    return " ".join(text.lower().split())
+
+
 def without_carried_topic(question: str) -> str:
     """``question`` without a trailing bracketed topic carried from the conversation
     ("And López Obrador? (How does Starr say Washington sees Vázquez Mota…)" -> "And López Obrador?"):

@@ -49,7 +49,7 @@ from qa.docread import (
 from qa.grounding import grounded
 from qa.listitems import INTRODUCER
 from qa.records import Evidence, SourceInfo
-from qa.text import tokenize
+from qa.text import flat, tokenize
 
 if TYPE_CHECKING:
     pass
@@ -129,15 +129,11 @@ def document_evidence(
         section = section_evidence(question, doc, qvec, focus, limit, embed)
         if section:
             return section
-    flat = " ".join(writes.lower().split())
-    picked = (
-        [i for i, c in enumerate(doc.chunks) if flat in " ".join(c.text.lower().split())]
-        if flat
-        else best_chunks(doc, qvec, focus)
-    )
-    candidates = read_sentences(doc, picked, qvec, embed, ev_mod.asks_background(question) or bool(flat))
-    if flat:
-        candidates = [c for c in candidates if flat in " ".join(c.ev.text.lower().split())]
+    name = flat(writes)
+    picked = [i for i, c in enumerate(doc.chunks) if name in flat(c.text)] if name else best_chunks(doc, qvec, focus)
+    candidates = read_sentences(doc, picked, qvec, embed, ev_mod.asks_background(question) or bool(name))
+    if name:
+        candidates = [c for c in candidates if name in flat(c.ev.text)]
     if kind in (kinds.SUMMARY, kinds.LIST):  # "…for the 119th Congress?", "…in 2019?": passages that name it
         candidates = [c for c in candidates if grounded(question, OPEN_ASK, c.ev)]
     ends = (doc.chunks[0].start, doc.chunks[-1].end) if doc.chunks and kind == kinds.SUMMARY else None
@@ -158,7 +154,7 @@ def document_evidence(
         if counted:
             return counted[:limit]
     # a sentence writing the asked name is about it: no floor of relevance to the question's other words
-    chosen = _cover(scored, limit, at_least, floor=-math.inf if flat else FLOOR)
+    chosen = _cover(scored, limit, at_least, floor=-math.inf if name else FLOOR)
     return sorted(chosen, key=lambda e: e.key[1])
 
 
