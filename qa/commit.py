@@ -328,6 +328,15 @@ _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
 _EXACT_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b(?!\s*s\b|'?s\b)")
 
 
+# a count of the dead or the arrested, never a share ("How many Mexicans support…?" may be "70 percent")
+_COUNT_ASKED = re.compile(
+    r"\bhow many\b.*\b(?:murder\w*|kill\w*|died|die|dead|deaths?|homicides?|victims?|casualt\w*|arrest\w*|"
+    r"detain\w*|extradit\w*)\b",
+    re.I,
+)
+_PERCENT = re.compile(r"%|\bper ?cent\b", re.I)
+
+
 def of_kind(ask: Ask, phrase: str, question: str) -> bool:
     """Does ``phrase`` hold the kind of thing ``ask`` asks for (and the question does not already say)?"""
     if ask.kind == "when":
@@ -339,6 +348,8 @@ def of_kind(ask: Ask, phrase: str, question: str) -> bool:
     if ask.kind == "number":
         if _ASKS_MONEY.search(question) and not _ASKS_SHARE.search(question) and not _MONEY.search(phrase):
             return False  # a budget is not "35,000 officers"
+        if _COUNT_ASKED.search(question) and _PERCENT.search(phrase):
+            return False  # "How many people were murdered…?" is not answered by "15 percent" (of all homicides)
         noun = counted_noun(question)
         units = [u.lower() for u in _UNIT.findall(phrase)]
         if noun and noun not in GENERIC_COUNTS and units and all(u[:4] != noun[:4] for u in units):

@@ -94,7 +94,9 @@ def compose(
             # sentences first, then the rest of the shortlist by score
             rest = sorted(range(1, len(shortlist) + 1), key=lambda i: -shortlist[i - 1].score)
             picked = [i for i in [*model_ids, *chosen] if i in chosen]
-            best = most_about(without_carried_topic(part), shortlist, [*picked, *rest], quotes)
+            best = most_about(without_carried_topic(part), shortlist, [*picked, *rest], quotes) or most_about(
+                part, shortlist, picked, quotes
+            )  # a part of few words of its own ("what would it handle?"): with its carried topic, among the chosen
             if best:
                 quotes.append(best)
     must = len(quotes)

@@ -117,7 +117,7 @@ SHORT = [
         ("When did Carlos Pascual resign?", "March 2011", 3, ""),
         ("When did Carlos Pascual resign?", "the cables", 3, "wrong kind"),
         ("How many people died?", "50,000 people", 4, ""),
-        ("How many people died?", "15 per cent", 4, ""),
+        ("How many people died?", "15 per cent", 4, "wrong kind"),  # a share counts no dead
         ("How many people died?", "all deaths", 4, "wrong kind"),
         ("Who became ambassador after Carlos Pascual resigned?", "Carlos Pascual", 3, "echo"),
         ("Who became ambassador after Carlos Pascual resigned?", "Earl Anthony Wayne", 0, "not verbatim"),
@@ -590,3 +590,21 @@ def test_a_verb_of_the_same_event_grounds_a_date_but_a_name_word_does_not():
     framed = ev("In 2007, the Mérida Initiative framed joint work by the two countries.")  # "Initiative" is its name
     assert grounded(q, ask_of(q), adopted)
     assert not grounded(q, ask_of(q), framed)
+
+
+def test_a_count_is_not_answered_by_a_share():
+    q = "How many people were murdered in Ciudad Juárez in 2010?"
+    share = [ev("In 2010, 15 percent of all homicides occurred in one city, Ciudad Juárez.")]
+    assert check_phrase(q, ask_of(q), "15 percent", share).why == "wrong kind"
+    q2 = "What share of homicides occurred in Ciudad Juárez in 2010?"
+    assert check_phrase(q2, ask_of(q2), "15 percent", share).ok
+
+
+def test_a_free_part_of_few_words_of_its_own_reads_its_carried_topic():
+    """ "…, and what followed? (cables published pascual)": "followed" is in no sentence; the carried
+    topic finds the chosen one about the cables."""
+    q = "When did Carlos Pascual resign?"
+    lead = check_phrase(q, ask_of(q), "March 2011", SHORT)
+    shortlist = [*SHORT, ev("The cables were published by WikiLeaks and angered the Mexican president.")]
+    part = "and what came after? (cables published pascual)"
+    assert compose(q, [lead], shortlist, [3, 6], [3, 6], free_parts=[part]).quotes == (3, 6)
