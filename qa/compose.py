@@ -154,11 +154,10 @@ def answering_order(question: str, order: Sequence[int], shortlist: Sequence[Evi
 
 CAUSE = 0.15  # a why-question's sentence giving a cause: this much more of the question's share
 _WHY = re.compile(r"^(?:and\s+|but\s+|so\s+)?(?:why|for what reason|what (?:made|led|caused|drove|explains))\b", re.I)
-_CAUSAL = re.compile(
-    r"\b(?:because|since|due to|owing to|as a result|result(?:s|ed)? (?:in|from)|led (?:to|him|her|them)|"
+_CAUSAL = re.compile(  # not "since" (mostly a date here: "since 2007") nor "in order to" (a purpose, often an aside)
+    r"\b(?:because|due to|owing to|as a result|result(?:s|ed)? (?:in|from)|led (?:to|him|her|them)|"
     r"(?:so|therefore|thus|hence|consequently),? (?:he|she|they|it|the|this|mexico|washington)\b|reasons?|"
-    r"caused?|given (?:that|the|its|their)|made (?:\w+ ){1,4}(?:appear|seem|look)|stems? from|rooted in|"
-    r"for fear|out of (?:fear|concern)|in order to|so that)\b",
+    r"caused?|made (?:\w+ ){1,4}(?:appear|seem|look)|stems? from|rooted in|for fear|out of (?:fear|concern))\b",
     re.I,
 )
 
