@@ -242,7 +242,6 @@ _OPENERS = frozenset(
         "and",
         "or",
         "but",
-        "according",
         "so",
         "if",
     ]

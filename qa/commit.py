@@ -44,6 +44,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa import acts
 from qa.asks import Ask, without_attribution
 from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, shares_predicate
 from qa.records import Evidence
@@ -200,37 +201,10 @@ def check_phrase(
         of_year = amount_of_year(part, shortlist[holder - 1].text)  # "… 27 percent of foster youth …, as compared
         of_group = amount_of_group(part, shortlist[holder - 1].text)  # to 52 percent of the general population"
         on_topic = all(a is None or bare(a) in bare(given) for a in (of_year, of_group))
-        # "How many … in total?": one delivery of five is no total (a sentence that sums says so)
-        on_topic = on_topic and not (_TOTAL_ASKED.search(part) and not _TOTAL.search(shortlist[holder - 1].text))
-    if ask.kind == "who" and on_topic:  # "Who leads the task force?": a sentence naming people beside it is no answer
-        on_topic = all(cue.search(shortlist[holder - 1].text) for asked, cue in _WHO_DID if asked.search(part))
+    # "How many … in total?" / "Who leads the task force?": a sentence that sums, or writes the act
+    on_topic = on_topic and acts.held(part, ask.kind, shortlist[holder - 1].text)
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
-
-
-_TOTAL_ASKED = re.compile(r"\b(?:in total|the total|a total|total number|altogether|in all|all told|overall)\b", re.I)
-_TOTAL = re.compile(
-    r"\b(?:total\w*|in all|altogether|overall|combined|cumulative\w*|to date|so far|all told|since|sum)\b",
-    re.I,
-)
-
-
-# a "who" question's act and the words a sentence answering it writes (its verb, the post, the noun)
-_WHO_DID = tuple(
-    (re.compile(rf"\bwho\b.*\b(?:{asked})\b", re.I), re.compile(rf"\b(?:{held})\b", re.I))
-    for asked, held in (
-        (
-            r"leads?|led|heads?|headed|runs?|ran|directs?|directed|chairs?|chaired|commands?|commanded|in charge",
-            r"lead\w*|led|head\w*|chief|direct\w*|chair\w*|command\w*|run\w*|ran|in charge|manag\w*|coordinat\w*",
-        ),
-        (
-            r"replaced?|succeeded|succeeds?|took over|replacing",
-            r"replac\w*|succe\w*|new|named|appoint\w*|took over|nominat\w*|chose|selected|tapped",
-        ),
-        (r"signed|signs?", r"sign\w*"),
-        (r"founded|created|established|set up", r"found\w*|creat\w*|establish\w*|set up|launch\w*|form\w*"),
-    )
-)
 
 
 def _salvaged(
@@ -328,15 +302,6 @@ _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
 _EXACT_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b(?!\s*s\b|'?s\b)")
 
 
-# a count of the dead or the arrested, never a share ("How many Mexicans support…?" may be "70 percent")
-_COUNT_ASKED = re.compile(
-    r"\bhow many\b.*\b(?:murder\w*|kill\w*|died|die|dead|deaths?|homicides?|victims?|casualt\w*|arrest\w*|"
-    r"detain\w*|extradit\w*)\b",
-    re.I,
-)
-_PERCENT = re.compile(r"%|\bper ?cent\b", re.I)
-
-
 def of_kind(ask: Ask, phrase: str, question: str) -> bool:
     """Does ``phrase`` hold the kind of thing ``ask`` asks for (and the question does not already say)?"""
     if ask.kind == "when":
@@ -348,7 +313,7 @@ def of_kind(ask: Ask, phrase: str, question: str) -> bool:
     if ask.kind == "number":
         if _ASKS_MONEY.search(question) and not _ASKS_SHARE.search(question) and not _MONEY.search(phrase):
             return False  # a budget is not "35,000 officers"
-        if _COUNT_ASKED.search(question) and _PERCENT.search(phrase):
+        if acts.share_for_count(question, phrase):
             return False  # "How many people were murdered…?" is not answered by "15 percent" (of all homicides)
         noun = counted_noun(question)
         units = [u.lower() for u in _UNIT.findall(phrase)]

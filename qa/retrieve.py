@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.asks import exact_names
 from qa.config import Settings
 from qa.embedders import Embedder, get_embedder
 from qa.errors import InputError
@@ -21,7 +20,8 @@ from qa.fusion import cited_names, dedupe, fuse, named_terms, source_prior, sour
 from qa.lexical import top_positive
 from qa.records import Hit
 from qa.store import LoadedIndex, check_embedder, load_index
-from qa.text import flat, tokenize
+from qa.text import tokenize
+from qa.written import WrittenNames
 
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
 
@@ -78,15 +78,12 @@ class Retriever:
             check_embedder(index.manifest, embedder.backend, index.folder)
         index.load_search_parts()  # fail now, not at the first query
         self._source_terms = {sid: source_terms(info.meta) for sid, info in index.sources.items()}
-        self._source_names = [  # each source's authors and publisher, lower case (``_prior_terms``)
-            flat(" ; ".join([*i.meta.authors, i.meta.publisher or ""])) for i in index.sources.values()
-        ]
+        self._names = WrittenNames(index.chunks, index.sources.values())  # names written word for word
         # sentence vectors are stored grouped by chunk row: where each row's block starts
         self._sentences = _Grouped(index.data.sentence_vectors, index.data.sentence_rows)
         # expansion questions that passed the filter, grouped by chunk row the same way
         self._questions = _Grouped(*index.data.kept_questions())
         self.expanded = index.data.n_expanded
-        self._flat: list[str] | None = None  # each chunk's text, lower case, one space apart (``name_rows``)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Retriever:
@@ -150,22 +147,11 @@ class Retriever:
         )
 
     def name_rows(self, query: str, allowed: set[int] | None = None) -> set[int]:
-        """The chunk rows that write a name of ``query`` word for word (``qa.asks.exact_names``, case and
-        line breaks aside), for a name so written in at most ``name_share`` of the chunks (at least 3):
-        "the Center for Research and National Security" finds the passage that says what it is, where its
-        common words alone ("research", "national", "security") find dozens."""
+        """The chunk rows that write a name of ``query`` word for word, for a name so written in at most
+        ``name_share`` of the chunks (``qa.written.WrittenNames.boosted``); none when ``name_weight`` is 0."""
         if self.settings.name_weight <= 0:
             return set()
-        most = max(3, int(self.settings.name_share * len(self.index.chunks)))
-        out: set[int] = set()
-        for name in exact_names(query):
-            written = flat(name)
-            if any(written in names for names in self._source_names):
-                continue  # a source's author or publisher: the source prior's, not a topic
-            rows = self._written(written)
-            if len(rows) <= most:
-                out |= rows if allowed is None else rows & allowed
-        return out
+        return self._names.boosted(query, self.settings.name_share, allowed)
 
     def _fuse(self, scored: Sequence[_Candidates], extra: Collection[int] = ()) -> dict[int, float]:
         """Fused score per candidate row: z-scores over the union of each
@@ -199,23 +185,8 @@ class Retriever:
 
     def _prior_terms(self, query: str) -> list[str]:
         """The capitalised words of ``query`` that may name a source (``named_terms``), less those of a
-        name the passages write word for word that is no source's author or publisher: "What is the Center
-        for Research and National Security?" names an agency, not the paper published by a "Center"."""
-        terms = named_terms(query)
-        for name in exact_names(query):
-            written = flat(name)
-            if any(written in names for names in self._source_names):
-                continue
-            if self._written(written):
-                drop = set(tokenize(name))
-                terms = [t for t in terms if t not in drop]
-        return terms
-
-    def _written(self, flat_name: str) -> set[int]:
-        """The chunk rows whose text writes ``flat_name`` (lower case, one space apart)."""
-        if self._flat is None:
-            self._flat = [flat(c.text) for c in self.index.chunks]
-        return {r for r, text in enumerate(self._flat) if flat_name in text}
+        name the passages write that is no source's author or publisher (``WrittenNames.naming_no_source``)."""
+        return self._names.naming_no_source(query, named_terms(query))
 
     def unknown_sources(self, query: str) -> list[str]:
         """Names ``query`` cites as a source (``cited_names``: "according to RAND") that no indexed

@@ -560,26 +560,50 @@ def test_a_why_questions_first_quote_gives_a_cause():
     assert compose("What did Calderón do with the armed forces in the fight?", [], short, [1, 2], [1, 2]).quotes[0] == 1
 
 
-def test_a_total_is_not_answered_by_one_instalment():
-    q = "How many helicopters did the United States deliver to Mexico in total?"
-    one = [ev("The United States marked its delivery of five helicopters to the government of Mexico in a ceremony.")]
-    assert check_phrase(q, ask_of(q), "five helicopters", one).why == "off topic"
-    summed = [ev("In total the United States delivered 27 helicopters to the government of Mexico.")]
-    assert check_phrase(q, ask_of(q), "27 helicopters", summed).ok
-    q2 = "How many helicopters did the United States deliver to Mexico?"  # no total asked: the handover answers
-    assert check_phrase(q2, ask_of(q2), "five helicopters", one).ok
+_HANDOVER = "The United States marked its delivery of five helicopters to the government of Mexico in a ceremony."
+_TASK_FORCE = "The special task force on the supply of fentanyl"
 
 
-def test_a_who_question_needs_a_sentence_that_writes_its_act():
-    q = "Who leads the special task force on the supply of fentanyl?"
-    beside = [ev("Seelke, Hope, and Olson affirmed the creation of a special task force on the supply of fentanyl.")]
-    assert check_phrase(q, ask_of(q), "Hope", beside).why == "off topic"
-    heads = [ev("The special task force on the supply of fentanyl is headed by Clare Seelke of the State Department.")]
-    assert check_phrase(q, ask_of(q), "Clare Seelke", heads).ok
-    q2 = "Who became ambassador after Carlos Pascual resigned?"  # no listed act: the other checks decide
-    assert check_phrase(
-        q2, ask_of(q2), "Earl Anthony Wayne", [ev("Earl Anthony Wayne became ambassador after Carlos Pascual.")]
-    ).ok
+@pytest.mark.parametrize(
+    ("question", "phrase", "sentence", "why"),
+    [
+        (
+            "How many helicopters did the United States deliver to Mexico in total?",
+            "five helicopters",
+            _HANDOVER,
+            "off topic",
+        ),
+        (
+            "How many helicopters did the United States deliver to Mexico in total?",
+            "27 helicopters",
+            "In total the United States delivered 27 helicopters to the government of Mexico.",
+            "",
+        ),
+        # no total asked: the handover answers
+        ("How many helicopters did the United States deliver to Mexico?", "five helicopters", _HANDOVER, ""),
+        (
+            "Who leads the special task force on the supply of fentanyl?",
+            "Hope",
+            "Seelke, Hope, and Olson affirmed the creation of a special task force on the supply of fentanyl.",
+            "off topic",
+        ),
+        (
+            "Who leads the special task force on the supply of fentanyl?",
+            "Clare Seelke",
+            f"{_TASK_FORCE} is headed by Clare Seelke of the State Department.",
+            "",
+        ),
+        # no listed act: the other checks decide
+        (
+            "Who became ambassador after Carlos Pascual resigned?",
+            "Earl Anthony Wayne",
+            "Earl Anthony Wayne became ambassador after Carlos Pascual.",
+            "",
+        ),
+    ],
+)
+def test_a_total_or_a_who_act_needs_a_sentence_that_writes_it(question, phrase, sentence, why):
+    assert check_phrase(question, ask_of(question), phrase, [ev(sentence)]).why == why
 
 
 def test_a_verb_of_the_same_event_grounds_a_date_but_a_name_word_does_not():
