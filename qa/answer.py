@@ -292,7 +292,7 @@ class QA:
 
     def _enumerated(self, g: Gathered, composed: compose.Composed) -> tuple[Gathered, compose.Composed]:
         """An open answer whose first quote introduces an enumeration ("…would afford the next president
-        several advantages.") quotes the items after it ("First, …", "Second, …"; ``qa.enumeration``),
+        several advantages.") quotes the items after it instead ("First, …", "Second, …"; ``qa.enumeration``),
         which the shortlist may not hold: they join it, numbered after it."""
         index = self.retriever.index
         if index is None or composed.leads or not composed.quotes:
@@ -302,7 +302,8 @@ class QA:
         if not items:
             return g, composed
         shortlist, numbers = enumeration.numbered_with(g.shortlist, items)
-        quotes = [first] + [n for n in numbers if n != first]
+        opens = items[0].key == g.shortlist[first - 1].key
+        quotes = ([first] if opens else []) + [n for n in numbers if n != first]
         return replace(g, shortlist=shortlist), replace(composed, quotes=tuple(quotes[: compose.MAX_LISTED]))
 
     def _partial(

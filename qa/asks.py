@@ -148,6 +148,17 @@ _LEAD_IN = re.compile(
 )
 
 
+# a leading clause of time or condition: the main clause after its comma asks ("When the House picks its
+# leader, are Members limited to…?" is a yes/no question, not a "when" one)
+_CLAUSE_LEAD_IN = re.compile(
+    rf"^(?:when|whenever|once|after|before|while|if|where|until)\s+(?!{_AUX}\b)(?:[^,?]+?\s+){{0,11}}?[^,?\s]+,\s+"
+    rf"(?=(?:who|whom|whose|what|which|when|where|why|how|{_AUX})\b)",
+    re.I,
+)
+# "Where does the power … come from?" asks for a source (a clause, a law), not a place
+_WHERE_FROM = re.compile(r"^where\b[^?,]*\b(?:come|comes|came|derives?|derived|stems?|originates?)\s+from\b", re.I)
+
+
 def _ask_of(question: str) -> Ask:
     q = " ".join(question.split()).strip()
     q = re.sub(r"^(?:and|but|so|also|then)\s+", "", q, flags=re.I)
@@ -157,6 +168,9 @@ def _ask_of(question: str) -> Ask:
     lead_in = _LEAD_IN.match(q)  # "If Mexico put the police in charge, how long would…": the main clause asks
     if lead_in:
         q = q[lead_in.end() :]
+    clause = _CLAUSE_LEAD_IN.match(q)
+    if clause:
+        q = q[clause.end() :]
     low = q.lower()
     topic = _TOPIC.match(q)
     if topic:
@@ -178,7 +192,7 @@ def _ask_of(question: str) -> Ask:
     if re.match(r"^(?:who|whom|whose)\b", low):
         return Ask("who")
     if re.match(r"^where\b", low):
-        return Ask("where")
+        return Ask("thing" if _WHERE_FROM.match(low) else "where")
     which = _WHICH.match(q)
     if which:
         noun = which.group("noun").lower()

@@ -152,9 +152,10 @@ class Commitment:
         asked fact in none of 3 answerable questions, while 4 of 9 unanswerable ones
         were answered). On an
         untyped question (which thing, what is X) a failure says nothing of the
-        sources: the quotes are decided instead."""
+        sources: the quotes are decided instead; nor on a question asking for several
+        ("Who were the three leading candidates…?"): a quote names them, no one phrase does."""
         return self.why in ("none", "echo", "wrong kind", "off topic", "not verbatim", "too long") and (
-            self.ask.kind in TYPED
+            self.ask.kind in TYPED and not self.ask.plural
         )
 
     def to_json(self) -> dict[str, object]:

@@ -37,7 +37,7 @@ MAX_QUOTES = 3  # quoted sentences in an answer (policy staff want the answer, t
 MAX_WORDS = 80  # words of quoted sentences in an answer (the first always fits)
 MAX_OPEN_QUOTES = 2  # an open question (why, how, views): the sentence that answers it, and one more
 SECOND = 0.5  # an open answer's further quote holds at least this share of what its first holds of the question
-MAX_LISTED = 5  # … or the sentence introducing an enumeration and its items ("several advantages." "First, …")
+MAX_LISTED = 5  # … or the items of an enumeration its first quote introduces ("several advantages." "First, …")
 _INVERTED = re.compile(
     r"^\W*(?:who|whom|what|when|where|which|why|how)(?:\s+(?:many|much|long|often|far|old|large|big))?(?:\s+[\w’'-]+){0,3}?"
     r"\s+(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should)\b",

@@ -4,7 +4,7 @@ the wrong span from it ("George W. Bush" for "Which Mexican president asked
 George W. Bush…", "2014" for the "1914" in its sentence), or writes NONE
 beside a sentence that plainly holds the answer.
 
-For three kinds of question a span can be read off a sentence mechanically:
+For these kinds of question a span can be read off a sentence mechanically:
 
 - **when**: a date or year (``qa.spans.typed_spans``);
 - **how many / how much / how long**: an amount followed (within four words)
@@ -14,8 +14,11 @@ For three kinds of question a span can be read off a sentence mechanically:
   name in apposition to the role ("President Calderón", "the city's mayor,
   Leoluca Orlando", "Óscar Naranjo, a Colombian general"); for "who said
   (called, proposed) “…”", the last name before a verb of saying in the
-  sentence holding the quoted words. Any other bare "who…?" has nothing to
-  anchor a name, so it gets none.
+  sentence holding the quoted words; for "who wrote (introduced, led…)", the
+  passive's agent ("…was originally written by Thomas P. Carr"). Any other
+  bare "who…?" has nothing to anchor a name, so it gets none;
+- **which <noun>** (who or thing): the one <noun> the sentence names with a
+  name or a year before it ("…back to the 1994 election…").
 
 A span is taken only from a sentence that shares the words of the question's
 predicate (all of up to three, else three and 60%; none needed for the
@@ -133,7 +136,14 @@ def spans(question: str, ask: Ask, text: str) -> list[str]:
     if ask.kind == "number":
         return _amounts(question, text)
     if ask.kind == "who":
-        return _role_names(question, text) or _speakers(question, text)
+        return (
+            _role_names(question, text)
+            or _speakers(question, text)
+            or _agents(question, text)
+            or _named(question, text)
+        )
+    if ask.kind == "thing":
+        return _named(question, text)
     if ask.kind == "define":
         return _definitions(ask.target, text)[:1]
     return []
@@ -211,6 +221,61 @@ def _speakers(question: str, text: str) -> list[str]:
     asked = set(tokenize(question))
     names = [m.group("n") for m in _SAYS.finditer(before) if set(tokenize(m.group("n"))) - asked]
     return names[-1:]
+
+
+_DONE_BY = re.compile(r"^who\s+(?:\w+ly\s+)?(?P<v>[a-z]+ed|wrote|led|ran|began|chose|drew|made|took|gave)\b", re.I)
+_PARTICIPLE = {"wrote": "written", "ran": "run", "began": "begun", "chose": "chosen", "drew": "drawn", "took": "taken",
+               "gave": "given"}  # fmt: skip
+
+
+def _agents(question: str, text: str) -> list[str]:
+    """Who did the act a question asks about, named as the passive's agent ("Who originally wrote the
+    report?": "This report was originally written by Thomas P. Carr")."""
+    m = _DONE_BY.match(" ".join(question.split()))
+    if not m:
+        return []
+    verb = m.group("v").lower()
+    done = re.escape(_PARTICIPLE.get(verb, verb))
+    asked = set(tokenize(question))
+    out = []
+    for hit in re.finditer(rf"\b(?i:{done})\s+(?i:by)\s+(?P<n>{_NAME})", text):
+        words = hit.group("n").split()
+        while words and words[0].lower() in _TITLES:
+            words = words[1:]
+        if words and set(tokenize(" ".join(words))) - asked:
+            out.append(" ".join(words))
+    return out[:1]
+
+
+_NATIONALITY = re.compile(r"[A-ZÀ-Þ][\w’'-]*(?:an|ese|ish)|U\.S\.|US")
+_WHICH_HEAD = re.compile(r"^(?:which|what)\s+(?P<w>(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)", re.I)
+
+
+def _named(question: str, text: str) -> list[str]:
+    """ "Which <noun>…?" answered by the one <noun> the sentence names with a name or a year before it
+    ("Which election…?": "…back to the 1994 election…"; "Which political party…?": "…the MORENA Party…")."""
+    m = _WHICH_HEAD.match(" ".join(question.split()))
+    if not m:
+        return []
+    asked = set(tokenize(question))
+    for noun in reversed(m.group("w").lower().split()):
+        if len(noun) < 4:
+            continue
+        stem = re.escape(noun[:-1] if noun.endswith("s") else noun)
+        found = {
+            " ".join(hit.group(0).split())
+            for hit in re.finditer(rf"(?:(?:[A-ZÀ-Þ][\w’'.-]*|1[5-9]\d\d|20\d\d)\s+){{1,4}}(?i:{stem}s?)\b", text)
+        }
+        found = {
+            f
+            for f in found
+            if set(tokenize(f)) - asked
+            and f.split()[0].lower() not in ("the", "a", "an")
+            and not all(_NATIONALITY.fullmatch(w) for w in f.split()[:-1])  # "a Mexican cartel" names none
+        }
+        if found:
+            return sorted(found)
+    return []
 
 
 def _role_names(question: str, text: str) -> list[str]:

@@ -34,7 +34,9 @@ _COMPARE = re.compile(
 _SUMMARY = re.compile(
     r"\b(?:summar\w*|overview|gist|overall|main (?:points?|arguments?|findings?|message|claims?|conclusions?)"
     r"|key (?:points?|findings?|arguments?|takeaways?|recommendations?|conclusions?)"
-    r"|recommend\w*|argue\w*|argument|propos\w*|conclu\w*|suggest\w*|advocat\w*|urge[sd]?"
+    # not the object of a reply ("How did Canada respond to the proposal for…?" asks what Canada did)
+    r"|(?<!\bto the )(?<!\bon the )(?<!\bagainst the )(?<!\bwith the )"
+    r"(?:recommend\w*|argue\w*|argument|propos\w*|conclu\w*|suggest\w*|advocat\w*|urge[sd]?)"
     r"|(?:position|stance|view|verdict|assessment) (?:does|do|did|of|on)\b|assess(?:es|ed)?\b[^?]*\boverall"
     r"|according to \w+[^?]*\bshould\b|what should\b)"
     # what a named person or source says about a topic ("What does Downie say about the Palermo Model?"),

@@ -142,10 +142,12 @@ def test_definition_is_answered_by_the_phrase_that_defines_it(qa):
 
 def test_an_introduction_of_an_enumeration_is_answered_with_its_items(qa):
     """Downie: "Such an approach would afford the next president of Mexico several advantages." then
-    "First, …", "Second, …", "Third, …", "Finally, …": the answer quotes the items, in order."""
+    "First, …", "Second, …", "Third, …", "Finally, …": the answer quotes the items, in order, the first
+    item first (the introduction only announces them)."""
     a = qa.ask("What advantages would a police-led strategy offer Mexico's next president, according to Downie?")
     assert not a.refused, (a.answer, a.decision)
     openers = [s.text.split()[0] for s in a.sentences]
+    assert openers[0] == "First,", a.answer
     assert [w for w in openers if w in ("First,", "Second,", "Third,", "Finally,")][:3] == [
         "First,",
         "Second,",

@@ -61,6 +61,13 @@ def test_kind_rule_accuracy_on_labelled_questions(name, floor):
         ('Who proposed a "North American Security Treaty"?', 0, kinds.FACT),
         ("How many options does Downie propose?", 0, kinds.FACT),
         ("And who recommended it?", 0, kinds.FACT),
+        # a cue noun that is what someone replied to: what they did is asked, not what a source proposes
+        (
+            "How did the Canadian government respond to the proposal for a North American Security Treaty?",
+            0,
+            kinds.FACT,
+        ),
+        ("What is Starr's proposal?", 0, kinds.SUMMARY),
         ("What share of drug-war deaths come from shootouts between government forces and the cartels?", 0, kinds.FACT),
         ("Which former Mexican officials argued that the drug war is a U.S. problem?", 0, kinds.FACT),
         # "In which states…" asks where; "more … than" after a wh-word asks for the things compared, not sources

@@ -60,6 +60,12 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         # a plain plural of a who/where noun asks the same
         ("Which senators introduced S. 1439?", "who", ""),
         ("Which Mexican drug czar was on a cartel's payroll?", "who", ""),
+        # a leading clause of time or condition: its main clause asks (yes/no here: no phrase)
+        ("When the House picks its leader, are Members limited to the parties' nominees?", "", ""),
+        ("When the House first convenes, who presides?", "who", ""),
+        ("Where was Zambada abducted, when he came from Sinaloa?", "where", ""),
+        # where a power comes from is a source (a clause, a law), not a place
+        ("Where does the House's power to choose its Speaker come from?", "thing", ""),
     ],
 )
 def test_what_a_question_asks_for(question, kind, target):
@@ -395,6 +401,22 @@ def test_a_question_asking_for_several_is_led_by_the_quote_that_names_them_not_o
         chosen=[1],
         model_ids=[1],
     ).leads
+
+
+def test_a_failed_phrase_for_several_names_says_nothing_of_the_sources():
+    """ "Who were the three leading candidates…?": one copied phrase cannot name them all; the quotes
+    are decided instead of a refusal (the sentence listing the candidates was refused as "closest")."""
+    q = "Who were the three leading candidates in Mexico's 2012 presidential election?"
+    short = [
+        ev(
+            "Despite stump speeches devoid of detail, all three leading contenders -- Peña Nieto; Josefina Vázquez "
+            "Mota of the ruling National Action Party (PAN); and Andrés Manuel López Obrador -- agree on the goal."
+        )
+    ]
+    several = check_phrase(q, ask_of(q), "Pamela K. Starr", short)
+    assert ask_of(q).plural and not several.ok and not several.refutes
+    one = "Who was the ruling party's candidate in Mexico's 2012 presidential election?"
+    assert check_phrase(one, ask_of(one), "Pamela K. Starr", short).refutes
 
 
 def test_a_question_naming_a_numbered_bill_is_not_answered_from_a_passage_without_that_number():

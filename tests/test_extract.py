@@ -230,3 +230,40 @@ def test_the_one_clause_of_a_list_sentence_naming_the_asked_thing_gives_its_date
     # a clause must hold every name the question asks about, and one date only
     for near_miss in ("In what year did U.S. forces occupy Mexico City?", "When did Texas declare independence?"):
         assert extracted(near_miss, ask_of(near_miss), [events]) is None
+
+
+def test_who_did_an_act_is_read_off_the_passives_agent():
+    """ "Who originally wrote…?" and NONE beside "This report was originally written by Thomas P. Carr…"
+    (a CRS report's own note): the agent of the asked act is the answer; a passive with no name is none."""
+    meta = SourceMeta(title="Types of Committee Hearings", authors=("Valerie Heitshusen",), date="2026")
+    src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
+
+    def of_report(text: str) -> Evidence:
+        return Evidence(Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1), 0, len(text), text, 0.5)
+
+    q = "Who originally wrote the CRS report Types of Committee Hearings?"
+    note = "This report was originally written by Thomas P. Carr, formerly an Analyst in American National Government."
+    shortlist = [of_report("Committees hold several types of hearings."), of_report(note)]
+    c = committed(q, ask_of(q), "NONE", shortlist, [1])
+    assert c.ok and c.phrase == "Thomas P. Carr" and c.by == "rule"
+    unnamed = [of_report("This report was originally written by the staff of the committee.")]
+    assert not committed(q, ask_of(q), "NONE", unnamed, [1]).ok
+    bill = "Who introduced S. 1439?"
+    sponsor = [ev("S. 1439 was introduced by Sen. John McCain and referred to the Committee on Indian Affairs.")]
+    assert committed(bill, ask_of(bill), "NONE", sponsor, [1]).phrase == "John McCain"
+
+
+def test_which_noun_is_read_off_the_one_noun_the_sentence_names():
+    """ "Which election…?" beside "…back to the 1994 election, which many in the party believe they lost…":
+    the named noun answers; a sentence naming no election, or two, gives none."""
+    q = "Which election do many Democrats believe they lost because of gun politics?"
+    gun = (
+        "There are those that believe that pushing gun control could take Democrats back to the 1994 election, "
+        "which many in the party believe they lost because of gun politics."
+    )
+    c = committed(q, ask_of(q), "2009", [ev("Mexico held elections."), ev(gun)], [1])
+    assert c.ok and c.phrase == "1994 election" and c.by == "rule" and c.holder == 2
+    two = gun.replace("the 1994 election", "the 1994 election or the 2010 election")
+    assert not committed(q, ask_of(q), "2009", [ev(two)], [1]).ok
+    none = gun.replace("the 1994 election", "an old election")
+    assert not committed(q, ask_of(q), "2009", [ev(none)], [1]).ok
