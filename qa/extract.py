@@ -248,6 +248,10 @@ def _agents(question: str, text: str) -> list[str]:
 
 
 _NATIONALITY = re.compile(r"[A-ZÀ-Þ][\w’'-]*(?:an|ese|ish)|U\.S\.|US")
+_NOT_HEAD = re.compile(  # verbs and determiners after "what", and words naming a kind of anything
+    r"(?:is|are|was|were|does|did|have|has|had|will|would|could|should|might|must|this|that|these|those|their|"
+    r"kinds?|types?|sorts?|main|other|some|many|much|most)"
+)
 _WHICH_HEAD = re.compile(r"^(?:which|what)\s+(?P<w>(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)", re.I)
 
 
@@ -259,7 +263,7 @@ def _named(question: str, text: str) -> list[str]:
         return []
     asked = set(tokenize(question))
     for noun in reversed(m.group("w").lower().split()):
-        if len(noun) < 4:
+        if len(noun) < 4 or _NOT_HEAD.fullmatch(noun):
             continue
         stem = re.escape(noun[:-1] if noun.endswith("s") else noun)
         found = {

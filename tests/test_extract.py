@@ -267,3 +267,7 @@ def test_which_noun_is_read_off_the_one_noun_the_sentence_names():
     assert not committed(q, ask_of(q), "2009", [ev(two)], [1]).ok
     none = gun.replace("the 1994 election", "an old election")
     assert not committed(q, ask_of(q), "2009", [ev(none)], [1]).ok
+    # a verb or a determiner after "what" is no head noun: "The Mexicans were" names nothing asked
+    were = "What were the reasons the Mexicans were angry about the checkpoints?"
+    angry = [ev("The Mexicans were angry about the checkpoints, which The Army ran.")]
+    assert not committed(were, ask_of(were), "NONE", angry, [1]).ok
