@@ -237,14 +237,16 @@ def _agents(question: str, text: str) -> list[str]:
     verb = m.group("v").lower()
     done = re.escape(_PARTICIPLE.get(verb, verb))
     asked = set(tokenize(question))
-    out = []
-    for hit in re.finditer(rf"\b(?i:{done})\s+(?i:by)\s+(?P<n>{_NAME})", text):
-        words = hit.group("n").split()
-        while words and words[0].lower() in _TITLES:
-            words = words[1:]
-        if words and set(tokenize(" ".join(words))) - asked:
-            out.append(" ".join(words))
-    return out[:1]
+    found = (_untitled(hit.group("n")) for hit in re.finditer(rf"\b(?i:{done})\s+(?i:by)\s+(?P<n>{_NAME})", text))
+    return [name for name in found if name and set(tokenize(name)) - asked][:1]
+
+
+def _untitled(name: str) -> str:
+    """``name`` without its leading titles ("Sen. John McCain" -> "John McCain")."""
+    words = name.split()
+    while words and words[0].lower() in _TITLES:
+        words = words[1:]
+    return " ".join(words)
 
 
 _NATIONALITY = re.compile(r"[A-ZÀ-Þ][\w’'-]*(?:an|ese|ish)|U\.S\.|US")
@@ -293,10 +295,7 @@ def _role_names(question: str, text: str) -> list[str]:
     before = re.compile(rf"(?P<n>{_NAME}),\s+(?i:the\s+|a\s+|an\s+|then\s+)?(?:[\w-]+\s+){{0,3}}(?i:{role})\b")
     for pattern in (after, before):
         for hit in pattern.finditer(text):
-            words = hit.group("n").split()
-            while words and words[0].lower() in _TITLES:
-                words = words[1:]
-            name = " ".join(words)
+            name = _untitled(hit.group("n"))
             if name and not re.fullmatch(_NAME, name):
                 continue
             if name and set(tokenize(name)) - asked and name.split()[0].lower() not in ("the", "a", "an"):
