@@ -273,15 +273,16 @@ def _named(question: str, text: str) -> list[str]:
             for hit in re.finditer(rf"(?:(?:[A-ZÀ-Þ][\w’'.-]*|1[5-9]\d\d|20\d\d)\s+){{1,4}}(?i:{stem}s?)\b", text)
         }
         found = {
-            f
-            for f in found
-            if set(tokenize(f)) - asked
-            and f.split()[0].lower() not in ("the", "a", "an")
-            and not all(_NATIONALITY.fullmatch(w) for w in f.split()[:-1])  # "a Mexican cartel" names none
-        }
+            f for f in found if _new_name(f, asked) and not all(_NATIONALITY.fullmatch(w) for w in f.split()[:-1])
+        }  # "a Mexican cartel" names none
         if found:
             return sorted(found)
     return []
+
+
+def _new_name(name: str, asked: set[str]) -> bool:
+    """Does ``name`` say a word the question does not, and open with no article?"""
+    return bool(name) and bool(set(tokenize(name)) - asked) and name.split()[0].lower() not in ("the", "a", "an")
 
 
 def _role_names(question: str, text: str) -> list[str]:
@@ -298,6 +299,6 @@ def _role_names(question: str, text: str) -> list[str]:
             name = _untitled(hit.group("n"))
             if name and not re.fullmatch(_NAME, name):
                 continue
-            if name and set(tokenize(name)) - asked and name.split()[0].lower() not in ("the", "a", "an"):
+            if _new_name(name, asked):
                 out.append(name)
     return out
