@@ -111,6 +111,7 @@ def normalise(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).translate(_PLAIN).lower()
     t = re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", t)  # hyphen at a line end
     t = re.sub(r"\s*\b(?:percent|per cent)\b", "%", t)
+    t = re.sub(r"\b([a-z])\.\s+(?=[a-z]\.)", r"\1.", t)  # "U. S." as "U.S."
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)  # thousands separators
     t = re.sub(_COMPOUND_NUMBER, lambda m: str(int(_NUMBER_WORDS[m[1]]) + int(_NUMBER_WORDS[m[2]])), t)  # forty-four
     t = re.sub(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(0)], t)
@@ -135,7 +136,7 @@ class Commitment:
     typed: bool = False
     new: bool = False
     why: str = ""  # "" when it stands; else the first check it failed
-    by: str = "model"  # "rule": the span was found by ``qa.extract`` after the model's phrase failed
+    by: str = "model"  # "rule" / "copied": found by ``qa.extract`` / ``qa.copied`` after the model's phrase failed
     model_why: str = ""  # then: the check the model's own phrase failed
     model_phrase: str = ""
 
@@ -170,7 +171,7 @@ class Commitment:
             "ok": self.ok,
             "why": self.why,
             "by": self.by,
-            **({"model_why": self.model_why, "model_phrase": self.model_phrase} if self.by == "rule" else {}),
+            **({"model_why": self.model_why, "model_phrase": self.model_phrase} if self.by != "model" else {}),
         }
 
 
@@ -300,6 +301,9 @@ _ASKS_MONEY = re.compile(
 _MONEY = re.compile(r"[$€£¥]|\b(?:US\$|USD|dollars?|pesos?|euros?|million|billion|trillion|bn|mn)\b", re.I)
 _ASKS_SHARE = re.compile(r"\b(?:share|percent\w*|proportion|fraction|part|how much of|what portion)\b", re.I)
 _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
+_BODIES = r"agenc(?:y|ies)|department|organi[sz]ation|bureau|administration|ministry|secretariat|party"
+_ASKS_BODY = re.compile(rf"\b(?:which|what)\s+(?:[\w.-]+\s+){{0,2}}?(?:{_BODIES})\b", re.I)
+_BODY = re.compile(rf"(?i:{_BODIES}|command|commission|council|institute|forces?|guard|army|navy|police)|[A-Z]{{2,}}s?")
 _EXACT_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b(?!\s*s\b|'?s\b)")
 
 
@@ -323,6 +327,9 @@ def of_kind(ask: Ask, phrase: str, question: str) -> bool:
         return bool(_QUANTITY.search(phrase)) and (bool(numbers(phrase) - numbers(question)) or not numbers(phrase))
     if ask.kind in ("who", "where"):
         asked = set(tokenize(question))
+        head = re.split(r"\s+(?:in|at|on|near|of|for)\s+|[,(]", phrase.strip())[0].split()
+        if _ASKS_BODY.search(question) and not (head and _BODY.fullmatch(head[-1].strip("\"'“”’."))):
+            return False  # "Which U.S. agency ran it?" is not answered by "the Federal Court Building in El Paso"
         return any(set(tokenize(w)) - asked for w in _CAPITALISED.findall(phrase))
     return True
 

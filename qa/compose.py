@@ -29,7 +29,7 @@ from qa.asks import VIEW, Ask
 from qa.commit import Commitment, names_defined, names_topic
 from qa.evidence import novelty
 from qa.grounding import grounded
-from qa.leads import as_written, lead_text
+from qa.leads import as_written, lead_text, with_noun
 from qa.records import Evidence
 from qa.text import base_form, content_terms, flat, without_carried_topic
 
@@ -81,7 +81,9 @@ def compose(
     a follow-up's own words ("How did the Mexican government react?") when ``question`` is its rewrite
     with the conversation's topic: an open answer's first quote is the one holding most of them."""
     leads = tuple(
-        (lead_text(as_written(c.phrase, shortlist[c.holder - 1].text)), c.holder) for c in commitments if c.ok
+        (lead_text(with_noun(as_written(c.phrase, text := shortlist[c.holder - 1].text), text, c.part)), c.holder)
+        for c in commitments
+        if c.ok
     )
     open_parts = tuple(c.part for c in commitments if c.refutes)
     quotes: list[int] = []

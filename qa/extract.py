@@ -40,6 +40,7 @@ from dataclasses import replace
 
 from qa.asks import Ask, without_attribution
 from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise
+from qa.copied import copied
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
 from qa.records import Evidence
 from qa.spans import amount_of_group, amount_of_year, typed_spans
@@ -81,6 +82,8 @@ def committed(part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], p
     c = check_phrase(part, ask, phrase, shortlist, prefer)
     if c.ok:
         return c
+    if c.why in ("not verbatim", "too long") and (run := copied(part, ask, c.phrase, shortlist, prefer)):
+        return replace(run, by="copied", model_why=c.why, model_phrase=c.phrase)
     found = extracted(part, ask, shortlist, prefer)
     return replace(found, by="rule", model_why=c.why, model_phrase=c.phrase) if found else c
 

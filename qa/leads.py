@@ -11,6 +11,8 @@ import re
 
 from qa.asks import NAME_JOINERS
 from qa.commit import bare, normalise
+from qa.grounding import counted_noun
+from qa.text import tokenize
 
 
 def as_written(phrase: str, sentence: str) -> str:
@@ -58,6 +60,24 @@ def with_range(phrase: str, sentence: str) -> str:
     return f"{words[0]}{m.group(1)}{' ' + ' '.join(words[1:]) if len(words) > 1 else ''}"
 
 
+def with_noun(phrase: str, sentence: str, question: str) -> str:
+    """A bare number with the noun "how many" counts when the sentence writes it right after, within
+    three words ("two" -> "two Witnesses", "five" -> "five Bell helicopters"): the number alone does not
+    say what it counts."""
+    noun = counted_noun(question)
+    p = phrase.strip()
+    if not noun or not re.fullmatch(rf"{_NUMBER}(?:\s*(?:to|or|-|–)\s*{_NUMBER})?", p, re.I):
+        return phrase
+    m = re.search(rf"(?<!\w){re.escape(p)}((?:\s+[\w’'-]+){{1,3}})", sentence, re.I)
+    if not m:
+        return phrase
+    words = m.group(1).split()
+    for n, w in enumerate(words, start=1):
+        if any(t[:5] == noun[:5] for t in tokenize(w)):
+            return f"{p} {' '.join(words[:n])}"
+    return phrase
+
+
 _CUT_SHORT = re.compile(r"(?:\.\.\.|…)\W*$")
 _ACRONYM = re.compile(r"[A-Z][A-Z&]{1,7}")
 _NAME_WORD = r"[A-Z][\w’'.-]*"
@@ -94,7 +114,7 @@ def _clause_from(phrase: str, sentence: str) -> str:
 
 def lead_text(phrase: str) -> str:
     """A phrase as an answer sentence: its first letter up, a full stop."""
-    p = phrase.strip().strip("\"'“”‘’")
+    p = phrase.strip().strip("\"'“”‘’").rstrip(",;: ")  # 'the “Aztec Eagles,”' as 'the “Aztec Eagles”'
     if p.count('"') % 2 or p.count("“") > p.count("”"):  # 'U.S. "Border Czar"': its closing quote stays
         p += "”" if "“" in p else '"'
     p = p[:1].upper() + p[1:]

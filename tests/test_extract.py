@@ -214,6 +214,10 @@ def test_a_lead_keeps_the_closing_quote_of_a_quoted_name():
 
     assert lead_text('U.S. "Border Czar"') == 'U.S. "Border Czar".'
     assert lead_text('"July 2012"') == "July 2012."
+    assert (
+        lead_text("Mexican Fighter Squadron 201, the “Aztec Eagles,”")
+        == "Mexican Fighter Squadron 201, the “Aztec Eagles”."
+    )
 
 
 def test_the_one_clause_of_a_list_sentence_naming_the_asked_thing_gives_its_date():
@@ -271,3 +275,14 @@ def test_which_noun_is_read_off_the_one_noun_the_sentence_names():
     were = "What were the reasons the Mexicans were angry about the checkpoints?"
     angry = [ev("The Mexicans were angry about the checkpoints, which The Army ran.")]
     assert not committed(were, ask_of(were), "NONE", angry, [1]).ok
+
+
+def test_a_counted_number_leads_with_the_noun_it_counts():
+    from qa.leads import with_noun
+
+    treason = "No Person shall be convicted of Treason unless on the Testimony of two Witnesses to the same overt Act"
+    q = "How many witnesses does the Constitution require to convict someone of treason?"
+    assert with_noun("two", treason, q) == "two Witnesses"
+    assert with_noun("five", HELICOPTERS, "How many helicopters were delivered?") == "five Bell helicopters"
+    assert with_noun("2009", HELICOPTERS, "How many helicopters were delivered?") == "2009"  # no noun after it
+    assert with_noun("five", HELICOPTERS, "When were the helicopters delivered?") == "five"  # nothing counted

@@ -1,0 +1,73 @@
+"""The run a failed answer phrase copied from a sentence (``qa.copied``), and the
+organisation check of "which agency / party …" answers (``qa.commit.of_kind``),
+on real sentences of the shipped articles."""
+
+from __future__ import annotations
+
+from qa.asks import ask_of
+from qa.commit import of_kind
+from qa.copied import runs
+from qa.extract import committed
+from tests.test_extract import ev
+
+DOWNIE = (
+    "On a March 14 teleconference with the Pacific Council, Dr. Richard Downie, managing director of Delphi "
+    "Strategic Communications, explained that Mexican voters have become fed up with violence, corruption, and "
+    "astronomical rates of homicide."
+)
+EAGLES = (
+    "For example, during World War II, the two countries formed the Joint Mexican–United States Defense Commission "
+    "(JMUSDC), and Mexico sent the famous Mexican Fighter Squadron 201, the “Aztec Eagles,” to fly close air "
+    "support missions for US troops in the Philippines."
+)
+ZAMBADA = (
+    "The capo landed in Santa Teresa, New Mexico, and was quickly taken into custody and then to the U.S. Federal "
+    "Court Building in El Paso, Texas."
+)
+
+
+def test_a_sentence_the_model_wrote_is_cut_to_the_run_it_copied() -> None:
+    q = "What was Richard Downie's job at the time of the Pacific Council teleconference?"
+    said = (
+        "Richard Downie was the managing director of Delphi Strategic Communications at the time of the 2019 "
+        "Pacific Council teleconference."
+    )
+    c = committed(q, ask_of(q), said, [ev(DOWNIE)], [1])
+    assert (c.ok, c.by, c.phrase, c.model_why) == (
+        True,
+        "copied",
+        "managing director of Delphi Strategic Communications",
+        "not verbatim",
+    )
+
+
+def test_a_run_keeps_the_closing_quote_it_opened() -> None:
+    q = "Which Mexican air unit flew alongside American forces in the Second World War?"
+    said = "Mexican Fighter Squadron 201, the 'Aztec Eagles', flew alongside American forces in the Philippines."
+    assert "Mexican Fighter Squadron 201, the “Aztec Eagles,”" in runs(said, EAGLES)
+    c = committed(q, ask_of(q), said, [ev(EAGLES)], [1])
+    assert c.ok and c.by == "copied" and c.phrase.startswith("Mexican Fighter Squadron 201")
+
+
+def test_a_run_that_only_repeats_the_question_is_not_an_answer() -> None:
+    q = "What was Richard Downie's job at the time of the Pacific Council teleconference?"
+    said = "Richard Downie spoke at the time of the Pacific Council teleconference about voters."
+    c = committed(q, ask_of(q), said, [ev(DOWNIE)], [1])
+    assert not c.ok and c.by == "model"
+
+
+def test_a_single_copied_word_is_not_taken() -> None:
+    q = "Who runs the floor vote for the Speaker when a new House first convenes?"
+    c = committed(q, ask_of(q), "Members of the party caucus select a candidate", [ev(DOWNIE)], [1])
+    assert not c.ok
+
+
+def test_a_building_is_not_the_agency_asked_for() -> None:
+    q = "Which U. S. agency ran the operation that abducted El Mayo Zambada in the summer of 2024?"
+    said = "U. S. Federal Court Building in El Paso, Texas"
+    assert not committed(q, ask_of(q), said, [ev(ZAMBADA)], [1]).ok
+    for phrase in ("the Drug Enforcement Administration (DEA)", "ATF", "Bureau of Alcohol, Tobacco and Firearms"):
+        assert of_kind(ask_of(q), phrase, q), phrase
+    party = "Which political party does the brief say will stay in power in Mexico?"
+    assert of_kind(ask_of(party), "MORENA Party", party)
+    assert not of_kind(ask_of(party), "Andrés Manuel López Obrador", party)
