@@ -286,3 +286,14 @@ def test_a_counted_number_leads_with_the_noun_it_counts():
     assert with_noun("five", HELICOPTERS, "How many helicopters were delivered?") == "five Bell helicopters"
     assert with_noun("2009", HELICOPTERS, "How many helicopters were delivered?") == "2009"  # no noun after it
     assert with_noun("five", HELICOPTERS, "When were the helicopters delivered?") == "five"  # nothing counted
+
+
+def test_which_committee_is_read_as_the_committee_the_sentence_titles():
+    # ../shared/foreign's Congressional Record: a bill and the committee it went to
+    bill = (
+        "S. 1429. A bill to amend the Higher Education Act of 1965 to assist homeless students, and for other "
+        "purposes; referred to the Committee on Health, Education, Labor, and Pensions."
+    )
+    q = "Which committee was S. 1429 referred to?"
+    found = extracted(q, ask_of(q), [ev(bill)])
+    assert found is not None and found.phrase == "Committee on Health, Education, Labor, and Pensions"
