@@ -275,7 +275,9 @@ def _named(question: str, text: str) -> list[str]:
             " ".join(hit.group(0).split())
             for hit in re.finditer(rf"(?:(?:[A-ZÀ-Þ][\w’'.-]*|1[5-9]\d\d|20\d\d)\s+){{1,4}}(?i:{stem}s?)\b", text)
         }
-        titled = rf"{stem[:1].upper()}{stem[1:]}s?\s+(?:on|of|for)\s+(?:the\s+)?{_CAPS}(?:,?\s+(?:and\s+|&\s+)?{_CAPS})*"
+        titled = (
+            rf"{stem[:1].upper()}{stem[1:]}s?\s+(?:on|of|for)\s+(?:the\s+)?{_CAPS}(?:,?\s+(?:and\s+|&\s+)?{_CAPS})*"
+        )
         found |= {" ".join(hit.group(0).split()) for hit in re.finditer(titled, text)}  # "Committee on Health, …"
         found = {
             f for f in found if _new_name(f, asked) and not all(_NATIONALITY.fullmatch(w) for w in f.split()[:-1])
