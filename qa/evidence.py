@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.asks import ask_of
+from qa.kinds import distributed
 from qa.pagebreak import open_prose, reads_like_reference
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize, without_carried_topic
@@ -85,7 +86,8 @@ def split_parts(question: str, max_parts: int = MAX_PARTS) -> tuple[list[str], i
         parts.extend(sub)
     parts = [p for p in parts if len(tokenize(p)) >= 1]
     if len(parts) <= 1:
-        return [question.strip()], 0
+        both = distributed(without_carried_topic(question))
+        return (both, 0) if both else ([question.strip()], 0)
     first_terms = " ".join(content_terms(parts[0]))
     out = [parts[0] + "?"]
     for p in parts[1:]:

@@ -26,7 +26,7 @@ _COMPARE = re.compile(
     r"\b(?:compar\w*|contrast\w*|differ\w*|difference|versus|vs\.?|similar\w*|agree|disagree"
     r"|^\W*(?!(?:which|what|who|whom|where|when)\b)\w+\b[^?]*\bmore \w+ than"  # not "Which issues … more important than…?"
     r"|(?:which|who) is (?:more|less)\b|change[ds]? (?:between|from|since))\b"
-    r"|\band\b[^?]*\b(?:each|both)\b|\bin each\b|\bboth\b[^?]*\band\b"
+    r"|\band\b[^?]*\b(?:each(?!\s+(?:year|month|week|day|time|session|term)s?\b)|both)\b|\bin each\b|\bboth\b[^?]*\band\b"
     r"|\b(?:each|every|different) (?:source|author|document|report|paper|article)s?\b",
     re.I,
 )
@@ -100,8 +100,27 @@ def kind_of(question: str, named_sources: int = 0) -> str:
 
 
 def _has_parts(q: str) -> bool:
-    """Two questions: two question marks, or a second wh-clause joined by "and"."""
+    """Two questions: two question marks, a second wh-clause joined by "and", or one asked of two
+    things (``distributed``)."""
     pieces = [p for p in re.split(r"\?+", q) if len(p.split()) >= 2]
     if len(pieces) >= 2:
         return True
-    return bool(_PART_JOIN.search(q))
+    return bool(_PART_JOIN.search(q)) or len(distributed(q)) == 2
+
+
+# one question asked of two things, its preposition repeated: "…to serve as a Representative and as a Senator?"
+_DISTRIBUTED = re.compile(
+    r"^(?P<stem>.+?)\s+(?P<p>as|for|of|in|under|to|at|by|from|with|on|during)\s+(?P<a>[^,;?]+?),?\s+and\s+(?P=p)\s+"
+    r"(?P<b>[^,;?]+?)\s*\?*$",
+    re.I,
+)
+
+
+def distributed(question: str) -> list[str]:
+    """The two questions of one asked of two things with its preposition repeated ("What are the minimum
+    ages to serve as a Representative and as a Senator?" -> "…to serve as a Representative?", "…to serve
+    as a Senator?"); [] for any other question."""
+    m = _DISTRIBUTED.match(" ".join(question.split()))
+    if not m or len(m["stem"].split()) < 3:
+        return []
+    return [f"{m['stem']} {m['p']} {m['a']}?", f"{m['stem']} {m['p']} {m['b']}?"]

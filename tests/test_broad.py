@@ -543,3 +543,21 @@ def test_a_rare_name_written_word_for_word_lifts_its_passage_and_names_no_source
     assert any(retriever.index.chunks[r].chunk_id in top for r in rows)
     off = Retriever(retriever.index, retriever.embedder, settings.replace(name_weight=0.0))
     assert off.name_rows(q) == set()
+
+
+def test_one_question_asked_of_two_things_is_two_parts():
+    q = "What are the minimum ages to serve as a Representative and as a Senator?"
+    assert kinds.kind_of(q) == kinds.PARTS
+    assert evidence.split_parts(q) == (
+        ["What are the minimum ages to serve as a Representative?", "What are the minimum ages to serve as a Senator?"],
+        0,
+    )
+    # no repeated preposition: one question about two things together
+    one = "What is the relationship between the army and the navy?"
+    assert evidence.split_parts(one) == ([one], 0)
+
+
+def test_each_year_is_no_comparison():
+    q = "At what time and on what day must Congress assemble each year under the 20th Amendment?"
+    assert kinds.kind_of(q) != kinds.COMPARE
+    assert kinds.kind_of("What do Starr and Payan each say about the army?") == kinds.COMPARE
