@@ -146,15 +146,12 @@ class Commitment:
 
     @property
     def refutes(self) -> bool:
-        """Does the failure say the sources lack the answer to a question asking for a
-        name, date, place or number? Every failure does: NONE, an echo, the wrong kind,
-        another topic, and a phrase the model could not copy (not verbatim, too long:
-        measured on the benchmark and the tune half, the quotes left behind held the
-        asked fact in none of 3 answerable questions, while 4 of 9 unanswerable ones
-        were answered). On an
-        untyped question (which thing, what is X) a failure says nothing of the
-        sources: the quotes are decided instead; nor on a question asking for several
-        ("Who were the three leading candidates…?"): a quote names them, no one phrase does."""
+        """Does the failure say the sources lack the answer to a question asking for a name, date,
+        place or number? Every failure does: NONE, an echo, the wrong kind, another topic, and a phrase
+        the model could not copy (not verbatim, too long: on the benchmark and the tune half, the quotes
+        left held the asked fact in none of 3 answerable questions; 4 of 9 unanswerable ones were
+        answered). On an untyped question (which thing, what is X) a failure says nothing of the sources:
+        the quotes are decided instead; nor on one asking for several ("Who were the three…?")."""
         return self.why in ("none", "echo", "wrong kind", "off topic", "not verbatim", "too long") and (
             self.ask.kind in TYPED and not self.ask.plural
         )
@@ -292,6 +289,9 @@ def _same_person(phrase: str, question: str) -> bool:
     paper?", "President George W. Bush" for "…asked George W. Bush…")?"""
     words = phrase.strip(" .,;:\"'“”").split()
     last = tokenize(words[-1]) if words else []
+    head = re.match(r"\W*(?:which|what)\s+((?:[\w-]+\s+){0,2}[\w-]+)", question, re.I)  # "MORENA Party" names
+    if last and head and last[-1] in tokenize(head[1]):  # the party "Which political party…?" asks for
+        return False
     return bool(last) and words[-1][:1].isupper() and last[-1] in set(tokenize(question))
 
 

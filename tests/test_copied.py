@@ -71,3 +71,15 @@ def test_a_building_is_not_the_agency_asked_for() -> None:
     party = "Which political party does the brief say will stay in power in Mexico?"
     assert of_kind(ask_of(party), "MORENA Party", party)
     assert not of_kind(ask_of(party), "Andrés Manuel López Obrador", party)
+
+
+def test_the_noun_asked_for_is_no_echo_of_the_question():
+    brief = (
+        "Mexico’s renewed nationalism, historically associated with anti-Americanism, and the ratification of the "
+        "MORENA Party in power over the next six years is a barrier for bilateral cooperation."
+    )
+    q = "Which political party does the brief say will stay in power in Mexico for the next six years?"
+    c = committed(q, ask_of(q), "MORENA Party", [ev(brief)], [1])
+    assert c.ok, c.why
+    who = "Who wrote the preface to Downie's paper?"
+    assert committed(who, ask_of(who), "Richard Downie", [ev(DOWNIE)], [1]).why == "echo"
