@@ -177,7 +177,11 @@ def _overlaps(question: str, held: set[str]) -> tuple[int, int]:
     """(predicate words held, predicate words asked), by 5-letter prefix; ``held``: ``_held(sentence)``
     with the verbs of the same event (``_SAME_EVENT``)."""
     named = names(question)
-    asked = {base_form(t)[:5] for t in tokenize(question) if t not in named and t not in _GENERIC_TERMS}
+    asked = {  # not a number: "20th" of "the 20th Amendment" is no predicate of "20th day of January"
+        base_form(t)[:5]
+        for t in tokenize(question)
+        if t not in named and t not in _GENERIC_TERMS and not re.fullmatch(r"\d+(?:st|nd|rd|th|d)?", t)
+    }
     verbs = held - {base_form(t)[:5] for t in named}  # not "Initiative" of the question's "Mérida Initiative"
     held = held | {t for group in _SAME_EVENT if group & verbs for t in group}
     return len(asked & held), len(asked)

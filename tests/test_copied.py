@@ -83,3 +83,16 @@ def test_the_noun_asked_for_is_no_echo_of_the_question():
     assert c.ok, c.why
     who = "Who wrote the preface to Downie's paper?"
     assert committed(who, ask_of(who), "Richard Downie", [ev(DOWNIE)], [1]).why == "echo"
+
+
+def test_a_number_in_a_name_is_no_predicate_word():
+    from qa.grounding import shares_predicate
+
+    q = "At what time and on what day must Congress assemble each year under the 20th Amendment?"
+    terms = (
+        "The terms of the President and the Vice President shall end at noon on the 20th day of January, and the "
+        "terms of Senators and Representatives at noon on the 3d day of January."
+    )
+    meets = "The Congress shall assemble at least once in every year, and such meeting shall begin at noon on the 3d day of January."
+    assert not shares_predicate(q, terms)  # "20th" of "the 20th Amendment" is not "the 20th day"
+    assert shares_predicate(q, meets)
