@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qa import acts
@@ -175,10 +175,9 @@ class Commitment:
 def check_phrase(
     part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], prefer: Sequence[int] = ()
 ) -> Commitment:
-    """``phrase`` (the model's answer to ``part``) checked against the
-    ``shortlist`` sentences; ``prefer``: the sentence numbers to look in first
-    (the chosen ones). The holder is the preferred, then best pre-scored,
-    sentence holding the phrase."""
+    """``phrase`` (the model's answer to ``part``) checked against the ``shortlist`` sentences; ``prefer``:
+    the sentence numbers to look in first (the chosen ones). The holder is the first sentence holding the
+    phrase in ``preferred`` order."""
     given = phrase.strip()
     if not given or bare(given) in ("", "none", "n/a", "unknown", "not stated", "not mentioned"):
         return Commitment(part, ask, "", why="none")
@@ -189,12 +188,9 @@ def check_phrase(
     holders = _holders(given, shortlist, bool(_ASKS_AUTHOR.search(part)))
     if not holders:
         return _salvaged(part, ask, given, shortlist, prefer) or Commitment(part, ask, given, why="not verbatim")
-    ranked = sorted(holders, key=lambda i: (i not in prefer, -shortlist[i - 1].score))
-    holder = ranked[0]
+    holder = preferred(holders, shortlist, prefer)[0]
     new = adds_to(given, part) and not (ask.kind == "who" and _same_person(given, part))
-    typed = of_kind(ask, given, part)
-    if ask.kind == "define":
-        typed = names_defined(shortlist[holder - 1].text, ask.target)
+    typed = names_defined(shortlist[holder - 1].text, ask.target) if ask.kind == "define" else of_kind(ask, given, part)
     on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1])
     if ask.kind == "number" and on_topic:  # "6,000 … since 2007 and more than 10,000 in 2010": 2010's is 10,000
         of_year = amount_of_year(part, shortlist[holder - 1].text)  # "… 27 percent of foster youth …, as compared
@@ -204,6 +200,11 @@ def check_phrase(
     on_topic = on_topic and acts.held(part, ask.kind, shortlist[holder - 1].text)
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
+
+
+def preferred(numbers: Iterable[int], shortlist: Sequence[Evidence], prefer: Sequence[int]) -> list[int]:
+    """``numbers`` (1-based in ``shortlist``): those in ``prefer`` (the chosen) first, then by pre-score."""
+    return sorted(numbers, key=lambda i: (i not in prefer, -shortlist[i - 1].score))
 
 
 def _salvaged(

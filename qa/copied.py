@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 
 from qa.asks import Ask
-from qa.commit import PHRASE_WORDS, Commitment, adds_to, check_phrase, normalise
+from qa.commit import PHRASE_WORDS, Commitment, adds_to, check_phrase, normalise, preferred
 from qa.grounding import shares_predicate
 from qa.records import Evidence
 
@@ -44,7 +44,7 @@ def copied(part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], pref
     """The longest checked run ``phrase`` copied from a shortlist sentence; None if none stands."""
     if ask.kind not in KINDS or ask.plural:  # one run names one of the several asked for
         return None
-    order = sorted(range(1, len(shortlist) + 1), key=lambda i: (i not in prefer, -shortlist[i - 1].score))
+    order = preferred(range(1, len(shortlist) + 1), shortlist, prefer)
     found: list[tuple[int, int, str]] = []
     for rank, i in enumerate(order):
         for run in runs(phrase, shortlist[i - 1].text):

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.asks import Ask, without_attribution
-from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise
+from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise, preferred
 from qa.copied import copied
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
 from qa.records import Evidence
@@ -91,7 +91,7 @@ def committed(part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], p
 def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequence[int] = ()) -> Commitment | None:
     """The first sentence's single span of the asked kind that passes every check; None if none does."""
     question = without_attribution(part)
-    order = sorted(range(1, len(shortlist) + 1), key=lambda i: (i not in prefer, -shortlist[i - 1].score))
+    order = preferred(range(1, len(shortlist) + 1), shortlist, prefer)
     quoting = ask.kind == "who" and bool(_SAID_ASKED.match(question)) and bool(_QUOTED.search(question))
     for i in order:
         text = shortlist[i - 1].text

@@ -45,6 +45,7 @@ _NUMBER = (
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
     r"forty|fifty|hundreds?|thousands?)"
 )
+_TO_BOUND = rf"\s*(?:to|or|-|–)\s*{_NUMBER}"  # a range's second bound ("six to eight")
 
 
 def with_range(phrase: str, sentence: str) -> str:
@@ -54,7 +55,7 @@ def with_range(phrase: str, sentence: str) -> str:
     if not re.fullmatch(rf"{_NUMBER}(?:\s+\S+){{0,3}}", p, re.I):
         return phrase
     words = p.split()
-    m = re.search(rf"(?<!\w){re.escape(words[0])}(\s*(?:to|or|-|–)\s*{_NUMBER})(?!\w)", sentence, re.I)
+    m = re.search(rf"(?<!\w){re.escape(words[0])}({_TO_BOUND})(?!\w)", sentence, re.I)
     if not m:
         return phrase
     return f"{words[0]}{m.group(1)}{' ' + ' '.join(words[1:]) if len(words) > 1 else ''}"
@@ -66,7 +67,7 @@ def with_noun(phrase: str, sentence: str, question: str) -> str:
     say what it counts."""
     noun = counted_noun(question)
     p = phrase.strip()
-    if not noun or not re.fullmatch(rf"{_NUMBER}(?:\s*(?:to|or|-|–)\s*{_NUMBER})?", p, re.I):
+    if not noun or not re.fullmatch(rf"{_NUMBER}(?:{_TO_BOUND})?", p, re.I):
         return phrase
     m = re.search(rf"(?<!\w){re.escape(p)}((?:\s+[\w’'-]+){{1,3}})", sentence, re.I)
     if not m:
