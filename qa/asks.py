@@ -303,3 +303,21 @@ def without_attribution(question: str) -> str:
     (a speech's passage need not name its speaker)."""
     q = re.sub(r"^according to [^,?]+,\s*", "", question.strip(), flags=re.I)
     return re.sub(r",?\s+according to [^,?]+(?=\?|$)", "", q, flags=re.I)
+
+
+def without_source_says(question: str) -> str:
+    """``question`` without attribution (``without_attribution``) nor "does <the source> say" before
+    the clause it asks about: the words a sentence answering it shares ("Which political party does the
+    Baker Institute brief say will stay in power…?" -> "Which political party will stay in power…?")."""
+    return _SOURCE_SAYS.sub(r"\1 ", without_attribution(question))
+
+
+# "Which party does the Baker Institute brief say will stay in power…?": what the source says is asked,
+# not that it says it (only after "which/who/how many/how much", whose kind does not hang on it, in the
+# present tense of a source's content, before a clause: not "When did Renuart say…", "What does Downie say about…")
+_SOURCE_SAYS = re.compile(
+    r"^((?:which|who|how many|how much)\b[^?,]*?)\s+(?:does|do)\s+(?:the\s+)?(?:[\w.’'-]+\s+){1,5}?"
+    r"(?:say|write|report|claim|state|expect|think|believe|predict|estimate|suggest)\s+(?:that\s+)?"
+    r"(?!(?:about|of|on|in|to|for|is|are|was)\b)(?=\w)",
+    re.I,
+)

@@ -191,7 +191,7 @@ def check_phrase(
     holder = preferred(holders, shortlist, prefer)[0]
     new = adds_to(given, part) and not (ask.kind == "who" and _same_person(given, part))
     typed = names_defined(shortlist[holder - 1].text, ask.target) if ask.kind == "define" else of_kind(ask, given, part)
-    on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1])
+    on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1], shortlist)
     if ask.kind == "number" and on_topic:  # "6,000 … since 2007 and more than 10,000 in 2010": 2010's is 10,000
         of_year = amount_of_year(part, shortlist[holder - 1].text)  # "… 27 percent of foster youth …, as compared
         of_group = amount_of_group(part, shortlist[holder - 1].text)  # to 52 percent of the general population"

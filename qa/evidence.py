@@ -205,13 +205,36 @@ def reading_text(raw: str, clean_context: str = "") -> str:
 
 def is_furniture(text: str) -> bool:
     """A table row, running title or page debris rather than a sentence: too
-    few lower-case words, or mostly numbers and single characters."""
+    few lower-case words, or mostly numbers and single characters. A finished
+    statement dense with names is a sentence ("Today, along with Senator Dodd,
+    I am introducing the ``Paul Wellstone Early Educator Loan Forgiveness Act.''"):
+    8 words or more, ended by a full stop, with a verb in lower case among 4 or
+    more lower-case words, and no mark of a citation ("See…", "p. 12", a quoted title)."""
     tokens = text.split()
     if len(tokens) < 5:
         return True
-    lower = sum(1 for t in tokens if re.fullmatch(r"[a-zà-ÿ][a-zà-ÿ'’-]*[.,;:]?", t))
+    lower = [t for t in tokens if re.fullmatch(r"[a-zà-ÿ][a-zà-ÿ'’-]*[.,;:]?", t)]
     digits = sum(1 for t in tokens if re.search(r"\d", t) or len(t) == 1)
-    return lower / len(tokens) < 0.35 or digits / len(tokens) > 0.45
+    if digits / len(tokens) > 0.45:
+        return True
+    if len(lower) / len(tokens) >= 0.35:
+        return False
+    statement = (
+        len(tokens) >= 8
+        and len(lower) >= 4
+        and _FINISHED.search(text) is not None
+        and _LOWER_VERB.search(" ".join(lower)) is not None
+        and not _CITES.search(text)
+    )
+    return not statement
+
+
+_FINISHED = re.compile(r"[.!?][\"'”’`)]*$")
+_LOWER_VERB = re.compile(
+    r"\b(?:am|is|are|was|were|be|been|has|have|had|will|would|can|could|may|might|must|shall|should|does|did|"
+    r"[a-z]{3,}ed|[a-z]{3,}ing)\b"
+)
+_CITES = re.compile(r"^(?:See|Also see|Cf\.)\s|\bpp?\.\s*\d|[“\"][^”\"]{3,},[”\"]|\|")
 
 
 def asks_background(question: str) -> bool:

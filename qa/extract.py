@@ -38,7 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from qa.asks import Ask, without_attribution
+from qa.asks import Ask, without_source_says
 from qa.commit import PHRASE_WORDS, Commitment, check_phrase, normalise, preferred
 from qa.copied import copied
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
@@ -90,7 +90,7 @@ def committed(part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], p
 
 def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequence[int] = ()) -> Commitment | None:
     """The first sentence's single span of the asked kind that passes every check; None if none does."""
-    question = without_attribution(part)
+    question = without_source_says(part)
     order = preferred(range(1, len(shortlist) + 1), shortlist, prefer)
     quoting = ask.kind == "who" and bool(_SAID_ASKED.match(question)) and bool(_QUOTED.search(question))
     for i in order:
@@ -116,7 +116,8 @@ def _in_one_clause(question: str, ask: Ask, text: str) -> dict[str, str]:
         return {}
     asked_names = {n for n in names(question) if len(n) > 2}
     found: dict[str, str] = {}
-    for clause in _CLAUSE.split(text) if asked_names else []:
+    clauses = _CLAUSE.split(text)
+    for clause in clauses if asked_names and len(clauses) > 1 else []:  # a sentence of one clause: its own rule
         shared, asked = predicate_overlap(question, clause)
         held = set(tokenize(clause))
         here = {normalise(s): s for s in spans(question, ask, clause)}

@@ -8,6 +8,7 @@ its years, for who/when/where a word of its predicate, for "how many
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from qa.asks import Ask
 from qa.records import Evidence
@@ -101,7 +102,7 @@ def identifiers(text: str) -> list[str]:
     return [m.group("n") or m.group("c") for m in _IDENTIFIER.finditer(text)]
 
 
-def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
+def grounded(question: str, ask: Ask, ev: Evidence, shortlist: Sequence[Evidence] = ()) -> bool:
     """Does the holder sentence answer *this* question, not a neighbouring one?
     Mechanical checks of what the question pins down:
 
@@ -109,7 +110,10 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
       source title or the source's own date ("Who won the 2024 election?" is
       not answered by a passage on the 2018 one), and so is every numbered
       identifier (``identifiers``: "Which Member offered H.Res. 757…?" is not
-      answered by a passage on a 1910 resolution);
+      answered by a passage on a 1910 resolution); when a ``shortlist`` sentence
+      names them and the holder does not, the holder's years are not all
+      other than theirs (the passage naming H.Res. 757 of 2023 goes on to a
+      1910 vote);
     - for who, when and where, the holder sentence shares a word with what the
       question says besides its names, or names three of its names ("Where
       does Eric Olson work?" is not answered by a sentence naming him that
@@ -123,14 +127,24 @@ def grounded(question: str, ask: Ask, ev: Evidence) -> bool:
     where = " ".join((ev.hit.chunk.text, ev.text, ev.hit.chunk.section or "", meta.title, (meta.date or "")[:4]))
     if set(_QUESTION_YEAR.findall(question)) - set(_QUESTION_YEAR.findall(where)):
         return False
-    if set(identifiers(question)) - set(re.findall(r"\d+(?:-\d+)?", where)):
+    ids = set(identifiers(question))
+    if ids - set(re.findall(r"\d+(?:-\d+)?", where)):
         return False
+    naming = [e.text for e in shortlist if _names_ids(ids, e.text)] if ids else []
+    if naming and not _names_ids(ids, ev.text):  # another event of the passage: years, none of theirs
+        here, there = set(_QUESTION_YEAR.findall(ev.text)), set(_QUESTION_YEAR.findall(" ".join(naming)))
+        if here and there and not here & there:
+            return False
     if ask.kind in ("who", "when", "where"):
         return shares_predicate(question, ev.text)
     noun = counted_noun(question) if ask.kind == "number" else ""
     if noun and noun not in GENERIC_COUNTS:
         return noun[:5] in {t[:5] for t in tokenize(f"{ev.text} {ev.hit.chunk.text}")}
     return True
+
+
+def _names_ids(ids: set[str], text: str) -> bool:
+    return ids <= set(identifiers(text))
 
 
 def predicate_overlap(question: str, sentence: str) -> tuple[int, int]:
@@ -141,12 +155,14 @@ def predicate_overlap(question: str, sentence: str) -> tuple[int, int]:
 
 def shares_predicate(question: str, sentence: str) -> bool:
     """Does ``sentence`` share a word with what ``question`` says besides its names (prefix match),
-    or name every one of its names when they run to three words or more ("When was Zambada taken from
+    or name every one of its names when they run to three words or more (one word shared only inside a name
+    of the sentence is not enough: ``_plain``) ("When was Zambada taken from
     Sinaloa?" / "abducted from … Sinaloa"; "Who proposed a North American Security Treaty?")? A sentence
     naming "El Mayo Zambada" but not "New York" is not about his New York trial."""
     held = _held(sentence)
     shared, asked = _overlaps(question, held)
-    if not asked or shared > 0:
+    plain = _held(_plain(sentence)) | (held & {"work"})
+    if not asked or shared > 1 or (shared == 1 and _overlaps(question, plain)[0] == 1):
         return True
     groups = name_groups(question)
     return sum(map(len, groups)) >= 3 and all({t[:5] for t in g} & held for g in groups)
@@ -155,6 +171,14 @@ def shares_predicate(question: str, sentence: str) -> bool:
 # a post named beside a person says where they work ("Eric Olson, director of … at the Seattle
 # International Foundation" answers "Where does Eric Olson work?")
 _WORK_ROLES = ("direc", "profe", "fello", "analy", "resea", "chief", "head", "presi", "chair", "emplo", "staff")
+
+
+def _plain(sentence: str) -> str:
+    """``sentence`` without its capitalised words past the first: a lone predicate word it holds only
+    in a name ("national" of "Secretary of National Defense") does not make it about the question
+    ("When was Mexico's national guard created?"); two do ("the National Guard")."""
+    words = re.findall(r"[\w'’.-]+", sentence)
+    return " ".join(w for i, w in enumerate(words) if i == 0 or not w[:1].isupper())
 
 
 def _held(sentence: str) -> set[str]:

@@ -3,6 +3,8 @@ the model's phrase (verbatim after each normalisation, kind, echo, length)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qa.asks import ask_of, exact_names
@@ -654,3 +656,32 @@ def test_a_free_part_of_few_words_of_its_own_reads_its_carried_topic():
     shortlist = [*SHORT, ev("The cables were published by WikiLeaks and angered the Mexican president.")]
     part = "and what came after? (cables published pascual)"
     assert compose(q, [lead], shortlist, [3, 6], [3, 6], free_parts=[part]).quotes == (3, 6)
+
+
+def test_a_lone_predicate_word_inside_a_name_does_not_ground_a_date():
+    from qa.grounding import shares_predicate
+
+    q = "When was Mexico's national guard created?"
+    visit = "Admiral Mullen visited Mexico in March 2009 and met the Secretary of National Defense."
+    assert not shares_predicate(q, visit)  # "national" only in "National Defense"
+    assert shares_predicate(q, "The National Guard was created in 2019 by constitutional reform.")
+    assert shares_predicate(q, "Its national guard was set up in 2019.")  # "national" in lower case
+
+
+def test_a_holder_on_another_year_than_the_sentence_naming_the_asked_resolution_is_off_topic():
+    q = "Which Member offered H.Res. 757 to vacate the Speaker's office?"
+    named = ev("In October 2023 the House removed the Speaker by agreeing to H.Res. 757, declaring the office vacant.")
+    cannon = ev(
+        "A vote on a resolution in 1910 declaring a vacancy in the Speaker's office failed, and Joseph Cannon stayed."
+    )
+    passage = f"{named.text} {cannon.text}"  # one passage holds both: the passage rule alone lets Cannon stand
+    chunk = replace(cannon.hit.chunk, text=passage, clean_text=passage)
+    held = [replace(named, hit=replace(named.hit, chunk=chunk)), replace(cannon, hit=replace(cannon.hit, chunk=chunk))]
+    held[1] = replace(held[1], start=len(named.text) + 1, end=len(passage))
+    assert check_phrase(q, ask_of(q), "Joseph Cannon", held[1:]).why == ""
+    assert check_phrase(q, ask_of(q), "Joseph Cannon", held).why == "off topic"
+    # the bill's text never repeats its number, and names no other year than its heading: it stands
+    q2 = "What is the short title of S. 1439?"
+    heading = ev("S. 1439. A bill to provide for Indian trust asset management reform.")
+    title = ev("This Act may be cited as the ``Indian Trust Reform Act of 2005''.", section="S. 1439")
+    assert check_phrase(q2, ask_of(q2), "Indian Trust Reform Act of 2005", [heading, title]).ok

@@ -354,3 +354,28 @@ def test_a_listed_run_of_ids_is_no_choice_every_sentence_stays_a_candidate():
     assert "alleging violations of its sovereignty" in a.answer, a.answer
     a, _ = asked(ids(2, 1))  # a choice is a choice: the fifth is not quoted
     assert "sovereignty" not in a.answer
+
+
+@pytest.mark.parametrize(
+    "text, furniture",
+    [
+        (
+            "Today, along with Senator Dodd, I am introducing the ``Paul Wellstone Early Educator Loan Forgiveness Act.''",
+            False,
+        ),
+        (
+            "Another well-known instance in 1998 involved President Ernesto Zedillo’s Drug Czar, General Jesús Gutiérrez Rebollo.",
+            False,
+        ),
+        (
+            "Damien Cave and Ginger Thompson, “After US Envoy Quits in Mexico, Questions Arise,” in The New York Times, p. 10.",
+            True,
+        ),
+        ("See Roll Call vote numbers 2 through 4 (January 3); 5 through 7 (January 4); and 20 (January 7).", True),
+        ("Option B. Assign Law Enforcement (Rather than the Military) the Lead Role in Combating TCOs.", True),
+        ("Table 2. Speaker Elections 1913 2025 Votes", True),
+        ("The House elects a Speaker by roll call vote when it first convenes.", False),
+    ],
+)
+def test_a_statement_dense_with_names_is_a_sentence_not_furniture(text, furniture):
+    assert evidence.is_furniture(text) is furniture

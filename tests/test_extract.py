@@ -4,6 +4,8 @@ that keep a near-miss unanswerable question refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qa.asks import ask_of
@@ -297,3 +299,30 @@ def test_which_committee_is_read_as_the_committee_the_sentence_titles():
     q = "Which committee was S. 1429 referred to?"
     found = extracted(q, ask_of(q), [ev(bill)])
     assert found is not None and found.phrase == "Committee on Health, Education, Labor, and Pensions"
+
+
+def test_what_the_source_says_is_asked_not_that_it_says_it():
+    from qa.asks import without_source_says
+
+    q = "Which political party does the Baker Institute brief say will stay in power in Mexico for the next six years?"
+    assert without_source_says(q) == "Which political party will stay in power in Mexico for the next six years?"
+    # a question on the saying itself, or on what a source says about a topic, keeps its words
+    for kept in ("When did General Renuart say relations were better than ever?", "What does Downie say about Mérida?"):
+        assert without_source_says(kept) == kept
+    morena = ev(
+        "- Mexico's renewed nationalism and the ratification of the MORENA Party in power over the next six years "
+        "is a barrier for bilateral cooperation."
+    )
+    brief = SourceMeta(title="Election 2024: Policy Playbook", authors=("Baker Institute",), date="2024")
+    morena = replace(morena, hit=replace(morena.hit, source=replace(morena.hit.source, meta=brief)))
+    c = extracted(q, ask_of(q), [morena])
+    assert c is not None and c.phrase == "MORENA Party"
+
+
+def test_a_sentence_of_one_clause_gets_no_looser_clause_rule():
+    q = "When was Mexico's national guard created?"
+    northcom = ev(
+        "After September 11, 2001, the United States reorganized its national security structure to create "
+        "the US Northern Command, with security cooperation with Mexico, Canada, and the Bahamas."
+    )
+    assert extracted(q, ask_of(q), [northcom]) is None  # two of three predicate words: not the rule's three
