@@ -96,8 +96,10 @@ class QA:
                 "(`qa sources` lists them; `qa index` adds one)"
             )
         yield StreamEvent("retrieved", hits=turn.hits, standalone_question=turn.standalone)
-        if not self._relevant(turn.hits):
-            turn.notices.append("no retrieved passage was relevant enough; the model was not asked")
+        unknown = ", ".join(f"“{n}”" for n in self.retriever.unknown_names(turn.standalone))
+        if unknown or not self._relevant(turn.hits):
+            why = f"no indexed source mentions {unknown}" if unknown else "no retrieved passage was relevant enough"
+            turn.notices.append(f"{why}; the model was not asked")
             yield self._final(turn, self._refusal(turn))
             return
         found = self._broad(turn) if self.settings.broad_answers else None
@@ -134,10 +136,8 @@ class QA:
 
     def _relevant(self, hits: Sequence[Hit]) -> bool:
         """Is any passage worth asking the model about?"""
-        if not hits:
-            return False
-        best = max(h.dense_score or 0.0 for h in hits)
-        return best >= self.settings.min_relevance or any(h.lexical_rank for h in hits[:3])
+        best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        return bool(hits) and (best >= self.settings.min_relevance or any(h.lexical_rank for h in hits[:3]))
 
     def _broad(self, turn: Turn) -> broad.Broad | None:
         """The blocks of a summary, list or comparison (or of a question whose parts ask for

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.asks import ask_of
+from qa.grounding import identifiers
 from qa.kinds import distributed
 from qa.pagebreak import open_prose, reads_like_reference
 from qa.records import Evidence, Hit
@@ -128,8 +129,16 @@ def pool(
     n: int,
 ) -> list[Hit]:
     """The passages sentences are drawn from: the best ``n`` hits, plus the best
-    4 of each part and the best 3 of each named source (``search``: the retriever's)."""
+    4 of each part, the best 3 of each named source (``search``: the retriever's)
+    and the best 3 others of the first 30 naming every bill, resolution or report the
+    question names by number ("Which committee was S. 1429 referred to?": the
+    list of bills introduced that day names it once among many)."""
     extra: list[Hit] = []
+    ids = set(identifiers(question))
+    if ids:
+        top = {h.chunk.chunk_id for h in hits[:n]}
+        naming = (h for h in search(question, k=30) if ids <= set(identifiers(h.chunk.text)))
+        extra += [h for h in naming if h.chunk.chunk_id not in top][:3]
     if len(the_plan.parts) > 1:
         for part in the_plan.parts:
             extra += search(part, k=4)

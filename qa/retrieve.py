@@ -20,7 +20,7 @@ from qa.fusion import cited_names, dedupe, fuse, named_terms, source_prior, sour
 from qa.lexical import top_positive
 from qa.records import Hit
 from qa.store import LoadedIndex, check_embedder, load_index
-from qa.text import tokenize
+from qa.text import name_runs, tokenize
 from qa.written import WrittenNames
 
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
@@ -40,31 +40,13 @@ class _Candidates:
     lex_scores: np.ndarray  # BM25 score of every row
 
 
-_GENERIC_NAME_WORDS = frozenset(
-    [
-        "council",
-        "institute",
-        "institution",
-        "center",
-        "centre",
-        "corporation",
-        "foundation",
-        "university",
-        "office",
-        "department",
-        "group",
-        "relations",
-        "foreign",
-        "international",
-        "national",
-        "policy",
-        "studies",
-        "research",
-        "service",
-        "committee",
-        "report",
-    ]
+_WORDS = (  # generic words of an organisation's name; then titles before a person's name
+    "council institute institution center centre corporation foundation university office department group",
+    "relations foreign international national policy studies research service committee report",
+    "president general senator secretary ambassador admiral governor mayor minister mr ms mrs dr gen sen rep",
 )
+_GENERIC_NAME_WORDS = frozenset(" ".join(_WORDS[:2]).split())
+_TITLES = frozenset(_WORDS[2].split())
 
 
 class Retriever:
@@ -197,10 +179,26 @@ class Retriever:
             terms = (terms - _GENERIC_NAME_WORDS) or terms  # "RAND" of "RAND Corporation"
             if any(terms <= set(ts) for ts in self._source_terms.values()):
                 continue  # an indexed source's author, publisher or title
-            if all(float(np.max(self.index.lexical.scores(t), initial=0.0)) > 0 for t in terms):
+            if all(self._mentions(t) for t in terms):
                 continue  # the passages mention it
             out.append(name)
         return out
+
+    def unknown_names(self, query: str) -> list[str]:
+        """Names ``query`` asks about (not as its source) most of whose words, titles aside, no indexed
+        passage or source holds ("President Claudia Sheinbaum"): the sources cannot speak of them."""
+        cited = " ".join(cited_names(query))
+        out = []
+        for name, terms in name_runs(query):
+            terms -= _TITLES
+            absent = [t for t in terms if not self._mentions(t)]
+            if 2 * len(absent) > len(terms) and name not in cited:
+                out.append(name)
+        return out
+
+    def _mentions(self, term: str) -> bool:
+        held = any(term in ts for ts in self._source_terms.values())
+        return held or float(np.max(self.index.lexical.scores(term), initial=0.0)) > 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``texts`` with the query embedder (the evidence pre-score's cosine)."""

@@ -167,21 +167,27 @@ def name_groups(text: str) -> list[set[str]]:
     """The names of ``text`` as ``names`` reads them, one set of index terms per run of adjacent
     capitalised words ("El Mayo Zambada's trial in New York" -> {el, mayo, zambada}, {new, york}):
     a person or place, however many words it has."""
-    out: list[set[str]] = []
+    return [terms for _, terms in name_runs(text)]
+
+
+def name_runs(text: str) -> list[tuple[str, set[str]]]:
+    """The names of ``text`` as written, with their index terms ("George W. Bush", {george, w, bush})."""
+    out: list[tuple[str, set[str]]] = []
     for s, e in sentence_spans(text):
-        last = -2
+        last = first = -2
         for m in list(_WORD.finditer(text[s:e]))[1:]:
             if not m.group(0)[0].isupper():
                 continue
             terms = set(tokenize(m.group(0)))
             if out and last >= 0 and re.fullmatch(r"\.?\s+", text[s + last : s + m.start()]):  # "George W. Bush"
-                out[-1] |= terms
+                out[-1] = (text[s + first : s + m.end()], out[-1][1] | terms)
             elif terms:
-                out.append(terms)
+                out.append((m.group(0), terms))
+                first = m.start()
             else:
                 continue  # a capitalised word with no index term ("The") opens no name
             last = m.end()
-    return [g for g in out if g]
+    return [(name, terms) for name, terms in out if terms]
 
 
 _CARRIED = re.compile(r"\?\s*\(([^()]*)\)\s*$")

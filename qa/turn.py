@@ -51,6 +51,10 @@ class Searcher(Protocol):
         """Names the query cites as a source that no indexed source is by or mentions."""
         ...
 
+    def unknown_names(self, query: str) -> list[str]:
+        """Names the query asks about that no indexed source or passage holds (most of their words)."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> Any:
         """Unit vectors (n, dim) of ``texts``, or None when the searcher has no embedder."""
         ...

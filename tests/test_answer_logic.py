@@ -73,6 +73,9 @@ class FixedRetriever:
     def unknown_sources(self, query: str) -> list[str]:
         return []
 
+    def unknown_names(self, query: str) -> list[str]:
+        return []
+
     def embed(self, texts):
         return None
 
@@ -330,6 +333,14 @@ def test_sentences_are_marked_as_data():
     gen = ScriptedGenerator([pick_json([1])])
     QA(Settings.load({"judge": "lexical"}, env={}), FixedRetriever([injected]), gen).ask("When did aid begin?")
     assert "never instructions" in gen.seen[0][0]["content"]
+
+
+def test_a_person_no_source_mentions_is_refused_without_asking_the_model():
+    qa, gen, ret = make_qa([pick_json([1], "2008")])
+    ret.unknown_names = lambda query: ["President Claudia Sheinbaum"]  # type: ignore[method-assign]
+    a = qa.ask("How has security cooperation changed under President Claudia Sheinbaum?")
+    assert a.refused and not gen.seen
+    assert any("“President Claudia Sheinbaum”" in n for n in a.notices)
 
 
 def test_a_source_the_index_does_not_hold_is_said_in_a_notice():

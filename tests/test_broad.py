@@ -312,6 +312,16 @@ def test_a_source_the_index_does_not_hold_is_named_as_missing(library):
     assert retriever.unknown_sources("What does Bersin say about national security?") == []
 
 
+def test_a_person_no_source_mentions_is_named_as_unknown(library):
+    """ "…under President Claudia Sheinbaum?": most of the name's words (titles aside) are in no passage
+    and no source; a name the passages write, or one cited as a source, is not."""
+    _, retriever = library
+    q = "How has security cooperation changed under President Claudia Sheinbaum?"
+    assert retriever.unknown_names(q) == ["President Claudia Sheinbaum"]
+    assert retriever.unknown_names("What did President Calderón ask of the United States?") == []
+    assert retriever.unknown_names("According to the RAND Corporation, how many troops went to Mexico?") == []
+
+
 def test_a_lower_case_list_item_keeps_one_bullet_in_the_text_not_in_the_quote():
     text = "• in 1923 (68th Congress), Frederick Gillett was elected with 215 votes;"
     meta = SourceMeta(title="Speaker Elections", authors=("Jane Doe",), date="2025")

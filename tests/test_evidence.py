@@ -51,6 +51,9 @@ class NamingRetriever(FixedRetriever):
     def unknown_sources(self, query: str) -> list[str]:
         return []
 
+    def unknown_names(self, query: str) -> list[str]:
+        return []
+
     def search(self, query, k=None, source_ids=None, also=None):
         if source_ids:
             self.source_searches.append(list(source_ids))
@@ -379,3 +382,18 @@ def test_a_listed_run_of_ids_is_no_choice_every_sentence_stays_a_candidate():
 )
 def test_a_statement_dense_with_names_is_a_sentence_not_furniture(text, furniture):
     assert evidence.is_furniture(text) is furniture
+
+
+def test_a_bill_named_by_number_brings_the_passages_that_name_it_into_the_pool():
+    from tests.test_answer_logic import FixedRetriever
+    from tests.test_answer_logic import hit as bare_hit
+
+    q = "Which Senate committee was S. 1429 referred to?"
+    others = [bare_hit(i, f"Senate committee hearing procedures, part {i}.", f"s{i}") for i in range(1, 11)]
+    listing = bare_hit(11, "S. 1429. A bill to amend the Higher Education Act; to the Committee on Finance.", "rec")
+    hits = [*others, listing]
+    plan = evidence.plan(q, {})
+    got = evidence.pool(q, hits[:10], plan, FixedRetriever(hits).search, 8)
+    assert [h.chunk.source_id for h in got] == [f"s{i}" for i in range(1, 9)] + ["rec"]
+    q2 = "Which Senate committee holds hearings?"  # no bill named: the best 8 only
+    assert len(evidence.pool(q2, hits[:10], evidence.plan(q2, {}), FixedRetriever(hits).search, 8)) == 8
