@@ -54,6 +54,7 @@ from qa.text import content_terms, name_groups, numbers, tokenize
 PHRASE_WORDS = 20  # a committed answer longer than this is not a phrase
 NONE = "NONE"  # what the model writes when no sentence states the answer
 TYPED = ("who", "when", "where", "number")  # kinds whose phrase can be checked for its kind
+_REFUTING = ("none", "echo", "wrong kind", "off topic", "not verbatim", "too long")  # failures that can refute
 _NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
@@ -146,15 +147,14 @@ class Commitment:
 
     @property
     def refutes(self) -> bool:
-        """Does the failure say the sources lack the answer to a question asking for a name, date,
-        place or number? Every failure does: NONE, an echo, the wrong kind, another topic, and a phrase
-        the model could not copy (not verbatim, too long: on the benchmark and the tune half, the quotes
-        left held the asked fact in none of 3 answerable questions; 4 of 9 unanswerable ones were
-        answered). On an untyped question (which thing, what is X) a failure says nothing of the sources:
-        the quotes are decided instead; nor on one asking for several ("Who were the three…?")."""
-        return self.why in ("none", "echo", "wrong kind", "off topic", "not verbatim", "too long") and (
-            self.ask.kind in TYPED and not self.ask.plural
-        )
+        """Does the failure say the sources lack the answer to a question asking for a name, date, place
+        or number? Every failure does: NONE, an echo, the wrong kind, another topic, a phrase the model could
+        not copy (not verbatim, too long: on the benchmark and tune half, the quotes left held the asked fact
+        in none of 3 answerable questions; 4 of 9 unanswerable ones were answered). For one thing ("What was
+        the verdict…?") only NONE does (no rule span either); a definition's failure, or any on a question
+        asking for several ("Who were the three…?"), says nothing of the sources: the quotes are decided."""
+        kinds = (*TYPED, "thing") if self.why == "none" else TYPED
+        return self.ask.kind in kinds and not self.ask.plural and self.why in _REFUTING
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -685,3 +685,13 @@ def test_a_holder_on_another_year_than_the_sentence_naming_the_asked_resolution_
     heading = ev("S. 1439. A bill to provide for Indian trust asset management reform.")
     title = ev("This Act may be cited as the ``Indian Trust Reform Act of 2005''.", section="S. 1439")
     assert check_phrase(q2, ask_of(q2), "Indian Trust Reform Act of 2005", [heading, title]).ok
+
+
+def test_none_for_one_thing_refutes_but_a_failed_copy_or_a_definition_does_not():
+    verdict = "What was the verdict in El Mayo Zambada's trial in New York?"
+    trial = [ev("He has been charged with drug trafficking and is currently awaiting trial in New York.")]
+    assert check_phrase(verdict, ask_of(verdict), "NONE", trial).refutes
+    assert not check_phrase(verdict, ask_of(verdict), "the verdict of the New York jury was", trial).refutes
+    several = "What advantages would a police-led strategy offer, according to Downie?"
+    assert not check_phrase(several, ask_of(several), "NONE", trial).refutes  # asks for several: the quotes decide
+    assert not check_phrase("Who is Eduardo Guerrero?", ask_of("Who is Eduardo Guerrero?"), "NONE", trial).refutes
