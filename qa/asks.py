@@ -199,7 +199,7 @@ def _ask_of(question: str) -> Ask:
         if re.fullmatch(_AUX, noun):
             the = re.match(
                 r"^what (?:is|was|are|were) (?:the|[\w.-]+(?: [\w.-]+)?['’]s|his|her|their|its) "
-                r"((?:[\w-]+\s+){0,3}?[\w-]+)(?:\s+(?:of|for|in|at|that)\b|\W*$)",
+                r"((?:[\w-]+\s+){0,3}?[\w-]+)(?:\s+(?:of|for|in|at|that|after|before|during|since|under|on|by|between|among|from|with)\b|\W*$)",
                 low,
             )
             if not the:

@@ -58,6 +58,7 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Which election do many Democrats believe they lost, according to Arzt?", "thing", ""),
         ("Which political party does the brief say will stay in power?", "who", ""),
         ("What was Richard Downie's job in 2019?", "thing", ""),
+        ("What was López Obrador's approval rating after his first year in office?", "thing", ""),
         ('What is "El Grito"?', "define", "El Grito"),
         # a plain plural of a who/where noun asks the same
         ("Which senators introduced S. 1439?", "who", ""),
