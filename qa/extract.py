@@ -268,7 +268,10 @@ def _named(question: str, text: str) -> list[str]:
     if not m:
         return []
     asked = set(tokenize(question))
-    for noun in reversed(m.group("w").lower().split()):
+    heads = m.group("w").split()
+    if _NOT_HEAD.fullmatch(heads[0].lower()):
+        return []  # "What was López Obrador's approval rating…?": no "which <noun>"; names are no head
+    for noun in reversed([w.lower() for w in heads if w[:1].islower()]):
         if len(noun) < 4 or _NOT_HEAD.fullmatch(noun):
             continue
         stem = re.escape(noun[:-1] if noun.endswith("s") else noun)

@@ -326,3 +326,12 @@ def test_a_sentence_of_one_clause_gets_no_looser_clause_rule():
         "the US Northern Command, with security cooperation with Mexico, Canada, and the Bahamas."
     )
     assert extracted(q, ask_of(q), [northcom]) is None  # two of three predicate words: not the rule's three
+
+
+def test_a_name_in_the_question_is_no_which_noun_head():
+    q = "What was López Obrador's approval rating after his first year in office?"
+    s = ev(
+        "Since his election, Mexican President Andrés Manuel López Obrador has enjoyed an 85 percent approval "
+        "rating 100 days into office."
+    )
+    assert extracted(q, ask_of(q), [s]) is None  # not "President Andrés Manuel López Obrador"
