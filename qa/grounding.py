@@ -161,8 +161,9 @@ def shares_predicate(question: str, sentence: str) -> bool:
     naming "El Mayo Zambada" but not "New York" is not about his New York trial."""
     held = _held(sentence)
     shared, asked = _overlaps(question, held)
-    plain = _held(_plain(sentence)) | (held & {"work"})
-    if not asked or shared > 1 or (shared == 1 and _overlaps(question, plain)[0] == 1):
+    if not asked or shared > 1:
+        return True
+    if shared == 1 and _overlaps(question, _held(_plain(sentence)) | (held & {"work"}))[0] == 1:
         return True
     groups = name_groups(question)
     return sum(map(len, groups)) >= 3 and all({t[:5] for t in g} & held for g in groups)

@@ -55,6 +55,10 @@ class LexicalIndex:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)  # type: ignore[attr-defined]
 
+    def holds(self, term: str) -> bool:
+        """Does any row hold the index term ``term``?"""
+        return bool(self.n_docs) and term in self._bm25.vocab_dict  # type: ignore[attr-defined]
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top ``k`` (row, score) pairs with a positive score, best first."""
         return top_positive(self.scores(query), k)

@@ -197,8 +197,7 @@ class Retriever:
         return out
 
     def _mentions(self, term: str) -> bool:
-        held = any(term in ts for ts in self._source_terms.values())
-        return held or float(np.max(self.index.lexical.scores(term), initial=0.0)) > 0
+        return any(term in ts for ts in self._source_terms.values()) or self.index.lexical.holds(term)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``texts`` with the query embedder (the evidence pre-score's cosine)."""
