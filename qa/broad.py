@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 PER_SOURCE = 2  # a comparison block quotes at most this many per source
 _SAY_ABOUT = re.compile(r"\b(?:say|says|said|write|writes|wrote|think|thinks|thought)\s+(?=about\b)", re.I)
 PART_SENTENCES = 4  # a part asking for a summary or list of a source quotes at most this many
+SHORT_ITEM_WORDS = 6  # a list whose every quoted item is this short needs no "In short" lead
 PART_COVERAGE = 0.5  # a part's sentence holds at least this share of the part's own content words
 
 
@@ -214,8 +215,12 @@ def draft(broad: Broad) -> list[tuple[str, tuple[int, ...]]]:
 
 def takes_lead(broad: Broad) -> bool:
     """Does the answer open with a short answer naming its points (``qa.points``)? A summary or list of
-    one source quoting two or more sentences: a comparison's or a part's blocks answer side by side."""
-    return broad.kind in (kinds.SUMMARY, kinds.LIST) and len(broad.blocks) == 1 and len(broad.evidence) >= 2
+    one source quoting two or more sentences: a comparison's or a part's blocks answer side by side, and
+    a list of short items ("Trade." "Security." …) is its own short answer."""
+    short = all(len(e.text.split()) <= SHORT_ITEM_WORDS for e in broad.evidence)
+    return (
+        broad.kind in (kinds.SUMMARY, kinds.LIST) and len(broad.blocks) == 1 and len(broad.evidence) >= 2 and not short
+    )
 
 
 def labelled(answer: Answer, broad: Broad) -> Answer:

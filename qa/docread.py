@@ -155,7 +155,9 @@ def read_sentences(
         hit = Hit(rank=pos + 1, score=0.0, chunk=chunk, source=doc.source)
         stored = [] if context_only else chunk_sentences(chunk)
         vecs = doc.sentence_vectors[pos]
-        for ev in (piece for whole in ev_mod.sentences_of([hit], bios=bios) for piece in list_pieces(whole)):
+        for ev in (
+            piece for whole in ev_mod.sentences_of([hit], bios=bios, short_items=True) for piece in list_pieces(whole)
+        ):
             item = is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
             intro = intro if item else ev.text
             previous, in_list = ev.text, item

@@ -25,7 +25,7 @@ from qa.kinds import distributed
 from qa.pagebreak import open_prose, reads_like_reference
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize, without_carried_topic
-from qa.units import BIO, SENTENCE, Unit, units
+from qa.units import BIO, LIST_ITEM, SENTENCE, Unit, units
 
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
 
@@ -278,23 +278,36 @@ def _caption(sentence: str) -> bool:
     )
 
 
-def sentences_of(hits: Sequence[Hit], keep_furniture: bool = False, bios: bool = False) -> list[Evidence]:
+def sentences_of(
+    hits: Sequence[Hit], keep_furniture: bool = False, bios: bool = False, short_items: bool = False
+) -> list[Evidence]:
     """Every sentence of ``hits`` (best hit first) as an unscored ``Evidence``,
     each stored sentence once although overlapping chunks repeat it; ``bios``:
-    biography sentences too (``asks_background``)."""
+    biography sentences too (``asks_background``); ``short_items``: a list's short
+    items too ("- Trade.", "- Immigration and labor markets."), which a whole
+    document's list reads as the items they are (``short_item``)."""
     seen: set[tuple[str, int]] = set()
     out: list[Evidence] = []
     for hit in hits:
         text = hit.chunk.text
         for u in evidence_units(text, keep_furniture, bios):
             ev = Evidence(hit, u.start, u.end, reading_text(u.read(text), hit.chunk.clean_text))
-            if ev.key in seen or not ev.text or (not keep_furniture and is_furniture(ev.text)):
+            if ev.key in seen or not ev.text:
+                continue
+            if not keep_furniture and is_furniture(ev.text) and not (short_items and short_item(u, ev.text)):
                 continue
             if u.kind == SENTENCE and _cut_by_chunk(text, u, ev.text):
                 continue
             seen.add(ev.key)
             out.append(ev)
     return out
+
+
+def short_item(u: Unit, text: str) -> bool:
+    """A list item of a few words ("- Trade.", "• Investment"): a bulleted line, its words mostly
+    letters, not a number or a page's debris."""
+    words = re.findall(r"[A-Za-zÀ-ÿ]{3,}", text)
+    return u.kind == LIST_ITEM and bool(words) and len(words) * 2 >= len(text.split())
 
 
 def _cut_by_chunk(text: str, u: Unit, reading: str) -> bool:

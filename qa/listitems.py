@@ -14,6 +14,7 @@ from qa.records import Evidence
 
 INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)  # a list's introduction
 _BULLET = re.compile(r"[\s•▪◦·●○■□*–—-]+")
+_DASH_BULLET = re.compile(r"(?:^|\n)[ \t]*[-–][ \t]+$")  # a line opened by a hyphen or en dash bullet
 
 # a list starts after a colon ending a line (unless the next line goes on in lower case, as a double-spaced
 # book's "…mischiefs of faction:" / "the one, by…" does) or where a bullet opens a line
@@ -54,8 +55,14 @@ def is_list_item(chunk_text: str, start: int, text: str, previous: str, after_it
     """A list item: a short sentence opening its own line, after a bullet, a list's introduction
     (ending in ":" or saying "the following") or another list item."""
     before = chunk_text[max(0, start - 40) : start]
+    dash = bool(_DASH_BULLET.search(before))  # "- Trade." (a Markdown or plain-text bullet)
     own_line = not before.strip(" \t") or before.rstrip(" \t").endswith("\n") or bool(re.search(r"[•▪◦●*]\s*$", before))
-    bulleted = bool(re.search(r"[•▪◦●]", before)) or bool(re.match(r"(?:[A-Z]|\d{1,2})[.)]\s", text))
+    own_line = own_line or dash
+    bulleted = dash or bool(re.search(r"[•▪◦●]", before)) or bool(re.match(r"(?:[A-Z]|\d{1,2})[.)]\s", text))
     short = len(text.split()) <= 30
-    run_on = after_item and not re.search(r"\n[ \t]*\n", before)  # a blank line ends a list
+    line_start = chunk_text.rfind("\n", 0, start) + 1
+    last_line = chunk_text[chunk_text.rfind("\n", 0, max(0, line_start - 1)) + 1 : line_start]
+    dashed_before = bool(re.match(r"[ \t]*[-–][ \t]+\S", last_line))  # a dash list ends at a line without one
+    # a blank line ends a list
+    run_on = after_item and not re.search(r"\n[ \t]*\n", before) and not (dashed_before and not dash)
     return short and own_line and (bulleted or run_on or bool(INTRODUCER.search(previous)))

@@ -134,6 +134,8 @@ def document_evidence(
     candidates = read_sentences(doc, picked, qvec, embed, ev_mod.asks_background(question) or bool(name))
     if name:
         candidates = [c for c in candidates if name in flat(c.ev.text)]
+    if kind != kinds.LIST:  # a list's items of a word or two ("- Trade.") answer only a question asking for a list
+        candidates = [c for c in candidates if not ev_mod.is_furniture(c.ev.text)]
     if kind in (kinds.SUMMARY, kinds.LIST):  # "…for the 119th Congress?", "…in 2019?": passages that name it
         candidates = [c for c in candidates if grounded(question, OPEN_ASK, c.ev)]
     ends = (doc.chunks[0].start, doc.chunks[-1].end) if doc.chunks and kind == kinds.SUMMARY else None
@@ -155,7 +157,7 @@ def document_evidence(
             return counted[:limit]
     # a sentence writing the asked name is about it: no floor of relevance to the question's other words
     chosen = _cover(scored, limit, at_least, floor=-math.inf if name else FLOOR)
-    return sorted(chosen, key=lambda e: e.key[1])
+    return sorted(_whole_list(chosen, candidates, limit), key=lambda e: e.key[1])
 
 
 def section_evidence(
@@ -252,6 +254,22 @@ def _score(
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)
+
+
+def _whole_list(chosen: Sequence[Evidence], candidates: Sequence[Candidate], limit: int) -> list[Evidence]:
+    """``chosen``, or, when two or more of them, and half its items or more, are items of one list of at
+    most ``limit`` items, that whole list ("- Trade. - Security. - Investment. …": the list is the answer), then the rest as room allows."""
+    lists: dict[str, list[Evidence]] = {}
+    for c in candidates:
+        if c.list_item and c.intro:
+            lists.setdefault(c.intro, []).append(c.ev)
+    keys = {e.key for e in chosen}
+    best = max(lists.values(), key=lambda items: sum(e.key in keys for e in items), default=[])
+    taken_n = sum(e.key in keys for e in best)
+    if taken_n < 2 or 2 * taken_n < len(best) or len(best) > limit:
+        return list(chosen)
+    taken = {e.key for e in best}
+    return [*best, *(e for e in chosen if e.key not in taken)][:limit]
 
 
 def _cover(scored: Sequence[Evidence], limit: int, at_least: int, floor: float = FLOOR) -> list[Evidence]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -571,3 +572,48 @@ def test_each_year_is_no_comparison():
     q = "At what time and on what day must Congress assemble each year under the 20th Amendment?"
     assert kinds.kind_of(q) != kinds.COMPARE
     assert kinds.kind_of("What do Starr and Payan each say about the army?") == kinds.COMPARE
+
+
+def test_a_list_of_short_dash_items_is_quoted_whole_and_needs_no_lead(brief):
+    # "…these are to include:\n- Trade.\n- Security.\n…\n- Immigration and labor markets.\nIssue linkage would…"
+    settings, retriever = brief
+    q = "Which issues do Payan and Montes de Oca want Washington and Mexico City to negotiate together?"
+    assert kinds.kind_of(q, 1) == kinds.LIST
+    view = docread.document_view(retriever.index, _sid(retriever, "Payan"))
+    found = wholedoc.document_evidence(q, view, retriever.embedder.embed_query(q), kinds.LIST)
+    texts = [e.text for e in found]
+    assert texts == [
+        "Trade.",
+        "Security.",
+        "Investment.",
+        "Democracy.",
+        "Infrastructure.",
+        "Immigration and labor markets.",
+    ]
+    _verbatim(found, retriever)
+    block = broad.Block("Payan and Montes de Oca (2024) lists:", tuple(found))
+    assert not broad.takes_lead(broad.Broad(kinds.LIST, (block,)))  # the items are the short answer
+    long = replace(found[0], text="Mexico has employed an effective strategy to delink key binational issues.")
+    assert broad.takes_lead(broad.Broad(kinds.LIST, (broad.Block("x", (found[0], long)),)))
+
+
+def test_a_dash_bullet_opens_a_list_item_and_a_line_without_one_ends_the_list():
+    text = "These are to include:\n- Trade.\n- Immigration and labor markets.\nIssue linkage would help in one area."
+    start = text.index("Trade.")
+    assert listitems.is_list_item(text, start, "Trade.", "These are to include:", False)
+    after = text.index("Issue linkage")
+    assert not listitems.is_list_item(text, after, "Issue linkage would help in one area.", "Immigration…", True)
+    # a bullet-less list still runs on to the next short line
+    plain = "The following are offered:\n• Trade.\nSecurity matters most here."
+    assert listitems.is_list_item(plain, plain.index("Security"), "Security matters most here.", "Trade.", True)
+
+
+def test_a_short_list_item_is_kept_only_when_asked_and_only_as_words():
+    text = "These are to include:\n- Trade.\n- 12\n- Immigration and labor markets."
+    meta = SourceMeta(title="Doc", authors=("Jane Doe",), date="2025")
+    src = SourceInfo("s", "sources/s.txt", "sources/s.txt", "0" * 64, meta, 1)
+    hit = Hit(1, 1.0, Chunk("s#0", "s", 0, 0, len(text), text, text), src, 1, 1)
+    plain = " ".join(e.text for e in evidence.sentences_of([hit]))
+    assert "Trade." not in plain  # too short to quote for a fact
+    kept = " ".join(e.text for e in evidence.sentences_of([hit], short_items=True))
+    assert "Trade." in kept and "12" not in kept.replace("Immigration", "")
