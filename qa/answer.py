@@ -96,11 +96,12 @@ class QA:
                 "(`qa sources` lists them; `qa index` adds one)"
             )
         yield StreamEvent("retrieved", hits=turn.hits, standalone_question=turn.standalone)
-        unknown = ", ".join(f"“{n}”" for n in self.retriever.unknown_names(turn.standalone))
+        unknown = " or ".join(f"“{n}”" for n in self.retriever.unknown_names(turn.standalone))
         if unknown or not self._relevant(turn.hits):
             why = f"no indexed source mentions {unknown}" if unknown else "no retrieved passage was relevant enough"
             turn.notices.append(f"{why}; the model was not asked")
-            yield self._final(turn, self._refusal(turn))
+            said = f"The sources don't mention {unknown}, so they don't answer this." if unknown else ""
+            yield self._final(turn, self._refusal(turn, said))
             return
         found = self._broad(turn) if self.settings.broad_answers else None
         if found is not None:  # summaries, lists, comparisons: whole documents, in blocks (qa/broad.py)
@@ -322,12 +323,12 @@ class QA:
         renumbered = tuple(replace(c, n=i) for i, c in enumerate(citations, start=1))
         return replace(refusal, answer=text, related=tuple(sentences), citations=renumbered)
 
-    def _refusal(self, turn: Turn) -> Answer:
-        """The fixed refusal, with the closest passages."""
+    def _refusal(self, turn: Turn, said: str = "") -> Answer:
+        """The fixed refusal (or ``said``, one naming why), with the closest passages."""
         return Answer(
             question=turn.question,
             standalone_question=turn.standalone,
-            answer=prompts.REFUSAL,
+            answer=said or prompts.REFUSAL,
             refused=True,
             sentences=(),
             citations=(),

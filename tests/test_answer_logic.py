@@ -341,6 +341,7 @@ def test_a_person_no_source_mentions_is_refused_without_asking_the_model():
     a = qa.ask("How has security cooperation changed under President Claudia Sheinbaum?")
     assert a.refused and not gen.seen
     assert any("“President Claudia Sheinbaum”" in n for n in a.notices)
+    assert a.answer == "The sources don't mention “President Claudia Sheinbaum”, so they don't answer this."
 
 
 def test_a_source_the_index_does_not_hold_is_said_in_a_notice():
