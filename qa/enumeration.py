@@ -41,9 +41,12 @@ _ORDINAL = re.compile(
     r"^\W*(?:(?P<n>first|second|third|fourth|fifth|sixth)(?:ly)?\b\s*[,.:;—–-]"
     r"|(?P<last>finally|lastly)\b\s*,"
     r"|(?:the|a) (?P<the>first|second|third|fourth|fifth|sixth) (?P<noun>[a-z]+)"
-    r"|(?P<one>one|another) (?P<named>[a-z]+(?: of [a-z]+)?)\b)",
+    r"|(?P<one>one|another) (?P<named>[a-z]+(?: of [a-z]+)?)\b"
+    # a bill's or report's divisions described in turn: "Title I of the bill would…", "Title II establishes…"
+    r"|(?P<div>title|part|chapter|article) (?P<numeral>[IVX]{1,4}|[1-9])\b)",
     re.I,
 )
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _ANNOUNCES = re.compile(
     r"\b(?:two|three|four|five|six|several|various|a number of|twofold|threefold|the following|as follows)\b"
     r"|:\s*$",
@@ -75,8 +78,17 @@ def _opening(text: str) -> _Opening | None:
         return _Opening(0, "")
     if m.group("the"):
         return _Opening(_NUMBER[m.group("the").lower()], m.group("noun").lower())
+    if m.group("div"):
+        numeral = m.group("numeral").lower()
+        return _Opening(int(numeral) if numeral.isdigit() else _ROMAN.get(numeral, 99), m.group("div").lower())
     named = m.group("named").lower()
     return _Opening(1 if m.group("one").lower() == "one" else -1, named)
+
+
+def opens_run(text: str) -> bool:
+    """Does ``text`` open with an enumeration's first item ("First, …", "Title I of the bill …")?"""
+    opening = _opening(text)
+    return opening is not None and opening.number == 1
 
 
 def announces(text: str) -> bool:

@@ -32,7 +32,7 @@ _COMPARE = re.compile(
 )
 # a summary: what a source says as a whole
 _SUMMARY = re.compile(
-    r"\b(?:summar\w*|overview|gist|overall|main (?:points?|arguments?|findings?|message|claims?|conclusions?)"
+    r"\b(?:summar\w*|overview|gist|overall|(?:title|section|chapter|part|point|article) by (?:title|section|chapter|part|point|article)|main (?:points?|arguments?|findings?|message|claims?|conclusions?)"
     r"|key (?:points?|findings?|arguments?|takeaways?|recommendations?|conclusions?)"
     # not the object of a reply ("How did Canada respond to the proposal for…?" asks what Canada did)
     r"|(?<!\bto the )(?<!\bon the )(?<!\bagainst the )(?<!\bwith the )"

@@ -134,6 +134,10 @@ def document_evidence(
     candidates = read_sentences(doc, picked, qvec, embed, ev_mod.asks_background(question) or bool(name))
     if name:
         candidates = [c for c in candidates if name in flat(c.ev.text)]
+    elif kind != kinds.COMPARE:  # an enumeration opened in a chunk read runs on past it ("Title I…" "Title II…")
+        more = _after_openers(doc, picked, candidates)
+        if more:
+            candidates = read_sentences(doc, sorted({*picked, *more}), qvec, embed, ev_mod.asks_background(question))
     if kind != kinds.LIST:  # a list's items of a word or two ("- Trade.") answer only a question asking for a list
         candidates = [c for c in candidates if not ev_mod.is_furniture(c.ev.text)]
     if kind in (kinds.SUMMARY, kinds.LIST):  # "…for the 119th Congress?", "…in 2019?": passages that name it
@@ -254,6 +258,14 @@ def _score(
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)
+
+
+def _after_openers(doc: DocumentView, picked: Sequence[int], candidates: Sequence[Candidate]) -> set[int]:
+    """The chunks after each picked chunk holding an enumeration's first item, not picked yet."""
+    position = {c.chunk_id: n for n, c in enumerate(doc.chunks)}
+    opens = {position[c.ev.hit.chunk.chunk_id] for c in candidates if enumeration.opens_run(c.ev.text)}
+    reach = range(1, enumeration.CHUNKS_AFTER + 1)
+    return {p + d for p in opens for d in reach if p + d < len(doc.chunks)} - set(picked)
 
 
 def _whole_list(chosen: Sequence[Evidence], candidates: Sequence[Candidate], limit: int) -> list[Evidence]:

@@ -54,6 +54,7 @@ def test_kind_rule_accuracy_on_labelled_questions(name, floor):
     "question, named, kind",
     [
         ("What does Downie recommend?", 0, kinds.SUMMARY),
+        ("What does McCain's Indian Trust Reform Act of 2005 do, title by title?", 0, kinds.SUMMARY),
         ("What do Starr and Arzt say about Mérida?", 2, kinds.COMPARE),  # two named sources, one block each
         ("Who signed it, and when?", 0, kinds.PARTS),
         ("When was it signed?", 0, kinds.FACT),
@@ -617,3 +618,16 @@ def test_a_short_list_item_is_kept_only_when_asked_and_only_as_words():
     assert "Trade." not in plain  # too short to quote for a fact
     kept = " ".join(e.text for e in evidence.sentences_of([hit], short_items=True))
     assert "Trade." in kept and "12" not in kept.replace("Immigration", "")
+
+
+def test_a_bills_titles_described_in_turn_are_an_enumeration():
+    texts = [
+        "The following is an overview of the bill, title by title.",
+        "Title I of the bill would provide for a lump sum settlement of the claims.",
+        "The settlement is final.",
+        "Title II of the bill establishes a review commission.",
+        "Title III of the bill establishes a demonstration project.",
+    ]
+    assert enumeration.runs(texts) == [enumeration.Run(0, (1, 3, 4))]
+    assert enumeration.opens_run(texts[1]) and not enumeration.opens_run(texts[3])
+    assert not enumeration.opens_run("Titles matter in law.")
