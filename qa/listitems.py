@@ -12,7 +12,12 @@ from dataclasses import replace
 from qa import evidence as ev_mod
 from qa.records import Evidence
 
-INTRODUCER = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.I)  # a list's introduction
+# a list's introduction ("The following recommendations are offered:"), not a text's signpost ("The following
+# section briefly reviews the history…")
+INTRODUCER = re.compile(
+    r":\s*$|\bthe following\b(?!\s+(?:section|chapter|paper|report|discussion|analysis|pages?|parts?)\b)|\bas follows\b",
+    re.I,
+)
 _BULLET = re.compile(r"[\s•▪◦·●○■□*–—-]+")
 _DASH_BULLET = re.compile(r"(?:^|\n)[ \t]*[-–][ \t]+$")  # a line opened by a hyphen or en dash bullet
 

@@ -206,9 +206,16 @@ def _focus_pattern(question: str, kind: str) -> re.Pattern[str] | None:
     """Cue words for the question's focus; for a list, also the stem of the listed noun ("strategies" -> strateg)."""
     cues = [] if focus_of(question) == "says" else [_FOCUS[focus_of(question)]]
     if kind == kinds.LIST:
-        m = re.search(r"\b(?:of|which|what|the|all)\s+(?:\w+\s+){0,2}?([a-z]{4,})s\b", question, re.I)
+        # "What kinds of hardware…", "…the four types of congressional committee hearings": the listed noun
+        # after "kinds of" (its first plural within three words, else its first word), not "kinds"
+        kinds_of = re.search(
+            r"\b(?:kinds?|types?|sorts?|forms?|range|variety) of (?:the )?(?:(?:[a-z]+ ){0,2}?([a-z]{4,})s\b|([a-z]{4,}))",
+            question,
+            re.I,
+        )
+        m = kinds_of or re.search(r"\b(?:of|which|what|the|all)\s+(?:\w+\s+){0,2}?([a-z]{4,})s\b", question, re.I)
         if m:
-            noun = m.group(1).lower()
+            noun = (m.group(1) or m.group(2)).lower()
             cues.append(rf"\b{re.escape(noun[:-2] if len(noun) > 5 else noun)}\w*")
     return re.compile("|".join(cues), re.I) if cues else None
 

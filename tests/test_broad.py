@@ -631,3 +631,22 @@ def test_a_bills_titles_described_in_turn_are_an_enumeration():
     assert enumeration.runs(texts) == [enumeration.Run(0, (1, 3, 4))]
     assert enumeration.opens_run(texts[1]) and not enumeration.opens_run(texts[3])
     assert not enumeration.opens_run("Titles matter in law.")
+
+
+@pytest.mark.parametrize(
+    "question, cue, other",
+    [
+        ("What kinds of hardware did the U.S. hand over to Mexico's military?", "hardware", "kinds"),
+        ("What are the four types of congressional committee hearings?", "hearings", "types"),
+        ("Which operations did the ATF run?", "operations", "ATF"),
+    ],
+)
+def test_a_lists_cue_is_the_listed_noun(question, cue, other):
+    focus = wholedoc._focus_pattern(question, kinds.LIST)
+    assert focus is not None and focus.search(cue) and not focus.search(other)
+
+
+def test_a_texts_signpost_does_not_introduce_a_list():
+    assert listitems.INTRODUCER.search("The following recommendations are offered to improve relations.")
+    assert listitems.INTRODUCER.search("These are to include:")
+    assert not listitems.INTRODUCER.search("The following section briefly reviews the history of mistrust.")
