@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from qa.asks import Ask
 from qa.records import Evidence
-from qa.text import base_form, name_groups, names, tokenize
+from qa.text import NAME_TITLES, base_form, name_groups, name_runs, names, tokenize
 
 _QUESTION_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _NOUN_STOPS = frozenset(
@@ -118,6 +118,8 @@ def grounded(question: str, ask: Ask, ev: Evidence, shortlist: Sequence[Evidence
       question says besides its names, or names three of its names ("Where
       does Eric Olson work?" is not answered by a sentence naming him that
       says nothing of work);
+    - for a thing ("What was the verdict in X's trial?"), the holder's passage names
+      each name of two words or more the question asks about (``names_asked_about``);
     - for "how many/much <things>", the counted noun is in the holder's passage
       (prefix match: "homicides" ~ "homicide"), unless it is generic (people,
       money, time): "10,000" from a sentence on victims answers no question
@@ -137,9 +139,23 @@ def grounded(question: str, ask: Ask, ev: Evidence, shortlist: Sequence[Evidence
             return False
     if ask.kind in ("who", "when", "where"):
         return shares_predicate(question, ev.text)
+    if ask.kind == "thing" and not names_asked_about(question, where):
+        return False
     noun = counted_noun(question) if ask.kind == "number" else ""
     if noun and noun not in GENERIC_COUNTS:
         return noun[:5] in {t[:5] for t in tokenize(f"{ev.text} {ev.hit.chunk.text}")}
+    return True
+
+
+def names_asked_about(question: str, where: str) -> bool:
+    """Does ``where`` (a holder's passage) name each person or thing of two words or more the question asks
+    about, by one of its own words (titles aside)? "What prison sentence did General Jesús Gutiérrez Rebollo
+    receive?" is not answered by a passage on "three high-ranking Mexican army generals" that never names him."""
+    held = set(tokenize(where))
+    for _, terms in name_runs(question):
+        own = {t for t in terms if len(t) >= 4} - NAME_TITLES
+        if len(terms - NAME_TITLES) >= 2 and own and not own & held:
+            return False
     return True
 
 

@@ -20,7 +20,7 @@ from qa.fusion import cited_names, dedupe, fuse, named_terms, source_prior, sour
 from qa.lexical import top_positive
 from qa.records import Hit
 from qa.store import LoadedIndex, check_embedder, load_index
-from qa.text import name_runs, tokenize
+from qa.text import NAME_TITLES, name_runs, tokenize
 from qa.written import WrittenNames
 
 MAX_QUERY_CHARS = 2000  # the embedding window is 256 word pieces; BM25 gains nothing past this
@@ -40,13 +40,12 @@ class _Candidates:
     lex_scores: np.ndarray  # BM25 score of every row
 
 
-_WORDS = (  # generic words of an organisation's name; then titles before a person's name
+_WORDS = (  # generic words of an organisation's name
     "council institute institution center centre corporation foundation university office department group",
     "relations foreign international national policy studies research service committee report",
-    "president general senator secretary ambassador admiral governor mayor minister mr ms mrs dr gen sen rep",
 )
-_GENERIC_NAME_WORDS = frozenset(" ".join(_WORDS[:2]).split())
-_TITLES = frozenset(_WORDS[2].split())
+_GENERIC_NAME_WORDS = frozenset(" ".join(_WORDS).split())
+_TITLES = NAME_TITLES
 
 
 class Retriever:

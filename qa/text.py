@@ -170,6 +170,29 @@ def name_groups(text: str) -> list[set[str]]:
     return [terms for _, terms in name_runs(text)]
 
 
+# titles before a person's name ("General Jesús Gutiérrez Rebollo"): not the name's own words
+NAME_TITLES = frozenset(
+    [
+        "president",
+        "general",
+        "senator",
+        "secretary",
+        "ambassador",
+        "admiral",
+        "governor",
+        "mayor",
+        "minister",
+        "mr",
+        "ms",
+        "mrs",
+        "dr",
+        "gen",
+        "sen",
+        "rep",
+    ]
+)
+
+
 def name_runs(text: str) -> list[tuple[str, set[str]]]:
     """The names of ``text`` as written, with their index terms ("George W. Bush", {george, w, bush})."""
     out: list[tuple[str, set[str]]] = []

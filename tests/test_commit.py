@@ -696,3 +696,17 @@ def test_none_for_one_thing_refutes_but_a_failed_copy_or_a_definition_does_not()
     several = "What advantages would a police-led strategy offer, according to Downie?"
     assert not check_phrase(several, ask_of(several), "NONE", trial).refutes  # asks for several: the quotes decide
     assert not check_phrase("Who is Eduardo Guerrero?", ask_of("Who is Eduardo Guerrero?"), "NONE", trial).refutes
+
+
+def test_a_thing_asked_of_a_named_person_is_not_answered_from_a_passage_that_never_names_them():
+    arrest = [
+        ev(
+            "This concern was later reinforced by the arrest of three high-ranking Mexican army generals in May "
+            "on suspicion of collaborating with organized crime."
+        )
+    ]
+    q = "What prison sentence did General Jesús Gutiérrez Rebollo receive?"
+    phrase = "three high-ranking Mexican army generals in May on suspicion of collaborating with organized crime"
+    assert check_phrase(q, ask_of(q), phrase, arrest).why == "off topic"
+    named = [ev("General Gutiérrez Rebollo was sentenced to 40 years in prison for protecting a drug lord.")]
+    assert check_phrase(q, ask_of(q), "40 years in prison", named).ok
