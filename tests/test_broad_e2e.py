@@ -56,3 +56,13 @@ def test_a_comparison_of_two_sources_cites_both(qa):
     assert {starr, arzt} <= {c.source_id for c in a.citations}, a.answer
     assert a.answer.index("Starr (2012):") < a.answer.index("Arzt (2009):")
     check_quotes(a)
+
+
+def test_a_list_of_short_items_is_quoted_whole_in_order(qa):
+    # the Baker Institute brief: "…these are to include:\n- Trade.\n- Security.\n…\n- Immigration and labor markets."
+    a = qa.ask("Which issues do Payan and Montes de Oca want Washington and Mexico City to negotiate together?")
+    assert not a.refused, (a.answer, a.decision)
+    items = ["Trade.", "Security.", "Investment.", "Democracy.", "Infrastructure.", "Immigration and labor markets."]
+    assert [s.text for s in a.sentences] == items, a.answer
+    assert a.answer.startswith("Payan and Montes de Oca (2024) lists:")  # no "In short" lead over one-word items
+    check_quotes(a)
