@@ -19,11 +19,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from qa import broad, compose, enumeration, evidence, kinds, pick, points, prompts
+from qa import broad, compose, enumeration, evidence, kinds, pick, points, prompts, refusal
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
 from qa.citations import number_citations
-from qa.commit import Commitment
 from qa.config import Settings
 from qa.decide import PARTIAL_COVERAGE, Decider
 from qa.extract import committed
@@ -101,7 +100,7 @@ class QA:
             why = f"no indexed source mentions {unknown}" if unknown else "no retrieved passage was relevant enough"
             turn.notices.append(f"{why}; the model was not asked")
             said = f"The sources don't mention {unknown}, so they don't answer this." if unknown else ""
-            yield self._final(turn, self._refusal(turn, said))
+            yield self._final(turn, refusal.refusal(turn, said))
             return
         found = self._broad(turn) if self.settings.broad_answers else None
         if found is not None:  # summaries, lists, comparisons: whole documents, in blocks (qa/broad.py)
@@ -110,7 +109,7 @@ class QA:
         gathered = gather(turn, self.retriever, self.settings)
         if not gathered.shortlist:
             turn.notices.append("the retrieved passages hold no sentence to use as evidence")
-            yield self._final(turn, self._refusal(turn))
+            yield self._final(turn, refusal.refusal(turn))
             return
         yield StreamEvent("status", text="Choosing the sentences that answer…")
         chosen_pick, pipeline = self._pick(turn, gathered)
@@ -170,7 +169,7 @@ class QA:
         base: dict[str, Any] = {"evidence": tuple(shortlist), "removed_sentences": tuple(removed)}
         if not kept or not decision.answers:
             turn.notices.append(compose.why_refused([], bool(kept)))
-            yield self._final(turn, replace(self._refusal(turn), decision=decision.details, **base))
+            yield self._final(turn, replace(refusal.refusal(turn), decision=decision.details, **base))
             return
         text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
         answer = Answer(
@@ -271,8 +270,8 @@ class QA:
             turn.notices.append(compose.why_refused(commitments, bool(kept), bool(shown) or bool(commitments)))
             holders = [c.holder for c in commitments if c.ok]
             related = compose.related(turn.standalone, g.shortlist, chosen, PARTIAL_COVERAGE, holders)
-            refusal = replace(self._refusal(turn), decision=decision.details, **base)
-            return self._partial(refusal, related, g.shortlist, commitments) if related else refusal
+            refused = replace(refusal.refusal(turn), decision=decision.details, **base)
+            return refusal.partial(refused, related, g.shortlist, commitments) if related else refused
         if composed.open_parts:
             turn.notices.append("the sources do not say: " + "; ".join(composed.open_parts))
         text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
@@ -306,34 +305,6 @@ class QA:
         opens = items[0].key == g.shortlist[first - 1].key
         quotes = ([first] if opens else []) + [n for n in numbers if n != first]
         return replace(g, shortlist=shortlist), replace(composed, quotes=tuple(quotes[: compose.MAX_LISTED]))
-
-    def _partial(
-        self, refusal: Answer, related: int, shortlist: Sequence[Evidence], commitments: Sequence[Commitment]
-    ) -> Answer:
-        """A refusal that also quotes the chosen sentence most about the question
-        (still ``refused``: it is not the answer)."""
-        ev = shortlist[related - 1]
-        sentences, citations = number_citations(
-            check_answer([(ev.text, (related,))], shortlist, None, frozenset(), [related])[0],
-            [e.hit for e in shortlist],
-        )
-        if not sentences:
-            return refusal
-        text = f"{compose.refusal_lead(commitments, prompts.REFUSAL)} The closest they come: {sentences[0].text} [1]"
-        renumbered = tuple(replace(c, n=i) for i, c in enumerate(citations, start=1))
-        return replace(refusal, answer=text, related=tuple(sentences), citations=renumbered)
-
-    def _refusal(self, turn: Turn, said: str = "") -> Answer:
-        """The fixed refusal (or ``said``, one naming why), with the closest passages."""
-        return Answer(
-            question=turn.question,
-            standalone_question=turn.standalone,
-            answer=said or prompts.REFUSAL,
-            refused=True,
-            sentences=(),
-            citations=(),
-            retrieved=turn.hits,
-        )
 
     def _final(self, turn: Turn, answer: Answer) -> StreamEvent:
         turn.timings["total_s"] = time.perf_counter() - turn.t0

@@ -45,7 +45,6 @@ _WORDS = (  # generic words of an organisation's name
     "relations foreign international national policy studies research service committee report",
 )
 _GENERIC_NAME_WORDS = frozenset(" ".join(_WORDS).split())
-_TITLES = NAME_TITLES
 
 
 class Retriever:
@@ -189,7 +188,7 @@ class Retriever:
         cited = " ".join(cited_names(query))
         out = []
         for name, terms in name_runs(query):
-            terms -= _TITLES
+            terms -= NAME_TITLES
             absent = [t for t in terms if not self._mentions(t)]
             if 2 * len(absent) > len(terms) and name not in cited:
                 out.append(name)

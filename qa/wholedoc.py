@@ -131,13 +131,16 @@ def document_evidence(
             return section
     name = flat(writes)
     picked = [i for i, c in enumerate(doc.chunks) if name in flat(c.text)] if name else best_chunks(doc, qvec, focus)
-    candidates = read_sentences(doc, picked, qvec, embed, ev_mod.asks_background(question) or bool(name))
+    bios = ev_mod.asks_background(question) or bool(name)
+    candidates = read_sentences(doc, picked, qvec, embed, bios)
     if name:
         candidates = [c for c in candidates if name in flat(c.ev.text)]
     elif kind != kinds.COMPARE:  # an enumeration opened in a chunk read runs on past it ("Title I…" "Title II…")
         more = _after_openers(doc, picked, candidates)
-        if more:
-            candidates = read_sentences(doc, sorted({*picked, *more}), qvec, embed, ev_mod.asks_background(question))
+        if more:  # only the chunks not read yet, merged in the document's order
+            seen = {c.ev.key for c in candidates}
+            extra = [c for c in read_sentences(doc, sorted(more), qvec, embed, bios) if c.ev.key not in seen]
+            candidates = sorted([*candidates, *extra], key=lambda c: c.ev.key[1])
     if kind != kinds.LIST:  # a list's items of a word or two ("- Trade.") answer only a question asking for a list
         candidates = [c for c in candidates if not ev_mod.is_furniture(c.ev.text)]
     if kind in (kinds.SUMMARY, kinds.LIST):  # "…for the 119th Congress?", "…in 2019?": passages that name it
