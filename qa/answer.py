@@ -248,6 +248,7 @@ class QA:
             g.free_parts,
             g.defined,
             own,
+            several=any(a.plural for a in g.asks),
         )
         if not leading and not g.topic and not g.defined:
             g, composed = self._enumerated(g, composed)
@@ -264,7 +265,8 @@ class QA:
         }
         if rejected:
             turn.notices.append(f"{rejected} sentence(s) removed: a number or name not in the quotes they cite")
-        decision = self.decider.decide(turn.standalone, [k.text for k in kept], bool(leading), standing)
+        weighed = [k.text for k in kept] + [g.shortlist[i - 1].text for i in composed.beside] if kept else []
+        decision = self.decider.decide(turn.standalone, weighed, bool(leading), standing)
         sentences, citations = number_citations(kept, [e.hit for e in g.shortlist])
         if not kept or not decision.answers:
             turn.notices.append(compose.why_refused(commitments, bool(kept), bool(shown) or bool(commitments)))
@@ -304,7 +306,7 @@ class QA:
         shortlist, numbers = enumeration.numbered_with(g.shortlist, items)
         opens = items[0].key == g.shortlist[first - 1].key
         quotes = ([first] if opens else []) + [n for n in numbers if n != first]
-        return replace(g, shortlist=shortlist), replace(composed, quotes=tuple(quotes[: compose.MAX_LISTED]))
+        return replace(g, shortlist=shortlist), replace(composed, quotes=tuple(quotes[: compose.MAX_LISTED]), beside=())
 
     def _final(self, turn: Turn, answer: Answer) -> StreamEvent:
         turn.timings["total_s"] = time.perf_counter() - turn.t0

@@ -6,8 +6,10 @@
   the chosen sentences themselves, echoes of the question and questions
   dropped: for an open question, the one holding most of what it asks
   first (``asked_share``; ties in the model's order), at most
-  ``MAX_OPEN_QUOTES`` (a further one only when it holds at least half as much of the
-  question, ``SECOND``), none from a passage lacking a year the question
+  ``MAX_OPEN_QUOTES``: a further one only when the model itself chose it (not
+  a listed run, ``qa.pick.uninformative``) or the question asks for several
+  things, and when it holds at least half as much of the question
+  (``SECOND``); none from a passage lacking a year the question
   names (for "What is X?" whose phrase failed, only sentences naming X);
   a topic's sentences only when they name the topic;
   each named source's best sentence kept.
@@ -30,6 +32,7 @@ from qa.commit import Commitment, names_defined, names_topic
 from qa.evidence import novelty
 from qa.grounding import grounded
 from qa.leads import as_written, lead_text, with_noun
+from qa.pick import uninformative
 from qa.records import Evidence
 from qa.text import base_form, content_terms, flat, without_carried_topic
 
@@ -55,6 +58,9 @@ class Composed:
     leads: tuple[tuple[str, int], ...]
     quotes: tuple[int, ...]
     open_parts: tuple[str, ...]
+    # an open answer's further sentence not shown beside it (the model did not choose it): not part of
+    # the answer, but still weighed by the answer/refuse decision, which was fitted with it
+    beside: tuple[int, ...] = ()
 
 
 def is_answer_sentence(ev: Evidence, question: str) -> bool:
@@ -73,13 +79,15 @@ def compose(
     free_parts: Sequence[str] = (),
     defined: str = "",
     own: str = "",
+    several: bool = False,
 ) -> Composed:
     """The answer for ``question`` (see the module docstring); numbers are 1-based in ``shortlist``.
     ``free_parts``: the parts of a several-part question that ask for no phrase (why, how, what
     it would do): each gets the chosen sentence most about it, after the leads' holders. ``defined``: what
     a "What is X?" question whose phrase failed asks about; only sentences naming it are quoted. ``own``:
     a follow-up's own words ("How did the Mexican government react?") when ``question`` is its rewrite
-    with the conversation's topic: an open answer's first quote is the one holding most of them."""
+    with the conversation's topic: an open answer's first quote is the one holding most of them.
+    ``several``: the question asks for several things ("What advantages would…?")."""
     leads = tuple(
         (lead_text(with_noun(as_written(c.phrase, text := shortlist[c.holder - 1].text), text, c.part)), c.holder)
         for c in commitments
@@ -103,6 +111,7 @@ def compose(
                 quotes.append(best)
     must = len(quotes)
     max_quotes = MAX_QUOTES
+    beside: list[int] = []
     if not commitments:
         order = [i for i in model_ids if i in chosen] + [i for i in chosen if i not in model_ids]
         order = [i for i in order if is_answer_sentence(shortlist[i - 1], question)]
@@ -119,6 +128,10 @@ def compose(
             if order:  # a further quote holding under half as much of the question is related, not the answer
                 first = asked_share(question, shortlist[order[0] - 1])
                 order = order[:1] + [i for i in order[1:] if asked_share(question, shortlist[i - 1]) >= SECOND * first]
+                if not several:  # a sentence the model did not choose, beside the answer, is related
+                    chose = () if uninformative(model_ids) else tuple(model_ids)
+                    beside = [i for i in order[1:MAX_OPEN_QUOTES] if i not in chose]
+                    order = order[:1] + [i for i in order[1:] if i in chose]
             max_quotes = max(MAX_OPEN_QUOTES, len(sources))
         quotes += [i for i in order if i not in quotes]
     elif not leads:
@@ -129,9 +142,9 @@ def compose(
     leads = tuple((t, h) for t, h in leads if _plain(t) != _plain(shortlist[h - 1].text))
     # a question asking for several ("Which … institutions does Downie point to?") is not answered by the one
     # phrase the model copied: the quote holding it, which names the others, leads instead
-    several = {c.holder for c in commitments if c.ok and c.ask.plural}
-    leads = tuple((t, h) for t, h in leads if h not in several)
-    return Composed(leads, tuple(quotes[j] for j in keep), open_parts)
+    listing = {c.holder for c in commitments if c.ok and c.ask.plural}
+    leads = tuple((t, h) for t, h in leads if h not in listing)
+    return Composed(leads, tuple(quotes[j] for j in keep), open_parts, tuple(beside))
 
 
 def _plain(text: str) -> str:

@@ -251,7 +251,8 @@ class Decider:
             return cls(model, None, err.one_line())
 
     def decide(self, question: str, sentences: Sequence[str], phrase_asked: bool, phrase_stands: bool) -> Decision:
-        """Answer ``question`` with ``sentences`` (the lead and quotes shown), or refuse."""
+        """Answer ``question`` with ``sentences`` (the lead and quotes shown, and an open answer's further
+        sentence weighed beside them: ``qa.compose.Composed.beside``), or refuse."""
         if phrase_asked and not phrase_stands:
             return Decision(False, {"by": "phrase", "answers": False, "why": "no checked answer phrase"})
         if self.model is None:

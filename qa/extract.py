@@ -6,7 +6,8 @@ beside a sentence that plainly holds the answer.
 
 For these kinds of question a span can be read off a sentence mechanically:
 
-- **when**: a date or year (``qa.spans.typed_spans``);
+- **when**: a date or year, or a day with no year ("noon on the 3d day of
+  January", "July 1"; ``qa.spans.typed_spans``);
 - **how many / how much / how long**: an amount followed (within four words)
   by the counted noun ("five helicopters"), or for money, shares and time one
   with its unit ("$1.6 billion", "15 percent", "four years");
@@ -21,7 +22,8 @@ For these kinds of question a span can be read off a sentence mechanically:
   name or a year before it ("…back to the 1994 election…").
 
 A span is taken only from a sentence that shares the words of the question's
-predicate (all of up to three, else three and 60%; none needed for the
+predicate (all of up to three, else three and 60%; one fewer when it names in
+full a name of the question three words long, as a bill's title; none needed for the
 sentence holding the words a "who said" question quotes), holds the counted
 noun of "how many <things>", and holds exactly one such span (a date holding
 every year the question names), tried in the model's chosen order and then by pre-score; the span must
@@ -44,7 +46,7 @@ from qa.copied import copied
 from qa.grounding import GENERIC_COUNTS, counted_noun, predicate_overlap
 from qa.records import Evidence
 from qa.spans import amount_of_group, amount_of_year, typed_spans
-from qa.text import names, tokenize
+from qa.text import NAME_TITLES, name_groups, names, tokenize
 
 _ROLES = (
     "president|ambassador|mayor|governor|secretary|minister|senator|general|admiral|commander|chief|director|"
@@ -67,6 +69,15 @@ _SAYS = re.compile(
     rf"(?P<n>{_NAME})\s+(?:has\s+|had\s+|once\s+)?(?:told|said|says|stated|wrote|writes|argued|argues|noted|notes|"
     r"declared|called|calls|proposed|warned|described)\b"
 )
+_NOT_NAMES = frozenset(  # capitalised words that open a sentence and name no one
+    {
+        "today", "yesterday", "tomorrow", "however", "meanwhile", "instead", "indeed", "finally", "moreover",
+        "furthermore", "also", "still", "now", "then", "here", "there", "thus", "therefore", "recently", "currently",
+        "later", "earlier", "again", "yet", "nonetheless", "similarly", "first", "second", "third", "last", "next",
+        "in", "on", "at", "for", "by", "with", "as", "after", "before", "during", "since", "under", "this", "these",
+        "that", "those",
+    }
+)  # fmt: skip
 _TITLES = {"dr", "dr.", "gen", "gen.", "general", "admiral", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "sen", "sen."}
 _UNITS = re.compile(r"^\s*(?:dollars?|pesos?|years?|months?|weeks?|days?|decades?|people|persons|deaths|lives)\b", re.I)
 _MONEY_ASKED = re.compile(
@@ -97,7 +108,8 @@ def extracted(part: str, ask: Ask, shortlist: Sequence[Evidence], prefer: Sequen
         text = shortlist[i - 1].text
         shared, asked = predicate_overlap(question, text)
         found = {normalise(s): s for s in spans(part if ask.kind == "define" else question, ask, text)}
-        if (shared < _needed(asked) and not quoting) or len(found) != 1:
+        needed = _needed(asked) - (1 if _names_held(question, text) else 0)
+        if (shared < needed and not quoting) or len(found) != 1:
             found = _in_one_clause(question, ask, text)
             if len(found) != 1:
                 continue
@@ -124,6 +136,16 @@ def _in_one_clause(question: str, ask: Ask, text: str) -> dict[str, str]:
         if len(here) == 1 and asked_names <= held and shared >= max(1, _needed(asked) - 1):
             found.update(here)
     return found
+
+
+def _names_held(question: str, text: str) -> bool:
+    """Does ``text`` name a name of ``question`` three words long or more, every word ("…along with
+    Senator Dodd, I am introducing the ``Paul Wellstone Early Educator Loan Forgiveness Act''" for "Which
+    senator joined DeWine in introducing the Paul Wellstone Early Educator Loan Forgiveness Act?")? Such a
+    sentence is about the question's thing, and may say its act in other words ("along with" for
+    "joined"), so it needs one predicate word fewer."""
+    held = {t[:5] for t in tokenize(text)}
+    return any(len(g - NAME_TITLES) >= 3 and {t[:5] for t in g} <= held for g in name_groups(question))
 
 
 def _needed(asked: int) -> int:
@@ -311,8 +333,8 @@ def _role_names(question: str, text: str) -> list[str]:
     for pattern in (after, before):
         for hit in pattern.finditer(text):
             name = _untitled(hit.group("n"))
-            if name and not re.fullmatch(_NAME, name):
-                continue
+            if name and not re.fullmatch(_NAME, name) or name.split()[0].lower() in _NOT_NAMES:
+                continue  # "Today, along with Senator Dodd": "Today" is no name
             if _new_name(name, asked):
                 out.append(name)
     return out

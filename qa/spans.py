@@ -1,5 +1,5 @@
 """Spans of a kind inside a sentence: amounts ("$1.6 billion", "15 percent", "forty-four") and dates
-("March 2011", "late 2006"), and the amount a sentence gives for a year the question names
+("March 2011", "late 2006", "July 1", "the first Monday in December"), and the amount a sentence gives for a year the question names
 (``amount_of_year``) or for the group a "what share of <X>" question names (``amount_of_group``). Used by ``qa.commit`` (checks, salvage) and ``qa.extract`` (the rule).
 Pure: standard library.
 """
@@ -15,9 +15,13 @@ _AMOUNT = re.compile(
     r"(?:\s+(?:percent|per cent|million|billion|thousand|hundred))?\b",
     re.I,
 )
+_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DATE = re.compile(
-    r"(?:(?:early|mid|late)-?\s*)?(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\s+(?:\d{1,2},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
+    rf"(?:(?:early|mid|late)-?\s*)?(?:{_MONTHS}\s+(?:\d{{1,2}},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
+    # a day with no year: "noon on the 3d day of January", "the first Monday in December", "July 1"
+    rf"|(?:\b(?:noon|midnight)\s+on\s+)?\bthe\s+\d{{1,2}}(?:st|nd|rd|th|d)\s+day\s+of\s+{_MONTHS}\b"
+    rf"|\b(?:the\s+)?(?:first|second|third|fourth|last)\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\s+(?:in|of)\s+{_MONTHS}\b"
+    rf"|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!,?\s*\d)"
 )
 _MONTH_BEFORE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|"

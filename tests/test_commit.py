@@ -276,7 +276,7 @@ def test_whose_words_they_are_is_not_what_the_passage_must_name():
     assert check_phrase(q, ask_of(q), "70 percent", short).why == "off topic"
 
 
-def test_open_question_leads_with_the_sentence_holding_most_of_what_it_asks_and_stops_at_two():
+def test_open_question_leads_with_the_sentence_holding_most_of_what_it_asks():
     # sentences from Starr (2012) and Arzt (2009): the model picked the related ones first
     short = [
         ev("Parallel changes could take place in the U.S. State and Justice Departments regardless of Obama."),
@@ -288,8 +288,24 @@ def test_open_question_leads_with_the_sentence_holding_most_of_what_it_asks_and_
         ev("After President Barack Obama took office in 2009, the initiative evolved into a broader partnership."),
     ]
     q = "Why might the Obama White House shy away from pushing gun restrictions?"
-    out = compose(q, [], short, chosen=[1, 2, 3, 4], model_ids=[1, 2, 3, 4])
+    out = compose(q, [], short, chosen=[1, 2, 3, 4], model_ids=[2, 1, 3, 4])
     assert out.quotes[0] == 3 and len(out.quotes) == 2
+    out = compose(q, [], short, chosen=[1, 2, 3, 4], model_ids=[1, 2, 3, 4])
+    assert out.quotes == (3,)  # a listed run is no choice: the others are related, not the answer
+    assert len(out.beside) == 1  # …still weighed by the decision, which was fitted with two quotes
+    out = compose(q, [], short, chosen=[1, 2, 3], model_ids=[3])
+    assert out.quotes == (3,)  # the model chose one: a sentence it did not choose is not quoted beside it
+
+
+def test_open_question_naming_two_sources_keeps_each_ones_sentence():
+    short = [
+        ev("Cooperation has continued because both governments share an interest in it.", sid="starr"),
+        ev("Cooperation has continued, Olson said, because the agencies trust each other.", sid="pacific"),
+        ev("The weather was mild that year.", sid="starr"),
+    ]
+    q = "Why has cooperation continued, according to Starr and the Pacific Council?"
+    out = compose(q, [], short, chosen=[1, 2, 3], model_ids=[1, 2, 3], sources=["starr", "pacific"])
+    assert set(out.quotes) == {1, 2}
 
 
 def test_asked_share_does_not_count_the_sentences_own_author():

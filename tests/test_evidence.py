@@ -343,7 +343,7 @@ def test_a_listed_run_of_ids_is_no_choice_every_sentence_stays_a_candidate():
         "government was unaware of the operation and demanded an explanation, alleging violations of its sovereignty."
     )
     hits = [hit(1, first, "payan", "Payan"), hit(2, then, "payan", "Payan", start=400)]
-    question = "How did the Mexican government react to the abduction of Zambada?"
+    question = "How did the Mexican government react to the operation that took Zambada?"
 
     def asked(pick_reply):
         gen = ScriptedGenerator([pick_reply])

@@ -48,6 +48,12 @@ PENA_NIETO = (
     "office in 2012."
 )
 PASCUAL = "Ambassador Carlos Pascual resigned in March 2011 after the WikiLeaks cables were published."
+# ../shared/foreign: the Congressional Record of July 20, 2005 and the 20th Amendment
+DODD = "Today, along with Senator Dodd, I am introducing the ``Paul Wellstone Early Educator Loan Forgiveness Act.''"
+NOON = (
+    "The Congress shall assemble at least once in every year, and such meeting shall begin at noon on the 3d day of "
+    "January, unless they shall by law appoint a different day."
+)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +67,14 @@ PASCUAL = "Ambassador Carlos Pascual resigned in March 2011 after the WikiLeaks 
         ("Which Mexican drug czar turned out to be on a cartel's payroll?", CZAR, "Jesús Gutiérrez Rebollo"),
         # an irregular past in the sentence matches the question's present ("take office" / "took office")
         ("When did Enrique Peña Nieto take office?", PENA_NIETO, "2012"),
+        # the bill's full name held: "along with" says "joined" in other words; "Today" is no name
+        (
+            "Which senator joined DeWine in introducing the Paul Wellstone Early Educator Loan Forgiveness Act?",
+            DODD,
+            "Dodd",
+        ),
+        # a day with no year is a date
+        ("When does the Congress assemble each year?", NOON, "noon on the 3d day of January"),
     ],
 )
 def test_a_failed_phrase_is_replaced_by_the_span_the_rule_finds(question, sentence, phrase):
@@ -110,6 +124,11 @@ def test_a_phrase_that_stands_is_kept_as_the_model_gave_it():
         ("How many helicopters did Mexico buy from Russia?", ["Mexico bought 12 aircraft from Russia in 2010."]),
         # two spans of the kind in one sentence: no choosing between them
         ("When was the agreement signed and ratified?", ["The agreement was signed in 2007 and ratified in 2008."]),
+        # the bill named in full, but no senator beside it
+        (
+            "Which senator opposed the Paul Wellstone Early Educator Loan Forgiveness Act?",
+            ["Our bill, the Paul Wellstone Early Educator Loan Forgiveness Act, would expand loan forgiveness."],
+        ),
     ],
 )
 def test_no_span_is_found_where_the_sentence_does_not_answer(question, sentences):
@@ -335,3 +354,19 @@ def test_a_name_in_the_question_is_no_which_noun_head():
         "rating 100 days into office."
     )
     assert extracted(q, ask_of(q), [s]) is None  # not "President Andrés Manuel López Obrador"
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("such meeting shall begin at noon on the 3d day of January, unless", ["noon on the 3d day of January"]),
+        ("shall be on the first Monday in December, unless", ["the first Monday in December"]),
+        ("the election, set to take place on July 1.", ["July 1"]),
+        ("On July 1, 2012, Mexicans voted; in March 2011 he resigned.", ["July 1, 2012", "March 2011"]),
+        ("The bill may be debated for 30 days.", []),
+    ],
+)
+def test_a_day_with_no_year_is_a_date(text, dates):
+    from qa.spans import typed_spans
+
+    assert typed_spans(text, "when") == dates
