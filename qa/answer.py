@@ -162,7 +162,7 @@ class QA:
         everything = list(range(1, len(shortlist) + 1))
         allowed = allowed_names(turn.standalone, shortlist)
         kept, removed, rejected = check_answer(broad.draft(found), shortlist, self.judge, allowed, everything)
-        decision = self.decider.decide(turn.standalone, [k.text for k in kept], False, False)
+        decision = self.decider.decide(turn.standalone, found.weighed([k.text for k in kept]), False, False)
         if kept and decision.answers and broad.takes_lead(found):
             kept = self._points_lead(turn, shortlist, allowed) + kept
         sentences, citations = number_citations(kept, [e.hit for e in shortlist])

@@ -33,7 +33,10 @@ from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, document_evidence, focus_of
 if TYPE_CHECKING:
     from qa.store import LoadedIndex
 
-PER_SOURCE = 2  # a comparison block quotes at most this many per source
+PER_SOURCE = 2  # a comparison block weighs at most this many sentences per source…
+# …and shows the best one: the side's answer. Its second sentence held a key fact the first did not in 1 of
+# 12 comparisons of the benchmark and tune halves (runs/s17-*), and a gold span in 2 of 25.
+SHOWN_PER_SOURCE = 1
 _SAY_ABOUT = re.compile(r"\b(?:say|says|said|write|writes|wrote|think|thinks|thought)\s+(?=about\b)", re.I)
 PART_SENTENCES = 4  # a part asking for a summary or list of a source quotes at most this many
 SHORT_ITEM_WORDS = 6  # a list whose every quoted item is this short needs no "In short" lead
@@ -47,6 +50,9 @@ class Block:
     label: str
     evidence: tuple[Evidence, ...]
     missing: str = ""  # said instead of evidence when the sources have nothing for this block
+    # found but not shown (a comparison shows each side's best sentence): weighed by the decision,
+    # which was fitted on blocks of ``PER_SOURCE``
+    beside: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,14 @@ class Broad:
     @property
     def evidence(self) -> tuple[Evidence, ...]:
         return tuple(e for b in self.blocks for e in b.evidence)
+
+    def weighed(self, shown: Sequence[str]) -> list[str]:
+        """The sentences the answer/refuse decision reads: each block's ``shown`` ones (those the checks
+        kept), then the ones found beside them, block by block; none when nothing is shown."""
+        kept = set(shown)
+        if not kept:
+            return []
+        return [e.text for b in self.blocks for e in (*b.evidence, *b.beside) if e.text in kept or e in b.beside]
 
 
 # ------------------------------------------------------------------ labels
@@ -97,9 +111,9 @@ def summary_blocks(
 def compare_blocks(
     question: str, docs: Sequence[DocumentView], qvec: np.ndarray, embed: Embed | None = None, writes: str = ""
 ) -> Broad:
-    """A comparison: one block per source, each with its best ``PER_SOURCE`` sentences (one holding the
-    asked kind first, then the one holding most of the question, ``qa.compose.asked_share``), or the line
-    saying it has none; ``writes``:
+    """A comparison: one block per source, each showing its best sentence of the ``PER_SOURCE`` found (one
+    holding the asked kind first, then the one holding most of the question, ``qa.compose.asked_share``;
+    the others ``beside`` it), or the line saying it has none; ``writes``:
     the name each block's sentences must write (a person the question asks about in each document)."""
     blocks = []
     names = [n for d in docs for n in (*d.source.meta.authors, d.source.meta.publisher or "")]
@@ -118,7 +132,7 @@ def compare_blocks(
         )
         name = source_name(doc.source)
         missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
-        blocks.append(Block(f"{name}:", tuple(found), missing))
+        blocks.append(Block(f"{name}:", tuple(found[:SHOWN_PER_SOURCE]), missing, tuple(found[SHOWN_PER_SOURCE:])))
     return Broad(kinds.COMPARE, tuple(blocks))
 
 

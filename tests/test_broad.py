@@ -167,10 +167,18 @@ def test_comparison_gives_each_source_a_block(library):
     for block, author in zip(found.blocks, ("Starr", "Arzt")):
         assert block.label.startswith(author) and block.evidence
         assert {e.hit.source.source_id for e in block.evidence} == {_sid(retriever, author)}
-        assert any("rida" in e.text for e in block.evidence)
-        shares = [asked_share(q, e) for e in block.evidence]
+        assert len(block.evidence) == broad.SHOWN_PER_SOURCE  # the side's answer, shown…
+        assert len(block.evidence) + len(block.beside) <= broad.PER_SOURCE  # …the rest weighed beside it
+        found_all = (*block.evidence, *block.beside)
+        assert any("rida" in e.text for e in found_all)
+        shares = [asked_share(q, e) for e in found_all]
         assert shares[0] == max(shares)  # each side's answer to the question first
     _verbatim(found.evidence, retriever)
+    shown = [e.text for e in found.evidence]
+    weighed = found.weighed(shown)
+    assert weighed[0] == shown[0] and set(shown) <= set(weighed)
+    assert set(weighed) == {e.text for b in found.blocks for e in (*b.evidence, *b.beside)}
+    assert found.weighed([]) == []  # nothing shown: nothing to decide on
 
 
 def test_a_side_with_nothing_says_so():
