@@ -333,8 +333,8 @@ def _role_names(question: str, text: str) -> list[str]:
     for pattern in (after, before):
         for hit in pattern.finditer(text):
             name = _untitled(hit.group("n"))
-            if name and not re.fullmatch(_NAME, name) or name.split()[0].lower() in _NOT_NAMES:
-                continue  # "Today, along with Senator Dodd": "Today" is no name
+            if not name or not re.fullmatch(_NAME, name) or name.split()[0].lower() in _NOT_NAMES:
+                continue  # titles only ("Sen."), or "Today, along with Senator Dodd": "Today" is no name
             if _new_name(name, asked):
                 out.append(name)
     return out

@@ -370,3 +370,9 @@ def test_a_day_with_no_year_is_a_date(text, dates):
     from qa.spans import typed_spans
 
     assert typed_spans(text, "when") == dates
+
+
+def test_a_title_with_no_name_after_it_is_no_name_beside_the_role():
+    from qa.extract import _role_names
+
+    assert _role_names("Which general led the raid?", "The general, Gen. Smith led it.") == []
