@@ -375,4 +375,5 @@ def test_a_day_with_no_year_is_a_date(text, dates):
 def test_a_title_with_no_name_after_it_is_no_name_beside_the_role():
     from qa.extract import _role_names
 
-    assert _role_names("Which general led the raid?", "The general, Gen. Smith led it.") == []
+    assert _role_names("Which senator spoke?", "the senator Sen. spoke") == []  # no name: none, no error
+    assert _role_names("Which general led the raid?", "The general, Gen. Smith, led it.") == ["Smith"]
