@@ -18,7 +18,7 @@ neighbourhood from the index (its chunk and the next few). Pure apart from recor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -30,11 +30,14 @@ if TYPE_CHECKING:
 
 WINDOW = 8  # sentences from one item to the next ("First, …" / a paragraph of detail / "Second, …")
 WINDOW_NAMED = 10  # "One school of thought …" … "Another school of thought …"
+WINDOW_DIVISION = 30  # "Title I of the bill…" … "Title II of the bill…": a section's paragraphs between
 MAX_ITEMS = 6
+_DIVISIONS = {"title", "part", "chapter", "article"}
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 RUN_AMONG = 8  # a counted question's enumeration is quoted whole when a member scores among the best this many
 COUNTED_FLOOR = 0.35  # … or, read across the whole document, when a member (or the sentence before) has this cosine
 CHUNKS_AFTER = 3  # chunks read after the one holding an introduction
+CHUNKS_AFTER_DIVISION = 8  # … after one holding a document's first division ("Title I of the bill…")
 
 _NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 _ORDINAL = re.compile(
@@ -91,6 +94,15 @@ def opens_run(text: str) -> bool:
     return opening is not None and opening.number == 1
 
 
+def chunks_after(text: str) -> int:
+    """How many chunks after the one holding ``text`` its run may reach: ``CHUNKS_AFTER``, and
+    ``CHUNKS_AFTER_DIVISION`` for a document's divisions ("Title I of the bill…"); 0 when it opens none."""
+    opening = _opening(text)
+    if opening is None or opening.number != 1:
+        return 0
+    return CHUNKS_AFTER_DIVISION if opening.noun in _DIVISIONS else CHUNKS_AFTER
+
+
 def announces(text: str) -> bool:
     """Does ``text`` announce a count or a list ("…several advantages.", "…as follows:")?"""
     return _ANNOUNCES.search(text) is not None
@@ -102,19 +114,22 @@ def run_from(texts: Sequence[str], first: int) -> Run | None:
     if opening is None or opening.number != 1:
         return None
     named = opening.noun and not re.match(r"^\W*(?:the|a) ", texts[first], re.I)  # "One school of thought"
-    window = WINDOW_NAMED if named else WINDOW
+    division = opening.noun in _DIVISIONS  # "Title I of the bill…": each title a section of its own
+    window = WINDOW_DIVISION if division else WINDOW_NAMED if named else WINDOW
     items, expected, last = [first], 2, first
     k = first + 1
     while k < len(texts) and k - last <= window and len(items) < MAX_ITEMS:
         o = _opening(texts[k])
         if o is not None:
-            if named:  # "One school of thought …": only "Another/A second school of thought …" goes on
+            if division:  # "Title VI of the bill…" after "Title IV…": a title described otherwise between
+                follows = o.noun == opening.noun and expected <= o.number < 99
+            elif named:  # "One school of thought …": only "Another/A second school of thought …" goes on
                 follows = o.noun == opening.noun and o.number in (-1, expected)
             else:
                 follows = o.number in (0, expected) and (not opening.noun or not o.noun or o.noun == opening.noun)
             if follows:
                 items.append(k)
-                last, expected = k, expected + 1
+                last, expected = k, max(expected, o.number) + 1
                 if o.number == 0:
                     break
         k += 1
@@ -157,15 +172,24 @@ def items_after(index: LoadedIndex, ev: Evidence, chunks_after: int = CHUNKS_AFT
     return tuple(sentences[k] for k in found.items) if found is not None else ()
 
 
-def lift_runs(found: Sequence[Run], in_order: Sequence[Evidence], scored: Sequence[Evidence]) -> list[Evidence]:
+def lift_runs(
+    found: Sequence[Run],
+    in_order: Sequence[Evidence],
+    scored: Sequence[Evidence],
+    penalty: Mapping[tuple[str, int], float] | None = None,
+) -> list[Evidence]:
     """``scored`` with each item of an enumeration (``qa.enumeration``: "several advantages." "First, …"
     "Second, …") scored as high as the best of its run and introduction, best first: the question's
-    words match the introduction, the answer is in the items."""
+    words match the introduction, the answer is in the items. ``penalty``: what a member's score lost for
+    being an introduction, given back when its items are lifted from it."""
     score = {e.key: e.score for e in scored}
+    back = penalty or {}
     lifted = dict(score)
     for run in found:
         members = [in_order[k].key for k in (*([run.intro] if run.intro is not None else []), *run.items)]
-        best = max(score.get(k, 0.0) for k in members)
+        best = max(score.get(k, 0.0) + back.get(k, 0.0) for k in members if k in score) if any(
+            k in score for k in members
+        ) else 0.0
         for k in run.items:
             key = in_order[k].key
             if key in lifted:
@@ -196,6 +220,21 @@ def counted_run(
         if top < RUN_AMONG and (best is None or top < best[0]):
             best = (top, members)
     return best[1] if best else []
+
+
+def division_run(question: str, found: Sequence[Run], in_order: Sequence[Evidence]) -> list[Evidence]:
+    """For a question asking division by division ("What does the Act do, title by title?"), the items of the
+    longest enumeration of those divisions ("Title I of the bill…", "Title II…"), in order; [] when none."""
+    m = _DIVISION_BY_DIVISION.search(question)
+    if m is None:
+        return []
+    noun = m.group(1).lower()
+    runs_of = [r for r in found if (o := _opening(in_order[r.items[0]].text)) is not None and o.noun == noun]
+    best = max(runs_of, key=lambda r: len(r.items), default=None)
+    return [in_order[k] for k in best.items] if best is not None else []
+
+
+_DIVISION_BY_DIVISION = re.compile(r"\b(title|part|chapter|article)s? by \1\b", re.I)
 
 
 def inline_count(count_word: str, scored: Sequence[Evidence]) -> int | None:

@@ -19,6 +19,8 @@ INTRODUCER = re.compile(
     re.I,
 )
 _BULLET = re.compile(r"[\s•▪◦·●○■□*–—-]+")
+# a letter or number opening a list item ("A. Maintain…", "2) Review…"), not a bill's designation ("S. 1439. A bill…")
+_MARKER = re.compile(r"(?:[A-Z]|\d{1,2})[.)]\s(?!\d)")
 _DASH_BULLET = re.compile(r"(?:^|\n)[ \t]*[-–][ \t]+$")  # a line opened by a hyphen or en dash bullet
 
 # a list starts after a colon ending a line (unless the next line goes on in lower case, as a double-spaced
@@ -63,7 +65,7 @@ def is_list_item(chunk_text: str, start: int, text: str, previous: str, after_it
     dash = bool(_DASH_BULLET.search(before))  # "- Trade." (a Markdown or plain-text bullet)
     own_line = not before.strip(" \t") or before.rstrip(" \t").endswith("\n") or bool(re.search(r"[•▪◦●*]\s*$", before))
     own_line = own_line or dash
-    bulleted = dash or bool(re.search(r"[•▪◦●]", before)) or bool(re.match(r"(?:[A-Z]|\d{1,2})[.)]\s", text))
+    bulleted = dash or bool(re.search(r"[•▪◦●]", before)) or bool(_MARKER.match(text))
     short = len(text.split()) <= 30
     line_start = chunk_text.rfind("\n", 0, start) + 1
     last_line = chunk_text[chunk_text.rfind("\n", 0, max(0, line_start - 1)) + 1 : line_start]

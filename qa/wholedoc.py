@@ -71,6 +71,7 @@ _FOCUS_OF_QUESTION = (
     ("argues", r"argu|position|stance|view|main|key|summar|overview|gist|say"),
 )
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|finally|lastly|option [a-e])\b", re.I)
+ASIDE = 0.3  # a sentence that introduces a list, echoes the question or is an aside scores this much less
 LOCATION = 0.1  # a summary's sentence in the document's opening or closing stretch scores this much more
 OPENING, CLOSING = 0.1, 0.2  # … its first tenth, its last fifth
 _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
@@ -150,7 +151,10 @@ def document_evidence(
     if kind != kinds.COMPARE:
         in_order = [c.ev for c in candidates]
         found = enumeration.runs([e.text for e in in_order])  # the document's enumerations, once
-        scored = enumeration.lift_runs(found, in_order, scored)
+        # the question's words match an introduction, whose items answer: they lift from its score before
+        # the introduction's own penalty (it is not quoted, its items are)
+        intros = {in_order[r.intro].key for r in found if r.intro is not None}
+        scored = enumeration.lift_runs(found, in_order, scored, {k: ASIDE for k in intros})
         m = _COUNTED.search(question)
         counted_words = m.group(0).split() if m else []  # "two methods" of "the two methods of curing …"
         word = f"{counted_words[0]} {counted_words[-1]}" if counted_words else ""
@@ -160,6 +164,7 @@ def document_evidence(
             # the enumeration may lie outside the chunks read: look across the document
             every = read_sentences(doc, first_items(doc), qvec)
             counted = enumeration.counted_in_document(word, [c.ev for c in every], [c.cos for c in every])
+        counted = counted or enumeration.division_run(question, found, in_order)  # "…title by title?"
         if counted:
             return counted[:limit]
     # a sentence writing the asked name is about it: no floor of relevance to the question's other words
@@ -263,7 +268,7 @@ def _score(
         bio = bool(names & terms(text)) and bool(_BIO.search(text))
         aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
         if INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
-            score -= 0.3
+            score -= ASIDE
         if topic and not topic & terms(text):  # "…say about the Palermo Model?": a sentence naming it
             score -= 0.3
         out.append(replace(c.ev, score=score))
@@ -273,9 +278,8 @@ def _score(
 def _after_openers(doc: DocumentView, picked: Sequence[int], candidates: Sequence[Candidate]) -> set[int]:
     """The chunks after each picked chunk holding an enumeration's first item, not picked yet."""
     position = {c.chunk_id: n for n, c in enumerate(doc.chunks)}
-    opens = {position[c.ev.hit.chunk.chunk_id] for c in candidates if enumeration.opens_run(c.ev.text)}
-    reach = range(1, enumeration.CHUNKS_AFTER + 1)
-    return {p + d for p in opens for d in reach if p + d < len(doc.chunks)} - set(picked)
+    reach = {(position[c.ev.hit.chunk.chunk_id], enumeration.chunks_after(c.ev.text)) for c in candidates}
+    return {p + d for p, n in reach for d in range(1, n + 1) if p + d < len(doc.chunks)} - set(picked)
 
 
 def _whole_list(chosen: Sequence[Evidence], candidates: Sequence[Candidate], limit: int) -> list[Evidence]:

@@ -641,6 +641,15 @@ def test_a_bills_titles_described_in_turn_are_an_enumeration():
     assert not enumeration.opens_run("Titles matter in law.")
 
 
+def test_a_bills_designation_is_not_a_lettered_list_item():
+    text = "By Mr. McCAIN (for himself and Mr. Dorgan):\n  S. 1439. A bill to provide for reform of trust asset management and resolution of historical accounting claims, and for other purposes; to the Committee on Indian Affairs, and the other committees named in the rule of the Senate.\n"
+    start = text.index("S. 1439")
+    sentence = text[start:].strip()
+    assert not listitems.is_list_item(text, start, sentence, "Nothing here introduces a list.", False)
+    lettered = "Options:\nA. Maintain the current approach.\n"
+    assert listitems.is_list_item(lettered, lettered.index("A."), "A. Maintain the current approach.", "x", False)
+
+
 @pytest.mark.parametrize(
     "question, cue, other",
     [

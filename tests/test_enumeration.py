@@ -3,7 +3,22 @@ and foreign documents."""
 
 from __future__ import annotations
 
-from qa.enumeration import Run, announces, counted_in_document, counted_run, inline_count, run_at, runs
+from dataclasses import replace
+
+from qa.enumeration import (
+    CHUNKS_AFTER,
+    CHUNKS_AFTER_DIVISION,
+    Run,
+    announces,
+    chunks_after,
+    counted_in_document,
+    counted_run,
+    division_run,
+    inline_count,
+    lift_runs,
+    run_at,
+    runs,
+)
 from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
 
 
@@ -105,3 +120,42 @@ def test_a_sentence_naming_the_counted_things_itself_beats_a_run():
     assert inline_count("two methods", scored) == 0
     assert counted_run("two methods", found, in_order, scored) == []  # the sentence ranks above the run
     assert len(counted_run("two methods", found, in_order, scored[1:])) == 3  # without it, the run
+
+
+def test_a_bills_titles_run_on_across_long_sections_and_a_title_described_otherwise():
+    # sources: ../shared/foreign/congressional_record_2005-07-20_S8560.html, Title V told without "Title V of…"
+    texts = [
+        "The following is an overview of the bill, title by title.",
+        "Title I of the bill would provide for a lump sum settlement of the claims.",
+        *[f"The settlement's detail number {i} is set out." for i in range(12)],  # past an ordinal's window
+        "Title II of the bill establishes a review commission.",
+        "The bureau would be restructured under the fifth title.",
+        "Title VI of the bill requires an annual audit.",
+    ]
+    assert runs(texts) == [Run(0, (1, 14, 16))]
+    assert chunks_after(texts[1]) == CHUNKS_AFTER_DIVISION
+    assert chunks_after("First, it offers a fresh start.") == CHUNKS_AFTER
+    assert chunks_after(texts[14]) == 0  # the second title opens no run
+    in_order = [ev(t, i * 100) for i, t in enumerate(texts)]
+    found = runs(texts)
+    asked = "What does McCain's Indian Trust Reform Act of 2005 do, title by title?"
+    items = division_run(asked, found, in_order)
+    assert [e.text[:9] for e in items] == ["Title I o", "Title II ", "Title VI "]
+    assert division_run("What does the Act do?", found, in_order) == []
+    assert division_run("What does it do, chapter by chapter?", found, in_order) == []
+
+
+def test_an_introduction_lifts_its_items_from_its_score_before_its_own_penalty():
+    texts = ["These are the reforms the bill makes:", "First, a settlement.", "Second, a commission.", "Unrelated."]
+    in_order = [ev(t, i * 100) for i, t in enumerate(texts)]
+    scored = [
+        replace(in_order[0], score=0.6 - 0.3),
+        replace(in_order[1], score=0.1),
+        *(replace(e, score=0.2) for e in in_order[2:]),
+    ]
+    found = runs(texts)
+    plain = lift_runs(found, in_order, scored)
+    back = lift_runs(found, in_order, scored, {in_order[0].key: 0.3})
+    assert {e.text: round(e.score, 2) for e in plain}["Second, a commission."] == 0.3
+    assert {e.text: round(e.score, 2) for e in back}["Second, a commission."] == 0.6
+    assert {e.text: round(e.score, 2) for e in back}["Unrelated."] == 0.2  # not an item: not lifted
