@@ -187,9 +187,11 @@ def lift_runs(
     lifted = dict(score)
     for run in found:
         members = [in_order[k].key for k in (*([run.intro] if run.intro is not None else []), *run.items)]
-        best = max(score.get(k, 0.0) + back.get(k, 0.0) for k in members if k in score) if any(
-            k in score for k in members
-        ) else 0.0
+        best = (
+            max(score.get(k, 0.0) + back.get(k, 0.0) for k in members if k in score)
+            if any(k in score for k in members)
+            else 0.0
+        )
         for k in run.items:
             key = in_order[k].key
             if key in lifted:
