@@ -22,7 +22,7 @@ from typing import Any
 from qa import broad, compose, enumeration, evidence, kinds, pick, points, prompts, refusal
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
-from qa.citations import number_citations
+from qa.citations import number_citations, see_also
 from qa.config import Settings
 from qa.decide import PARTIAL_COVERAGE, Decider
 from qa.extract import committed
@@ -182,6 +182,7 @@ class QA:
             retrieved=turn.hits,
             decision={**decision.details, "kind": found.kind},
             rejected_sentences=rejected,
+            see_also=see_also([e for b in found.blocks for e in b.beside], citations),
             **base,
         )
         for sentence in answer.sentences:
@@ -289,6 +290,7 @@ class QA:
             retrieved=turn.hits,
             decision=decision.details,
             open_parts=composed.open_parts,
+            see_also=see_also([g.shortlist[i - 1] for i in composed.beside], citations),
             **base,
         )
 

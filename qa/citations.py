@@ -15,7 +15,7 @@ import re
 from collections.abc import Hashable, Sequence
 from typing import TypeVar
 
-from qa.records import CheckedSentence, Citation, DraftSentence, Hit, Sentence, Verdict
+from qa.records import CheckedSentence, Citation, DraftSentence, Evidence, Hit, Sentence, Verdict
 from qa.sentences import sentence_spans
 from qa.text import content_terms, names, numbers
 
@@ -106,6 +106,19 @@ def number_citations(kept: Sequence[CheckedSentence], passages: Sequence[Hit]) -
         for c, ns in zip(kept, renumbered)
     ]
     return sentences, citations
+
+
+def see_also(found: Sequence[Evidence], cited: Sequence[Citation]) -> tuple[Citation, ...]:
+    """``found`` sentences as citations numbered after ``cited``, those ``cited`` already quotes left out:
+    related passages shown beside an answer, not part of it."""
+    spans = {(c.source_file, c.start, c.end) for c in cited}
+    out: list[Citation] = []
+    for ev in found:
+        c = _citation(len(cited) + len(out) + 1, ev.hit, ev.start, ev.end)
+        if (c.source_file, c.start, c.end) not in spans:
+            spans.add((c.source_file, c.start, c.end))
+            out.append(c)
+    return tuple(out)
 
 
 def _citation(n: int, hit: Hit, start: int, end: int) -> Citation:

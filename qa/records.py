@@ -304,6 +304,9 @@ class Answer:
     decision: dict[str, Any] = field(default_factory=dict)  # the answer/refuse decision: probability, features
     commitments: tuple[dict[str, Any], ...] = ()  # per asked part: the model's phrase and what the checks found
     open_parts: tuple[str, ...] = ()  # parts asked for that no checked phrase answers
+    # sentences found beside the answer but not part of it (an open answer's further sentence the model did
+    # not choose, a comparison side's second one): shown as related, never cited by the answer
+    see_also: tuple[Citation, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The stable ``qa ask --json`` shape."""
@@ -328,6 +331,7 @@ class Answer:
             "decision": self.decision,
             "commitments": list(self.commitments),
             "open_parts": list(self.open_parts),
+            "see_also": [c.to_json() for c in self.see_also],
         }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qa.config import PROJECT_ROOT
-from qa.records import Answer, Citation, Evidence, Hit, SourceInfo
+from qa.records import Answer, Chunk, Citation, Evidence, Hit, SourceInfo
 
 CONTEXT_CHARS = 450  # shown around a quote when its paragraph is long
 
@@ -95,12 +95,21 @@ def answer_html(answer: Answer, root: Path = PROJECT_ROOT) -> str:
         for s in answer.removed_sentences
     )
     heading = "Related, but not the answer" if answer.refused else "Sources cited"
+    also = [
+        citation_card(c, infos.get(c.source_id), *_where(chunks.get(c.chunk_id)), root=root) for c in answer.see_also
+    ]
     return (
         f'<div class="qa-cards"><h3>{heading}</h3>'
         + "".join(cards)
         + (f'<ul class="qa-removed-list">{removed}</ul>' if removed else "")
+        + (f"<h3>Related, not part of the answer</h3>{''.join(also)}" if also else "")
         + "</div>"
     )
+
+
+def _where(chunk: Chunk | None) -> tuple[str | None, int | None]:
+    """A chunk's section heading and page, when known."""
+    return (chunk.section, chunk.page) if chunk else (None, None)
 
 
 def refusal_html(answer: Answer, n: int = 3) -> str:
@@ -178,6 +187,11 @@ def export_markdown(answer: Answer) -> str:
             out.append(
                 f"{c.n}. {c.title}{' — ' + by if by else ''} ({c.source_file}, chars {c.start}–{c.end}): “{c.quote.strip()}”"
             )
+    if answer.see_also:
+        out += ["", "**Related, not part of the answer**"]
+        out += [
+            f"{c.n}. {c.title} ({c.source_file}, chars {c.start}–{c.end}): “{c.quote.strip()}”" for c in answer.see_also
+        ]
     return "\n".join(out)
 
 
@@ -216,6 +230,11 @@ def answer_text(answer: Answer) -> str:
         lines.append(f"(understood as: {answer.standalone_question})")
     lines.append(answer.answer)
     for c in answer.citations:
+        lines.append(f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})")
+        lines.append("      “" + " ".join(c.quote.split()) + "”")
+    if answer.see_also:
+        lines.append("  related, not part of the answer:")
+    for c in answer.see_also:
         lines.append(f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})")
         lines.append("      “" + " ".join(c.quote.split()) + "”")
     for s in answer.removed_sentences:

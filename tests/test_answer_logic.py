@@ -350,3 +350,20 @@ def test_a_source_the_index_does_not_hold_is_said_in_a_notice():
     a = qa.ask("According to the RAND Corporation, when was the Mérida Initiative launched?")
     assert any("RAND Corporation" in n and "qa sources" in n for n in a.notices)
     assert not a.refused  # answered from the indexed sources
+
+
+def test_a_sentence_found_beside_an_open_answer_is_shown_as_related_not_as_the_answer():
+    from qa.render import answer_html, answer_text, export_markdown
+
+    qa, _, _ = make_qa([pick_json([1, 2, 3, 4])])  # a listed run: no choice among the sentences
+    a = qa.ask("Why did critics object to the aid Congress appropriated for the Mérida Initiative?")
+    assert not a.refused and len(a.citations) == 1 and len(a.see_also) == 1
+    also = a.see_also[0]
+    assert also.n == 2 and "[2]" not in a.answer  # numbered after the answer's own, never cited by it
+    assert also.quote not in {c.quote for c in a.citations}
+    assert HITS[0].chunk.text[also.start - HITS[0].chunk.start : also.end - HITS[0].chunk.start] == also.quote
+    assert a.to_json()["see_also"][0]["quote"] == also.quote
+    terminal = answer_text(a)
+    assert terminal.index("related, not part of the answer") < terminal.index(also.quote)
+    assert "Related, not part of the answer" in answer_html(a) and also.quote in answer_html(a)
+    assert "**Related, not part of the answer**" in export_markdown(a)
