@@ -158,6 +158,13 @@ _CLAUSE_LEAD_IN = re.compile(
 # "Where does the power … come from?" asks for a source (a clause, a law), not a place
 _WHERE_FROM = re.compile(r"^where\b[^?,]*\b(?:come|comes|came|derives?|derived|stems?|originates?)\s+from\b", re.I)
 
+# "Where does X fall short / stand on / differ…?" asks in what respect or what position, not for a place
+_WHERE_OPEN = re.compile(
+    r"^where\b[^?,]*\b(?:falls?|fell|fallen|come|comes|came) short\b"
+    r"|^where\b[^?,]*\b(?:stands?|stood|lags?|lagged|differs?|differed|went wrong|go(?:es)? wrong)\b",
+    re.I,
+)
+
 
 def _ask_of(question: str) -> Ask:
     q = " ".join(question.split()).strip()
@@ -192,6 +199,8 @@ def _ask_of(question: str) -> Ask:
     if re.match(r"^(?:who|whom|whose)\b", low):
         return Ask("who")
     if re.match(r"^where\b", low):
+        if _WHERE_OPEN.match(low):  # "Where does the military fall short?": in what respect, not a place
+            return Ask("")
         return Ask("thing" if _WHERE_FROM.match(low) else "where")
     which = _WHICH.match(q)
     if which:

@@ -69,6 +69,11 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Where was Zambada abducted, when he came from Sinaloa?", "where", ""),
         # where a power comes from is a source (a clause, a law), not a place
         ("Where does the House's power to choose its Speaker come from?", "thing", ""),
+        # where something falls short, stands or differs is a respect or a position, not a place
+        ("Where does the Mexican military still fall short?", "", ""),
+        ("Where do the two briefs differ on legalization?", "", ""),
+        ("Where do the authors stand on extradition?", "", ""),
+        ("Where was the summit held?", "where", ""),
     ],
 )
 def test_what_a_question_asks_for(question, kind, target):
