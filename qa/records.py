@@ -11,7 +11,7 @@ This module imports only the standard library.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -309,30 +309,14 @@ class Answer:
     see_also: tuple[Citation, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The stable ``qa ask --json`` shape."""
-        return {
-            "question": self.question,
-            "standalone_question": self.standalone_question,
-            "answer": self.answer,
-            "refused": self.refused,
-            "sentences": [s.to_json() for s in self.sentences],
-            "citations": [c.to_json() for c in self.citations],
-            "retrieved": [h.to_json() for h in self.retrieved],
-            "timings": self.timings,
-            "model": self.model,
-            "notices": list(self.notices),
-            "removed_sentences": list(self.removed_sentences),
-            "invalid_citations": self.invalid_citations,
-            "raw_answer": self.raw_answer,
-            "pipeline": self.pipeline,
-            "evidence": [e.to_json() for e in self.evidence],
-            "rejected_sentences": self.rejected_sentences,
-            "related": [r.to_json() for r in self.related],
-            "decision": self.decision,
-            "commitments": list(self.commitments),
-            "open_parts": list(self.open_parts),
-            "see_also": [c.to_json() for c in self.see_also],
-        }
+        """The stable ``qa ask --json`` shape: every field by its name, records as their JSON, tuples as lists."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = (
+                [v.to_json() if hasattr(v, "to_json") else v for v in value] if isinstance(value, tuple) else value
+            )
+        return out
 
 
 @dataclass(frozen=True)

@@ -230,15 +230,18 @@ def answer_text(answer: Answer) -> str:
         lines.append(f"(understood as: {answer.standalone_question})")
     lines.append(answer.answer)
     for c in answer.citations:
-        lines.append(f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})")
-        lines.append("      “" + " ".join(c.quote.split()) + "”")
+        lines += _quoted(c)
     if answer.see_also:
         lines.append("  related, not part of the answer:")
     for c in answer.see_also:
-        lines.append(f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})")
-        lines.append("      “" + " ".join(c.quote.split()) + "”")
+        lines += _quoted(c)
     for s in answer.removed_sentences:
         lines.append(f"  (removed, not supported by the sources: {s})")
     for n in answer.notices:
         lines.append(f"  note: {n}")
     return "\n".join(lines)
+
+
+def _quoted(c: Citation) -> list[str]:
+    """A citation for a terminal: its number, title and place, then its quote on one line."""
+    return [f"  [{c.n}] {c.title} ({c.source_file}:{c.start}-{c.end})", "      “" + " ".join(c.quote.split()) + "”"]
