@@ -25,7 +25,7 @@ from qa.decide import coverage
 from qa.docread import DocumentView, Embed, document_view
 from qa.listitems import without_bullets
 from qa.prescore import prescore
-from qa.records import Answer, Evidence, Hit
+from qa.records import Answer, Evidence, Hit, SourceInfo
 from qa.sources_choice import ALL_SOURCES, choose_sources, mention, named_by_name, source_name
 from qa.text import content_terms, flat, tokenize
 from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, document_evidence, focus_of
@@ -92,6 +92,12 @@ def topic_of(question: str, names: Sequence[str] = ()) -> str:
 # ------------------------------------------------------------------ blocks
 
 
+def lead(source: SourceInfo, verb: str) -> str:
+    """A block's lead line, its verb agreeing with the authors: "Downie (2011) recommends:", "Payan and
+    Montes de Oca (2024) recommend:", "Hamilton et al. argue:"."""
+    return f"{source_name(source)} {verb if len(source.meta.authors) < 2 else verb[:-1]}:"
+
+
 def summary_blocks(
     question: str, docs: Sequence[DocumentView], qvec: np.ndarray, kind: str, embed: Embed | None = None
 ) -> Broad:
@@ -104,7 +110,7 @@ def summary_blocks(
         missing = (
             "" if found else f"{name}: nothing in this source addresses {topic_of(question, doc.source.meta.authors)}."
         )
-        blocks.append(Block(f"{name} {verb}:", tuple(found), missing))
+        blocks.append(Block(lead(doc.source, verb), tuple(found), missing))
     return Broad(kind, tuple(blocks))
 
 
@@ -318,7 +324,7 @@ def gather(
             doc = document_view(library.index, sids[0])
             found = document_evidence(part, doc, embed_one(part), part_kind, limit=PART_SENTENCES, embed=embed)
             verb = focus_of(part) if part_kind == kinds.SUMMARY else "lists"
-            return Block(f"{source_name(doc.source)} {verb}:", tuple(found)) if found else None
+            return Block(lead(doc.source, verb), tuple(found)) if found else None
 
         def embed_one(text: str) -> np.ndarray:
             return embed([text])[0] if embed is not None else query_vector()

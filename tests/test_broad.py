@@ -465,7 +465,7 @@ def test_a_part_asking_what_a_source_proposes_reads_its_document(brief):
         retriever.embedder.embed,
     )
     assert found is not None
-    assert found.blocks[0].label == "Payan and Montes de Oca (2024) recommends:"
+    assert found.blocks[0].label == "Payan and Montes de Oca (2024) recommend:"
     texts = [e.text for e in found.evidence]
     assert any("must be scrapped" in t for t in texts) and any("avoid unilateral action" in t for t in texts), texts
     keys = [e.key for e in found.evidence]
@@ -667,3 +667,19 @@ def test_a_texts_signpost_does_not_introduce_a_list():
     assert listitems.INTRODUCER.search("The following recommendations are offered to improve relations.")
     assert listitems.INTRODUCER.search("These are to include:")
     assert not listitems.INTRODUCER.search("The following section briefly reviews the history of mistrust.")
+
+
+def test_a_blocks_lead_verb_agrees_with_its_authors():
+    one = SourceInfo(
+        "d",
+        "sources/d.txt",
+        "sources/d.txt",
+        "0" * 64,
+        SourceMeta(title="T", authors=("Richard Downie",), date="2011"),
+        1,
+    )
+    two = replace(one, meta=SourceMeta(title="T", authors=("Tony Payan", "Guadalupe Correa-Cabrera"), date="2024"))
+    three = replace(one, meta=SourceMeta(title="T", authors=("Alexander Hamilton", "John Jay", "James Madison")))
+    assert broad.lead(one, "recommends") == "Downie (2011) recommends:"
+    assert broad.lead(two, "lists") == "Payan and Correa-Cabrera (2024) list:"
+    assert broad.lead(three, "argues") == "Hamilton et al. argue:"

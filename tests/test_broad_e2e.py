@@ -64,5 +64,5 @@ def test_a_list_of_short_items_is_quoted_whole_in_order(qa):
     assert not a.refused, (a.answer, a.decision)
     items = ["Trade.", "Security.", "Investment.", "Democracy.", "Infrastructure.", "Immigration and labor markets."]
     assert [s.text for s in a.sentences] == items, a.answer
-    assert a.answer.startswith("Payan and Montes de Oca (2024) lists:")  # no "In short" lead over one-word items
+    assert a.answer.startswith("Payan and Montes de Oca (2024) list:")  # no "In short" lead over one-word items
     check_quotes(a)
