@@ -153,8 +153,10 @@ def document_evidence(
         found = enumeration.runs([e.text for e in in_order])  # the document's enumerations, once
         # the question's words match an introduction, whose items answer: they lift from its score before
         # the introduction's own penalty (it is not quoted, its items are)
-        intros = {in_order[r.intro].key for r in found if r.intro is not None}
-        scored = enumeration.lift_runs(found, in_order, scored, {k: ASIDE for k in intros})
+        authors = {t for a in doc.source.meta.authors for t in tokenize(a)}
+        intros = [in_order[r.intro] for r in found if r.intro is not None]
+        back = {e.key: ASIDE for e in intros if _aside(e.text, question, authors)}  # only what it lost
+        scored = enumeration.lift_runs(found, in_order, scored, back)
         m = _COUNTED.search(question)
         counted_words = m.group(0).split() if m else []  # "two methods" of "the two methods of curing …"
         word = f"{counted_words[0]} {counted_words[-1]}" if counted_words else ""
@@ -265,14 +267,24 @@ def _score(
         if ends is not None:  # Edmundson's location cue: a summary's points sit at the start and the end
             where = (c.ev.key[1] - ends[0]) / max(1, ends[1] - ends[0])
             score += LOCATION * (where < OPENING or where > 1 - CLOSING)
-        bio = bool(names & terms(text)) and bool(_BIO.search(text))
-        aside = bio or bool(_BOILERPLATE.search(text)) or text.rstrip("”\"’' ").endswith("?")
-        if INTRODUCER.search(text) or aside or ev_mod.novelty(text, question) < 0.2:
-            score -= ASIDE
+        score -= ASIDE * _aside(text, question, names)
         if topic and not topic & terms(text):  # "…say about the Palermo Model?": a sentence naming it
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)
+
+
+def _aside(text: str, question: str, authors: set[str]) -> bool:
+    """Does a sentence score ``ASIDE`` less: it introduces a list, is an author's biography line,
+    boilerplate or a question, or echoes the question."""
+    bio = bool(authors & terms(text)) and bool(_BIO.search(text))
+    asks = text.rstrip("”\"’' ").endswith("?")
+    return (
+        bio
+        or asks
+        or bool(INTRODUCER.search(text) or _BOILERPLATE.search(text))
+        or ev_mod.novelty(text, question) < 0.2
+    )
 
 
 def _after_openers(doc: DocumentView, picked: Sequence[int], candidates: Sequence[Candidate]) -> set[int]:
