@@ -45,7 +45,9 @@ def fallback_meta(name: str, text: str) -> SourceMeta:
     if not title:
         for i, line in enumerate(lines[:5]):
             line = line.strip().lstrip("#").strip()
-            if 3 <= len(line) <= 150:
+            if len(line) > 150:  # the text opens with prose ("We the People of …"): it has no title line
+                break
+            if len(line) >= 3:
                 title = line
                 nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
                 if re.search(r"\b(?:of|the|and|for|in|on|to|a|an|with|from|at)$", title, re.I) and nxt:
@@ -55,10 +57,46 @@ def fallback_meta(name: str, text: str) -> SourceMeta:
                     title = by[0].strip(" ,") if len(by) > 1 else f"{title} {nxt}"
                     authors = authors or (_names(nxt) if len(by) > 1 else ())
                 break
-    when = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", fields.get("date", ""))
+    when = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", fields.get("date", "")) or _masthead_date(lines)
     return SourceMeta(
-        title=title or Path(name).stem.replace("_", " "), authors=authors, date=when.group(1) if when else None
+        title=title or Path(name).stem.replace("_", " "),
+        authors=authors,
+        publisher=_masthead_publisher(lines),
+        date=when.group(1) if when else None,
     )
+
+
+MASTHEAD_LINES = 8  # a report's masthead (its date, its publisher) is read from this many first non-empty lines
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# a line that is a date ("Updated April 21, 2026", "July 2005") or a title dated in brackets
+# ("Congressional Record, Volume 151 Issue 99 (Wednesday, July 20, 2005)"); not "Posting Date: …"
+_DATE_LINE = re.compile(
+    rf"^(?:(?:updated|published|revised|issued|dated|as of)\s+)?(?:\w+day,?\s+)?{_MONTH}\s+(?:\d{{1,2}},?\s+)?(1[5-9]\d\d|20\d\d)\W*$"
+    rf"|\((?:\w+day,\s+)?{_MONTH}\s+\d{{1,2}},\s+(1[5-9]\d\d|20\d\d)\)",
+    re.I,
+)
+_PUBLISHER_LINE = re.compile(
+    r"^(?:the\s+)?(?:[A-Z][\w.&'’-]*\s+){1,5}(?:Service|Institute|Office|Council|Center|Centre|Foundation|"
+    r"Commission|Agency|Department|University|Press|Bank|Fund|Organi[sz]ation)$"
+)
+
+
+def _masthead(lines: list[str]) -> list[str]:
+    return [line.strip() for line in lines if line.strip()][:MASTHEAD_LINES]
+
+
+def _masthead_date(lines: list[str]) -> re.Match[str] | None:
+    """A date line of the masthead, its year as group 1 (or 2): "Updated April 21, 2026"."""
+    for line in _masthead(lines):
+        m = _DATE_LINE.search(line)
+        if m:
+            return re.search(r"(1[5-9]\d\d|20\d\d)", m.group(0))
+    return None
+
+
+def _masthead_publisher(lines: list[str]) -> str | None:
+    """A masthead line naming an organisation only: "Congressional Research Service"."""
+    return next((line for line in _masthead(lines) if _PUBLISHER_LINE.match(line)), None)
 
 
 HEADER_LINES = 60  # a header's fields are read from this many first lines

@@ -245,3 +245,18 @@ def test_metadata_without_a_sidecar_comes_from_the_texts_own_header():
         == "Electing the Speaker of the House of Representatives: Frequently Asked Questions"
     )
     assert fallback_meta("fish_notes.txt", "x" * 400).title == "fish notes"
+    # a report's masthead: its date line and the line naming its publisher
+    masthead = "Speakers of the House: Elections, 1913-2025\nUpdated April 13, 2026\nCongressional Research Service\n"
+    meta = fallback_meta("r.pdf", masthead + "https://crsreports.congress.gov\nRL30857\n\nEach new House elects…")
+    assert (meta.title, meta.publisher, meta.date) == (
+        "Speakers of the House: Elections, 1913-2025",
+        "Congressional Research Service",
+        "2026",
+    )
+    record = "Congressional Record, Volume 151 Issue 99 (Wednesday, July 20, 2005)\n[Senate]\n"
+    assert fallback_meta("r.html", record).date == "2005"
+    # a date in a sentence is not the document's; a text opening with prose has no title line
+    prose = "We the People of the United States, " + "in Order to form a more perfect Union, " * 5 + "do ordain.\n"
+    meta = fallback_meta("us_constitution.txt", prose + "\nThe Constitutional Convention\nArticle I\n")
+    assert (meta.title, meta.date, meta.publisher) == ("us constitution", None, None)
+    assert fallback_meta("m.txt", "Minutes\nThe board met on July 20, 2005 to vote.\n").date is None
