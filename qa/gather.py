@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa import evidence, frontmatter, prescore
+from qa import evidence, frontmatter, locate, prescore
 from qa.asks import Ask, ask_of
 from qa.records import Evidence
 from qa.shortlist import choose, reading_order
@@ -68,7 +68,12 @@ def gather(turn: Turn, retriever: Searcher, settings: Settings) -> Gathered:
         pool = frontmatter.read_on(retriever.index, pool)
     blocks = frontmatter.front_blocks(pool, q) if front else []
     candidates = blocks + evidence.sentences_of(pool, bios=evidence.asks_background(q))
-    ranked = prescore.prescore(candidates, queries, embed)
+    located: frozenset[tuple[str, int]] = frozenset()
+    if retriever.index is not None and locate.locators(q):  # "…under the 20th Amendment?"
+        sids = {e.key[0] for e in candidates}
+        chunks_of = {sid: [c for c in retriever.index.chunks if c.source_id == sid] for sid in sids}
+        located = locate.located(q, candidates, chunks_of)
+    ranked = prescore.prescore(candidates, queries, embed, located=located)
     shortlist = reading_order(choose(ranked, the_plan, settings.evidence_sentences, q))
     turn.timings["prescore_s"] = time.perf_counter() - t
     return Gathered(

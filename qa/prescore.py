@@ -2,8 +2,9 @@
 0.55 × the cosine of the query and the sentence (when an embedder is given)
 + 0.45 × the idf-weighted share of the query's terms the sentence holds,
 +0.1 when it holds the kind of thing asked (a date for "when", a number for
-"how many", a name for "who"), a passage-rank prior, −0.2 for a sentence
-that only echoes the query. Pure apart from numpy: records, ``qa.evidence``
+"how many", a name for "who"), +0.15 when it stands under the division the
+question names ("under the 20th Amendment": ``qa.locate``), a passage-rank
+prior, −0.2 for a sentence that only echoes the query. Pure apart from numpy: records, ``qa.evidence``
 and ``qa.text``.
 """
 
@@ -27,8 +28,10 @@ def prescore(
     queries: Sequence[str],
     embed: Embed | None = None,
     hit_rank: Mapping[str, int] | None = None,
+    located: frozenset[tuple[str, int]] = frozenset(),
 ) -> list[list[Evidence]]:
-    """Per query, ``candidates`` with their pre-score, best first."""
+    """Per query, ``candidates`` with their pre-score, best first; ``located``: keys of those standing
+    under the division the question names."""
     if not candidates:
         return [[] for _ in queries]
     texts = [c.text for c in candidates]
@@ -53,11 +56,15 @@ def prescore(
             if kind and holds_type(kind, c.text, q):
                 score += 0.1
             score += 0.05 / ranks.get(c.hit.chunk.chunk_id, c.hit.rank or 1)
+            score += LOCATED * (c.key in located)
             if novelty(c.text, q) < 0.2:
                 score -= 0.2  # restates the question: no answer in it
             scored.append(replace(c, score=score))
         out.append(sorted(scored, key=lambda e: -e.score))
     return out
+
+
+LOCATED = 0.15  # a sentence under the division the question names scores this much more
 
 
 def _local_idf(texts: Sequence[str]) -> dict[str, float]:
