@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from qa import evidence, frontmatter, locate, prescore
 from qa.asks import Ask, ask_of
+from qa.docread import document_view
 from qa.records import Evidence
 from qa.shortlist import choose, reading_order
 from qa.turn import Searcher, Turn
@@ -71,8 +72,7 @@ def gather(turn: Turn, retriever: Searcher, settings: Settings) -> Gathered:
     located: frozenset[tuple[str, int]] = frozenset()
     if retriever.index is not None and locate.locators(q):  # "…under the 20th Amendment?"
         sids = {e.key[0] for e in candidates}
-        chunks_of = {sid: [c for c in retriever.index.chunks if c.source_id == sid] for sid in sids}
-        located = locate.located(q, candidates, chunks_of)
+        located = locate.located(q, candidates, {sid: document_view(retriever.index, sid).chunks for sid in sids})
     ranked = prescore.prescore(candidates, queries, embed, located=located)
     shortlist = reading_order(choose(ranked, the_plan, settings.evidence_sentences, q))
     turn.timings["prescore_s"] = time.perf_counter() - t

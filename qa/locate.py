@@ -9,7 +9,7 @@ one of each kind before it. Pure: records and ``re``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from qa.records import Chunk, Evidence
 
@@ -82,7 +82,7 @@ def headings(chunks: Iterable[Chunk]) -> list[tuple[int, str, int]]:
 
 
 def located(
-    question: str, candidates: Sequence[Evidence], chunks_of: dict[str, list[Chunk]]
+    question: str, candidates: Sequence[Evidence], chunks_of: Mapping[str, Sequence[Chunk]]
 ) -> frozenset[tuple[str, int]]:
     """Keys of the ``candidates`` standing under every division ``question`` names whose kind their
     document has headings of ("Article II, Section 1": the second article's first section); none when

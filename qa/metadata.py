@@ -57,12 +57,12 @@ def fallback_meta(name: str, text: str) -> SourceMeta:
                     title = by[0].strip(" ,") if len(by) > 1 else f"{title} {nxt}"
                     authors = authors or (_names(nxt) if len(by) > 1 else ())
                 break
-    when = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", fields.get("date", "")) or _masthead_date(lines)
+    when = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", fields.get("date", ""))
     return SourceMeta(
         title=title or Path(name).stem.replace("_", " "),
         authors=authors,
         publisher=_masthead_publisher(lines),
-        date=when.group(1) if when else None,
+        date=when.group(1) if when else _masthead_year(lines),
     )
 
 
@@ -85,12 +85,12 @@ def _masthead(lines: list[str]) -> list[str]:
     return [line.strip() for line in lines if line.strip()][:MASTHEAD_LINES]
 
 
-def _masthead_date(lines: list[str]) -> re.Match[str] | None:
-    """A date line of the masthead, its year as group 1 (or 2): "Updated April 21, 2026"."""
+def _masthead_year(lines: list[str]) -> str | None:
+    """The year of the masthead's date line: "Updated April 21, 2026" -> "2026"."""
     for line in _masthead(lines):
         m = _DATE_LINE.search(line)
         if m:
-            return re.search(r"(1[5-9]\d\d|20\d\d)", m.group(0))
+            return m.group(1) or m.group(2)
     return None
 
 

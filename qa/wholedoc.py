@@ -153,7 +153,7 @@ def document_evidence(
         found = enumeration.runs([e.text for e in in_order])  # the document's enumerations, once
         # the question's words match an introduction, whose items answer: they lift from its score before
         # the introduction's own penalty (it is not quoted, its items are)
-        authors = {t for a in doc.source.meta.authors for t in tokenize(a)}
+        authors = _author_terms(doc.source)
         intros = [in_order[r.intro] for r in found if r.intro is not None]
         back = {e.key: ASIDE for e in intros if _aside(e.text, question, authors)}  # only what it lost
         scored = enumeration.lift_runs(found, in_order, scored, back)
@@ -240,7 +240,7 @@ def _score(
 ) -> list[Evidence]:
     """Each candidate with its score (the formula in the module docstring), best first; ``ends``: the
     document's span, for a summary's location cue (its opening and closing stretches)."""
-    names = {t for a in source.meta.authors for t in tokenize(a)}
+    names = _author_terms(source)
     naming = names | {t for n in (*others, source.meta.publisher or "") for t in tokenize(n)}
     q_terms = set(tokenize(question)) - naming - SOURCE_WORDS - ASKING
     q_terms -= {t for t in q_terms if focus is not None and focus.search(t)}
@@ -272,6 +272,10 @@ def _score(
             score -= 0.3
         out.append(replace(c.ev, score=score))
     return sorted(out, key=lambda e: -e.score)
+
+
+def _author_terms(source: SourceInfo) -> set[str]:
+    return {t for a in source.meta.authors for t in tokenize(a)}
 
 
 def _aside(text: str, question: str, authors: set[str]) -> bool:
