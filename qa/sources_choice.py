@@ -35,7 +35,7 @@ def source_name(source: SourceInfo) -> str:
     else:
         who = m.publisher or m.title or source.source_id
     year = (m.date or "")[:4]
-    return f"{who} ({year})" if year else who
+    return f"{who} ({year})" if year and year not in who else who  # a title dated already: "…(July 20, 2005)"
 
 
 def _surname(author: str) -> str:

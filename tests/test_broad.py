@@ -228,6 +228,10 @@ def test_labelled_answer_shows_leads_and_missing_lines():
 def test_names_and_sources():
     meta = SourceMeta("T", ("Tony Payan", "Rodrigo Montes de Oca"), None, "2024-09-27")
     assert broad.source_name(SourceInfo("p", "p", "p", "", meta)) == "Payan and Montes de Oca (2024)"
+    # a source named by its title, the title dated already: the year is not said twice
+    dated = SourceMeta("Congressional Record, Volume 151 Issue 99 (Wednesday, July 20, 2005)", (), None, "2005")
+    assert broad.source_name(SourceInfo("r", "r", "r", "", dated)) == dated.title
+    assert broad.source_name(SourceInfo("r", "r", "r", "", replace(dated, title="Record"))) == "Record (2005)"
     assert wholedoc.focus_of("What does Downie recommend the U.S. do?") == "recommends"
     assert wholedoc.focus_of("What does Arzt conclude?") == "concludes"
     # the question's own focus word is a cue: sources/002's "His assessment points to a … fragile relationship."
