@@ -29,6 +29,10 @@ _TOPIC = re.compile(
     re.I,
 )
 _DEFINE = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<x>.+?)\W*$|^what does (?P<y>.+?) stand for\W*$", re.I)
+# "What does CRS mean by the “modern Congress”?", "What is meant by …?": a definition of any wording
+_MEANT = re.compile(r"^what\s+(?:(?:does|do|did)\s+.+?\s+mean\s+by|is\s+meant\s+by)\s+(?P<x>.+?)\W*$", re.I)
+# a name with the context it is asked in: "the PRD in Mexican politics" defines "PRD"
+_IN_CONTEXT = re.compile(r"^(?P<name>.+?)\s+in\s+(?:[\w’'-]+\s+){0,2}[\w’'-]+$")
 _WHICH = re.compile(r"^(?:which|what)\s+(?P<noun>[a-z][\w-]*)", re.I)
 _WHEN_NOUN = {"year", "years", "date", "month", "day", "decade", "period", "time"}
 _NUMBER_NOUN = {
@@ -190,10 +194,18 @@ def _ask_of(question: str) -> Ask:
         return Ask("when")
     if re.match(r"^how (?:many|much|long|often|old|large|big|far)\b", low):
         return Ask("number")
+    meant = _MEANT.match(q)
+    if meant:
+        x = re.sub(r"^(?:the|a|an)\s+", "", meant.group("x").strip(), flags=re.I).strip(" \"'“”‘’")
+        if x and len(x.split()) <= 6:
+            return Ask("define", x)
     define = _DEFINE.match(q)
     if define:
         x = (define.group("x") or define.group("y") or "").strip(" \"'“”‘’")
         x = re.sub(r"^(?:the|a|an)\s+", "", x, flags=re.I)
+        named = _IN_CONTEXT.match(x)
+        if named and not all(_proper(w) for w in x.split()) and not re.search(r"\b(?:of|for|to|by|about)$", x):
+            x = named.group("name")
         if x and len(x.split()) <= 6 and all(_proper(w) for w in x.split()):
             return Ask("define", x)
     if re.match(r"^(?:who|whom|whose)\b", low):

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from qa import enumeration, kinds
 from qa import evidence as ev_mod
-from qa import kinds
 from qa.asks import ask_of, exact_names
 from qa.compose import asked_share
 from qa.decide import coverage
@@ -236,8 +236,10 @@ def draft(broad: Broad) -> list[tuple[str, tuple[int, ...]]]:
 def takes_lead(broad: Broad) -> bool:
     """Does the answer open with a short answer naming its points (``qa.points``)? A summary or list of
     one source quoting two or more sentences: a comparison's or a part's blocks answer side by side, and
-    a list of short items ("Trade." "Security." …) is its own short answer."""
+    a list of short items ("Trade." "Security." …) or of a document's divisions in order ("Title I of the
+    bill would…", "Title II…": each item names itself) is its own short answer."""
     short = all(len(e.text.split()) <= SHORT_ITEM_WORDS for e in broad.evidence)
+    short = short or all(enumeration.opens_division(e.text) for e in broad.evidence)
     return (
         broad.kind in (kinds.SUMMARY, kinds.LIST) and len(broad.blocks) == 1 and len(broad.evidence) >= 2 and not short
     )

@@ -151,9 +151,9 @@ class Commitment:
         or number? Every failure does: NONE, an echo, the wrong kind, another topic, a phrase the model could
         not copy (not verbatim, too long: on the benchmark and tune half, the quotes left held the asked fact
         in none of 3 answerable questions; 4 of 9 unanswerable ones were answered). For one thing ("What was
-        the verdict…?") only NONE does (no rule span either); a definition's failure, or any on a question
-        asking for several ("Who were the three…?"), says nothing of the sources: the quotes are decided."""
-        kinds = (*TYPED, "thing") if self.why == "none" else TYPED
+        the verdict…?") NONE and a phrase on another topic do (off topic: 2 unanswerable answered, no answerable
+        one); a definition's failure, or any for several ("Who were the three…?"), leaves the quotes to decide."""
+        kinds = (*TYPED, "thing") if self.why in ("none", "off topic") else TYPED
         return self.ask.kind in kinds and not self.ask.plural and self.why in _REFUTING
 
     def to_json(self) -> dict[str, object]:

@@ -88,6 +88,12 @@ def _opening(text: str) -> _Opening | None:
     return _Opening(1 if m.group("one").lower() == "one" else -1, named)
 
 
+def opens_division(text: str) -> bool:
+    """Does ``text`` open with one of a document's numbered divisions ("Title II of the bill…")?"""
+    opening = _opening(text)
+    return opening is not None and opening.noun in _DIVISIONS
+
+
 def chunks_after(text: str) -> int:
     """How many chunks after the one holding ``text`` its run may reach: ``CHUNKS_AFTER``, and
     ``CHUNKS_AFTER_DIVISION`` for a document's divisions ("Title I of the bill…"); 0 when it opens none."""

@@ -114,6 +114,8 @@ def grounded(question: str, ask: Ask, ev: Evidence, shortlist: Sequence[Evidence
       names them and the holder does not, the holder's years are not all
       other than theirs (the passage naming H.Res. 757 of 2023 goes on to a
       1910 vote);
+    - a question asking for the original ("Who originally wrote…?", "When was it first published?",
+      ``ORIGINAL_ASKED``) is answered by a holder sentence that says so (originally, initially, first…);
     - for who, when and where, the holder sentence shares a word with what the
       question says besides its names, or names three of its names ("Where
       does Eric Olson work?" is not answered by a sentence naming him that
@@ -137,6 +139,8 @@ def grounded(question: str, ask: Ask, ev: Evidence, shortlist: Sequence[Evidence
         here, there = set(_QUESTION_YEAR.findall(ev.text)), set(_QUESTION_YEAR.findall(" ".join(naming)))
         if here and there and not here & there:
             return False
+    if ORIGINAL_ASKED.search(question) and not _ORIGINAL_SAID.search(ev.text):
+        return False
     if ask.kind in ("who", "when", "where"):
         return shares_predicate(question, ev.text)
     if ask.kind == "thing" and not names_asked_about(question, where):
@@ -145,6 +149,17 @@ def grounded(question: str, ask: Ask, ev: Evidence, shortlist: Sequence[Evidence
     if noun and noun not in GENERIC_COUNTS:
         return noun[:5] in {t[:5] for t in tokenize(f"{ev.text} {ev.hit.chunk.text}")}
     return True
+
+
+# a question asking for the original author, date or version is answered only by a sentence that says
+# it was the original: "Publication Date: 04/13/2026" does not say when a report was first published,
+# "… all by Valerie Heitshusen" not who originally wrote it
+ORIGINAL_ASKED = re.compile(
+    r"\b(?:originally|initially|original)\b"
+    r"|\bfirst\s+(?:published|written|wrote|issued|released|introduced|drafted|authored|printed)\b",
+    re.I,
+)
+_ORIGINAL_SAID = re.compile(r"\b(?:originally|initially|original|first|formerly|previously|earlier|former)\b", re.I)
 
 
 def names_asked_about(question: str, where: str) -> bool:

@@ -60,7 +60,9 @@ def says_about(question: str) -> bool:
 _TYPED_ASK = re.compile(
     r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose|when|where|how (?:many|much|long|often)"
     r"|which (?:\w+ ){0,2}(?:officials?|leaders?|people|persons?|authors?|experts?|officers?|agenc(?:y|ies)"
-    r"|organi[sz]ations?|presidents?|senators?|members?|generals?|ambassadors?|groups?))\b",
+    r"|organi[sz]ations?|presidents?|senators?|members?|generals?|ambassadors?|groups?)"
+    # which one thing, its verb right after it: "Which think tank published a proposal…?"
+    r"|which (?:[\w-]+ ){0,2}?[\w-]*[^\Ws] (?:\w+ed|did|does|do|is|was|has|had|will|would|can|could)(?= ))\b",
     re.I,
 )
 # a list: "which operations", "what kinds of", "list the …", "name the …"

@@ -4,7 +4,9 @@ every word of it, in its order, in that sentence (a word may match on its first 
 "delinking" finds "delink"; a run of the sentence's words may sit between two of its words: "assist
 Calderón administration" finds "assist the Calderón administration"). What is shown is the sentence's
 own span from the first to the last aligned word, so the lead quotes the document, never the model's
-paraphrase; a phrase that does not align, echoes the question or repeats an earlier point is dropped.
+paraphrase; a span a few words short of its clause's end runs on to it ("…linkages and organizational"
+is shown as "…linkages and organizational arrangements"); a phrase that does not align, echoes the
+question or repeats an earlier point is dropped.
 
     "In short: build up Mexico’s weak state; welcome U.S. collaboration. [2][4]"
 
@@ -30,6 +32,7 @@ MIN_WORDS = 2  # a one-word span ("investigated") names no point
 POINT_WORDS = 12  # an aligned span longer than this is not a short point
 STEM = 5  # words of at least this many letters match on their first STEM letters
 GAP = 3  # at most this many of the sentence's words between two aligned words
+RUN_ON = 3  # a span runs on to its clause's end when at most this many words are left before it
 LEAD = "In short:"
 
 ASK = (
@@ -124,8 +127,23 @@ def align(phrase: str, sentences: Sequence[str]) -> tuple[str, int] | None:
                 stop = words[end].end()
                 if sentence[words[start].start() : stop].count("“") > sentence[words[start].start() : stop].count("”"):
                     stop = sentence.find("”", stop) + 1 or stop  # “Window of Opportunity” keeps its closing mark
-                best = (length, sentence[words[start].start() : stop], n)
+                best = (length, sentence[words[start].start() : _run_on(sentence, stop)], n)
     return (best[1], best[2]) if best else None
+
+
+_CLAUSE_MARK = re.compile(r"[,;:.!?()—–]|\s-\s|$")
+
+
+def _run_on(sentence: str, stop: int) -> int:
+    """Where a span ending at ``stop`` should end: at the next clause mark when at most ``RUN_ON`` words
+    lie before it ("…defense linkages and organizational" runs on to "…organizational arrangements"), a
+    phrase the model cut a word or two short of its end; else at ``stop``."""
+    mark = _CLAUSE_MARK.search(sentence, stop)
+    end = mark.start() if mark else len(sentence)
+    rest = sentence[stop:end]
+    if len(_WORD.findall(rest)) > RUN_ON or "“" in rest or '"' in rest:
+        return stop
+    return stop + len(rest.rstrip())
 
 
 def _match_from(wanted: Sequence[str], words: Sequence[re.Match[str]], start: int) -> int | None:

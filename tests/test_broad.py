@@ -61,6 +61,8 @@ def test_kind_rule_accuracy_on_labelled_questions(name, floor):
         ("What kinds of aircraft were delivered?", 0, kinds.LIST),
         # a cue verb said of the asked name or number is no summary: one phrase answers it
         ('Who proposed a "North American Security Treaty"?', 0, kinds.FACT),
+        ("Which think tank published a proposal to expand NORAD?", 0, kinds.FACT),  # one thing, its verb after it
+        ("Which recommendations does Downie make?", 0, kinds.SUMMARY),
         ("How many options does Downie propose?", 0, kinds.FACT),
         ("And who recommended it?", 0, kinds.FACT),
         # a cue noun that is what someone replied to: what they did is asked, not what a source proposes
@@ -248,7 +250,10 @@ def test_the_answer_path_quotes_the_document_without_a_model_pick(library):
     a = qa.ask("What does Downie recommend?")
     assert not a.refused, (a.answer, a.notices)
     lead, rest = a.answer.split("\n", 1)
-    assert lead.startswith("In short: Demonstrate success; institutionalize existing US/Mexican defense linkages. [")
+    assert lead.startswith(
+        "In short: Demonstrate success; institutionalize existing US/Mexican defense linkages and organizational "
+        "arrangements. ["
+    )
     assert "invade" not in a.answer
     assert rest.startswith("Downie (2011) recommends:")
     assert len(gen.seen) == 1 and "points" in gen.seen[0][-1]["content"]
@@ -608,6 +613,14 @@ def test_a_list_of_short_dash_items_is_quoted_whole_and_needs_no_lead(brief):
     assert not broad.takes_lead(broad.Broad(kinds.LIST, (block,)))  # the items are the short answer
     long = replace(found[0], text="Mexico has employed an effective strategy to delink key binational issues.")
     assert broad.takes_lead(broad.Broad(kinds.LIST, (broad.Block("x", (found[0], long)),)))
+    # a bill's titles in order name themselves: "In short: Title II … the duties." would only repeat one
+    titles = [
+        replace(found[0], text="Title I of the bill would provide for a lump sum settlement of the claims."),
+        replace(found[0], text="Title II of the bill establishes and sets forth the duties of a Review Commission."),
+        replace(found[0], text="Title III of the bill establishes an eight-year Demonstration Project."),
+    ]
+    assert not broad.takes_lead(broad.Broad(kinds.SUMMARY, (broad.Block("x", tuple(titles)),)))
+    assert broad.takes_lead(broad.Broad(kinds.SUMMARY, (broad.Block("x", (titles[0], long)),)))
 
 
 def test_a_dash_bullet_opens_a_list_item_and_a_line_without_one_ends_the_list():

@@ -20,6 +20,12 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Who is Óscar Naranjo?", "define", "Óscar Naranjo"),
         ("What was the Mérida Initiative?", "define", "Mérida Initiative"),
         ("What does CISEN stand for?", "define", "CISEN"),
+        # the context a name is asked in is not part of it; "mean by" asks a definition of any wording
+        ("What is the PRD in Mexican politics?", "define", "PRD"),
+        ('What does CRS mean by the "modern Congress"?', "define", "modern Congress"),
+        ("What is meant by shared responsibility?", "define", "shared responsibility"),
+        ("Who was New York's Lieutenant-Governor at the time Hamilton wrote Federalist No. 68?", "who", ""),
+        ("What is the Bank of Mexico in charge of?", "thing", ""),
         ("If Mexico put the police in charge, how long would the army keep the lead?", "number", ""),
         ("After Pascual resigned, who replaced him?", "who", ""),
         (
@@ -729,5 +735,32 @@ def test_a_thing_asked_of_a_named_person_is_not_answered_from_a_passage_that_nev
     q = "What prison sentence did General Jesús Gutiérrez Rebollo receive?"
     phrase = "three high-ranking Mexican army generals in May on suspicion of collaborating with organized crime"
     assert check_phrase(q, ask_of(q), phrase, arrest).why == "off topic"
+    assert check_phrase(q, ask_of(q), phrase, arrest).refutes  # a true sentence about others: the sources lack it
     named = [ev("General Gutiérrez Rebollo was sentenced to 40 years in prison for protecting a drug lord.")]
     assert check_phrase(q, ask_of(q), "40 years in prison", named).ok
+
+
+def test_the_original_author_or_date_is_answered_only_by_a_sentence_that_says_it_was_the_original():
+    titled = replace(ev("x").hit.source.meta, title="Types of Committee Hearings")
+
+    def of_report(text: str) -> Evidence:
+        e = ev(text)
+        return replace(e, hit=replace(e.hit, source=replace(e.hit.source, meta=titled)))
+
+    update = of_report("The report, CRS Report 98-317, was updated and written by Valerie Heitshusen in 2026.")
+    carr = of_report("This report was originally written by Thomas P. Carr, formerly an Analyst at CRS.")
+    plain = "Who wrote the CRS report Types of Committee Hearings?"
+    assert check_phrase(plain, ask_of(plain), "Valerie Heitshusen", [update]).ok
+    q = "Who originally wrote the CRS report Types of Committee Hearings?"
+    assert check_phrase(q, ask_of(q), "Valerie Heitshusen", [update]).why == "off topic"
+    assert check_phrase(q, ask_of(q), "Valerie Heitshusen", [update]).refutes
+    assert check_phrase(q, ask_of(q), "Thomas P. Carr", [update, carr]).ok
+    published = of_report("CRS Report 98-317 was published on April 13, 2026.")
+    when = "When was CRS Report 98-317 published?"
+    assert check_phrase(when, ask_of(when), "April 13, 2026", [published]).ok
+    first = "When was CRS Report 98-317 first published?"
+    assert check_phrase(first, ask_of(first), "April 13, 2026", [published]).why == "off topic"
+    # "first" asks for the original only beside publishing or writing: "first removed" is a plain "when"
+    removed = "When was a Speaker of the House first removed from office?"
+    until = ev("No Speaker had been removed from the office until October 2023, when the House removed the Speaker.")
+    assert check_phrase(removed, ask_of(removed), "October 2023", [until]).ok

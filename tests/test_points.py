@@ -19,7 +19,21 @@ def test_a_phrase_is_shown_in_the_sentences_own_words():
     # words left out between two of its words, a longer word on the same stem, a label before it
     assert points.align("Assist Calderón administration", SENTENCES) == ("assist the Calderón administration", 3)
     assert points.align("delinking key binational issues", SENTENCES) == ("delink key binational issues", 2)
-    assert points.align("Option 2: negotiate each separately", SENTENCES) == ("negotiate each of them separately", 2)
+    # …and run on to the clause's end when a few words short of it
+    assert points.align("Option 2: negotiate each separately", SENTENCES) == (
+        "negotiate each of them separately with Washington",
+        2,
+    )
+
+
+def test_a_span_a_word_or_two_short_of_its_clause_runs_on_to_its_end():
+    linkages = ["Extend and institutionalize existing US/Mexican defense linkages and organizational arrangements."]
+    assert points.align("Extend existing defense linkages and organizational", linkages) == (
+        "Extend and institutionalize existing US/Mexican defense linkages and organizational arrangements",
+        1,
+    )
+    # more than RUN_ON words left: the span stays as aligned
+    assert points.align("delink key binational issues", SENTENCES) == ("delink key binational issues", 2)
 
 
 def test_a_span_ends_on_a_word_that_says_something():
@@ -84,6 +98,6 @@ def test_a_span_does_not_end_on_an_owner():
     ]
     assert points.align("period of cooperation followed William Perry’s", perry) is None
     assert points.align("Secretary of Defense William Perry’s visit", perry) == (
-        "Secretary of Defense William Perry’s visit",
+        "Secretary of Defense William Perry’s visit to Mexico",
         1,
     )
