@@ -1,5 +1,5 @@
 """The evaluation sets (eval/datasets/questions.jsonl, own_questions.jsonl,
-foreign_questions.jsonl) and the metadata sidecar (sources/metadata.json) are
+foreign_questions.jsonl and the fresh sets own_/foreign_fresh_questions.jsonl) and the metadata sidecar (sources/metadata.json) are
 well formed. These tests read the files directly; only the foreign set's PDF
 and HTML documents are read through the project's extraction
 (qa.ingest.read_document), whose text is what the index stores and quotes."""
@@ -217,7 +217,14 @@ KINDS_BY_TYPE = {
     "unanswerable": {"near_miss"},
 }
 SPLITS = ("tune", "heldout")
-INDEPENDENT = {"own": (OWN, "o", 3), "foreign": (FOREIGN_SET, "f", 2)}
+# (file, id prefix, id width, first id number)
+INDEPENDENT = {
+    "own": (OWN, "o", 3, 1),
+    "foreign": (FOREIGN_SET, "f", 2, 1),
+    # written later, on both corpora, by reading the documents alone (no answers seen): one file per corpus
+    "own_fresh": (ROOT / "eval" / "datasets" / "own_fresh_questions.jsonl", "n", 3, 1),
+    "foreign_fresh": (ROOT / "eval" / "datasets" / "foreign_fresh_questions.jsonl", "n", 3, 31),
+}
 
 
 def _read_rows(path: Path) -> list[dict]:
@@ -249,7 +256,7 @@ class StoredTexts:
         return self.cache[source_file]
 
     def _read(self, source_file: str) -> str | None:
-        if self.which == "own":
+        if self.which.startswith("own"):
             path = ROOT / source_file
             ok = path.parent == SOURCES and path.suffix == ".txt" and path.is_file()
             return path.read_text(encoding="utf-8") if ok else None
@@ -264,7 +271,7 @@ class StoredTexts:
 @pytest.fixture(scope="module", params=sorted(INDEPENDENT))
 def independent(request) -> tuple[str, list[dict], StoredTexts]:
     which = request.param
-    if which == "foreign" and not FOREIGN_DIR.is_dir():
+    if which.startswith("foreign") and not FOREIGN_DIR.is_dir():
         pytest.skip(f"{FOREIGN_DIR} is not beside this checkout")
     return which, _read_rows(INDEPENDENT[which][0]), StoredTexts(which)
 
@@ -290,11 +297,11 @@ def test_independent_fields_kinds_and_splits(independent):
 
 def test_independent_ids_unique_and_prefixed(independent):
     which, rows, _ = independent
-    _, prefix, width = INDEPENDENT[which]
+    _, prefix, width, first = INDEPENDENT[which]
     ids = [r["id"] for r in rows]
     assert len(set(ids)) == len(ids), f"duplicate ids: {sorted(i for i, c in Counter(ids).items() if c > 1)}"
-    assert ids == [f"{prefix}{n:0{width}d}" for n in range(1, len(ids) + 1)], (
-        f"ids should run {prefix}{1:0{width}d}, ..."
+    assert ids == [f"{prefix}{n:0{width}d}" for n in range(first, first + len(ids))], (
+        f"ids should run {prefix}{first:0{width}d}, ..."
     )
 
 
@@ -367,6 +374,9 @@ def test_independent_counts(independent):
     near = kinds["near_miss"]
     broad = sum(kinds[k] for k in BROAD_KINDS)
     answerable = sum(r["answerable"] for r in rows)
+    if which.endswith("fresh"):  # fact and paraphrase questions and near misses, 30 per corpus
+        assert len(rows) == 30 and near == 10 and answerable == 20 and broad == 0, (len(rows), near, answerable)
+        return
     if which == "own":
         facts = sum(r["type"] == "fact" for r in rows)
         assert facts >= 40 and near >= 45 and broad >= 20, f"facts {facts}, near-miss {near}, broad {broad}"
