@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from qa import broad, compose, enumeration, evidence, kinds, pick, points, prompts, refusal
+from qa import broad, compose, enumeration, evidence, frontmatter, kinds, pick, points, prompts, refusal
 from qa.backends import Generator, make_generator
 from qa.backends.base import warn_without_yes_no
 from qa.citations import number_citations, see_also
@@ -227,12 +227,7 @@ class QA:
         parts = g.phrase_parts if got.answers else ()
         asks = [a for a in g.asks if a.wants_phrase]
         commitments = [committed(p, a, x, g.shortlist, chosen) for p, a, x in zip(parts, asks, got.answers)]
-        # a signature or dateline names nothing of what the question asks about ("Howard J. Wiarda / Professor
-        # of…" under a preface): its block, read beside the passage it closes, is on topic
-        commitments = [
-            replace(c, why="") if c.why == "off topic" and c.holder and g.shortlist[c.holder - 1].key in g.front else c
-            for c in commitments
-        ]
+        commitments = [frontmatter.waived(c, g.shortlist, g.front) for c in commitments]
         # a phrase that stands leads; failures that say the sources lack it refuse; a phrase the
         # model failed to copy says nothing of the sources: the chosen quotes are decided instead
         standing = any(c.ok for c in commitments)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from qa.commit import Commitment
+from qa.grounding import says_original
 from qa.records import Evidence, Hit
 from qa.text import numbers
 from qa.units import BIO, FURNITURE, HEADING, SENTENCE, Unit, units
@@ -97,3 +100,13 @@ def read_on(index: LoadedIndex, pool: Sequence[Hit]) -> list[Hit]:
             seen.add(c.chunk_id)
             after.append(c)
     return [*pool, *(Hit(len(pool) + n + 1, 0.0, c, index.sources[c.source_id]) for n, c in enumerate(after))]
+
+
+def waived(c: Commitment, shortlist: Sequence[Evidence], front: frozenset[tuple[str, int]]) -> Commitment:
+    """``c`` on topic when its holder is a title block or signature (``front``): a signature or dateline
+    names nothing of what the question asks about ("Howard J. Wiarda / Professor of…" under a preface),
+    read beside the passage it closes. Not for a question asking for the original: a masthead's "Updated
+    April 13, 2026" does not say when a report was first published (``qa.grounding.says_original``)."""
+    if c.why != "off topic" or not c.holder or shortlist[c.holder - 1].key not in front:
+        return c
+    return replace(c, why="") if says_original(c.part, shortlist[c.holder - 1].text) else c

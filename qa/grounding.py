@@ -139,7 +139,7 @@ def grounded(question: str, ask: Ask, ev: Evidence, shortlist: Sequence[Evidence
         here, there = set(_QUESTION_YEAR.findall(ev.text)), set(_QUESTION_YEAR.findall(" ".join(naming)))
         if here and there and not here & there:
             return False
-    if ORIGINAL_ASKED.search(question) and not _ORIGINAL_SAID.search(ev.text):
+    if not says_original(question, ev.text):
         return False
     if ask.kind in ("who", "when", "where"):
         return shares_predicate(question, ev.text)
@@ -160,6 +160,12 @@ ORIGINAL_ASKED = re.compile(
     re.I,
 )
 _ORIGINAL_SAID = re.compile(r"\b(?:originally|initially|original|first|formerly|previously|earlier|former)\b", re.I)
+
+
+def says_original(question: str, sentence: str) -> bool:
+    """Does ``sentence`` say it gives the original, when ``question`` asks for it (``ORIGINAL_ASKED``)?
+    True for any other question."""
+    return not ORIGINAL_ASKED.search(question) or bool(_ORIGINAL_SAID.search(sentence))
 
 
 def names_asked_about(question: str, where: str) -> bool:

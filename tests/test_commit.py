@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from qa import frontmatter
 from qa.asks import ask_of, exact_names
 from qa.commit import check_phrase, names_defined, normalise
 from qa.compose import asked_share, compose, fit_length, related, why_refused
@@ -764,3 +765,15 @@ def test_the_original_author_or_date_is_answered_only_by_a_sentence_that_says_it
     removed = "When was a Speaker of the House first removed from office?"
     until = ev("No Speaker had been removed from the office until October 2023, when the House removed the Speaker.")
     assert check_phrase(removed, ask_of(removed), "October 2023", [until]).ok
+
+
+def test_a_masthead_is_on_topic_for_who_wrote_it_but_not_for_when_it_was_first_published():
+    masthead = ev("Types of Committee Hearings Updated April 13, 2026 (98-317)")
+    front = frozenset({masthead.key})
+    first = "When was CRS Report 98-317 first published?"
+    off = replace(check_phrase(first, ask_of(first), "April 13, 2026", [masthead]), why="off topic")
+    assert frontmatter.waived(off, [masthead], front).why == "off topic"  # "Updated" is not "first"
+    when = "When was CRS Report 98-317 published?"
+    plain = replace(check_phrase(when, ask_of(when), "April 13, 2026", [masthead]), why="off topic", holder=1)
+    assert frontmatter.waived(plain, [masthead], front).ok  # a title block names nothing of the question
+    assert frontmatter.waived(plain, [masthead], frozenset()).why == "off topic"  # not front matter: stays
