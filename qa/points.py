@@ -111,7 +111,7 @@ def align(phrase: str, sentences: Sequence[str]) -> tuple[str, int] | None:
     wanted = [w.lower() for w in _WORD.findall(_LABEL.sub("", phrase))]
     if not wanted:
         return None
-    best: tuple[int, str, int] | None = None
+    best: tuple[int, int, int, int] | None = None  # (words, sentence number, span start, span stop)
     for n, sentence in enumerate(sentences, start=1):
         words = list(_WORD.finditer(sentence))
         for start in range(len(words)):
@@ -127,11 +127,15 @@ def align(phrase: str, sentences: Sequence[str]) -> tuple[str, int] | None:
                 stop = words[end].end()
                 if sentence[words[start].start() : stop].count("“") > sentence[words[start].start() : stop].count("”"):
                     stop = sentence.find("”", stop) + 1 or stop  # “Window of Opportunity” keeps its closing mark
-                best = (length, sentence[words[start].start() : _run_on(sentence, stop)], n)
-    return (best[1], best[2]) if best else None
+                best = (length, n, words[start].start(), stop)
+    if best is None:
+        return None
+    _, n, begin, stop = best
+    sentence = sentences[n - 1]
+    return sentence[begin : _run_on(sentence, stop)], n
 
 
-_CLAUSE_MARK = re.compile(r"[,;:.!?()—–]|\s-\s|$")
+_CLAUSE_MARK = re.compile(r"[,;:.!?()—–]|\s-\s|$")  # always matches: at worst the sentence's end
 
 
 def _run_on(sentence: str, stop: int) -> int:
@@ -139,8 +143,8 @@ def _run_on(sentence: str, stop: int) -> int:
     lie before it ("…defense linkages and organizational" runs on to "…organizational arrangements"), a
     phrase the model cut a word or two short of its end; else at ``stop``."""
     mark = _CLAUSE_MARK.search(sentence, stop)
-    end = mark.start() if mark else len(sentence)
-    rest = sentence[stop:end]
+    assert mark is not None
+    rest = sentence[stop : mark.start()]
     if len(_WORD.findall(rest)) > RUN_ON or "“" in rest or '"' in rest:
         return stop
     return stop + len(rest.rstrip())
