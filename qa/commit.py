@@ -17,7 +17,8 @@ only when it is
   many/much (an amount of money for a budget, cost or funding: "35,000
   officers" is not a budget); which/what <noun> and definitions need no type;
 - **new**: it holds a content word or number the question does not (an echo
-  of the question's own entity is no answer);
+  of the question's own entity is no answer), and for "What <noun>…?" it is
+  not that noun restated ("Equipment transfers…" for "What equipment…?");
 - for a definition, from a sentence that names what is defined;
 - **on the asked thing** (``about``, ``grounded``): one of the question's
   names, and each name of two words or more ("Bicentennial Framework",
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 
 from qa import acts
 from qa.asks import Ask, without_attribution
-from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, shares_predicate
+from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, restates_kind, shares_predicate
 from qa.records import Evidence
 from qa.spans import amount_of_group, amount_of_year, typed_spans
 from qa.text import content_terms, name_groups, numbers, tokenize
@@ -190,6 +191,9 @@ def check_phrase(
         return _salvaged(part, ask, given, shortlist, prefer) or Commitment(part, ask, given, why="not verbatim")
     holder = preferred(holders, shortlist, prefer)[0]
     new = adds_to(given, part) and not (ask.kind == "who" and _same_person(given, part))
+    new = new and not (
+        ask.kind == "thing" and restates_kind(part, given)
+    )  # "Equipment transfers…" for "What equipment"
     typed = names_defined(shortlist[holder - 1].text, ask.target) if ask.kind == "define" else of_kind(ask, given, part)
     on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1], shortlist)
     if ask.kind == "number" and on_topic:  # "6,000 … since 2007 and more than 10,000 in 2010": 2010's is 10,000

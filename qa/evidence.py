@@ -129,8 +129,10 @@ def pool(
     n: int,
 ) -> list[Hit]:
     """The passages sentences are drawn from: the best ``n`` hits, plus the best
-    4 of each part, the best 3 of each named source (``search``: the retriever's)
-    and the best 3 others of the first 30 naming every bill, resolution or report the
+    4 of each part, the best 3 of each named source (``search``: the retriever's),
+    the best 3 naming every word of what a question defines or asks about when it
+    says more than that ("What does CRS mean by the 'modern Congress'?": a search for
+    "modern Congress" alone, not for CRS's boilerplate) and the best 3 others of the first 30 naming every bill, resolution or report the
     question names by number ("Which committee was S. 1429 referred to?": the
     list of bills introduced that day names it once among many)."""
     extra: list[Hit] = []
@@ -142,6 +144,9 @@ def pool(
     if len(the_plan.parts) > 1:
         for part in the_plan.parts:
             extra += search(part, k=4)
+    target = _asked_about(question)
+    if target:
+        extra += [h for h in search(target, k=3) if set(tokenize(target)) <= set(tokenize(h.chunk.text))]
     for sid in the_plan.sources:
         extra += search(question, k=3, source_ids=[sid])
     out = list(hits[:n])
@@ -151,6 +156,15 @@ def pool(
             seen.add(h.chunk.chunk_id)
             out.append(h)
     return out
+
+
+def _asked_about(question: str) -> str:
+    """What a definition or topic question asks about, when the question says more than that ("the
+    'modern Congress'" of "What does CRS mean by…"); "" otherwise ("What is SEMAR?")."""
+    ask = ask_of(question)
+    if ask.kind not in ("define", "topic") or not tokenize(ask.target):
+        return ""
+    return ask.target if set(tokenize(question)) - set(tokenize(ask.target)) else ""
 
 
 def asked_type(question: str) -> str:

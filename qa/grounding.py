@@ -262,3 +262,22 @@ def counted_noun(question: str) -> str:
         kept.append(w)
     terms = tokenize(" ".join(kept))
     return terms[-1] if terms else ""
+
+
+_KIND_ASKED = re.compile(r"^\W*(?i:what|which)\s+(?P<w>[a-z][\w-]*)(?:\s+(?P<v>[a-z][\w-]*))?")
+
+
+def restates_kind(question: str, phrase: str) -> bool:
+    """Does ``phrase`` only name the kind of thing a "What/Which <noun> …?" question asks for, not one
+    of them: it opens with that noun and names nothing the question does not (no name, no number)?
+    "Equipment transfers made possible through the Mérida Initiative" is no answer to "What equipment
+    did the United States provide…?"; "Treaty of Guadalupe Hidalgo" answers "Which treaty…?"."""
+    m = _KIND_ASKED.match(" ".join(question.split()))
+    first = tokenize(phrase)[:1]
+    if not m or not first:
+        return False
+    heads = {t for w in (m.group("w"), m.group("v") or "") if w.lower() not in _NOUN_STOPS for t in tokenize(w)}
+    return first[0] in heads and not (names(phrase) - set(tokenize(question))) and not _DIGIT.search(phrase)
+
+
+_DIGIT = re.compile(r"\d")

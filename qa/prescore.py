@@ -2,7 +2,10 @@
 0.55 × the cosine of the query and the sentence (when an embedder is given)
 + 0.45 × the idf-weighted share of the query's terms the sentence holds,
 +0.1 when it holds the kind of thing asked (a date for "when", a number for
-"how many", a name for "who"), +0.15 when it stands under the division the
+"how many", a name for "who"), +0.1 when it names every word of what a
+"What is X?" question defines or a topic question is about ("What does CRS
+mean by the 'modern Congress'?": a sentence naming the modern Congress, not one
+on CRS), +0.15 when it stands under the division the
 question names ("under the 20th Amendment": ``qa.locate``), a passage-rank
 prior, −0.2 for a sentence that only echoes the query. Pure apart from numpy: records, ``qa.evidence``
 and ``qa.text``.
@@ -16,6 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from qa.asks import ask_of
 from qa.evidence import asked_type, holds_type, novelty
 from qa.records import Evidence
 from qa.text import tokenize
@@ -48,6 +52,7 @@ def prescore(
         q_terms = set(tokenize(q))
         total = sum(idf.get(t, _idf_unseen(len(texts))) for t in q_terms) or 1.0
         kind = asked_type(q)
+        target = _target_terms(q)
         scored = []
         for i, c in enumerate(candidates):
             lex = sum(idf.get(t, 0.0) for t in q_terms & terms[i]) / total
@@ -55,6 +60,8 @@ def prescore(
             score = 0.55 * dense + 0.45 * lex
             if kind and holds_type(kind, c.text, q):
                 score += 0.1
+            if target and target <= terms[i]:
+                score += NAMES_TARGET
             score += 0.05 / ranks.get(c.hit.chunk.chunk_id, c.hit.rank or 1)
             score += LOCATED * (c.key in located)
             if novelty(c.text, q) < 0.2:
@@ -65,6 +72,14 @@ def prescore(
 
 
 LOCATED = 0.15  # a sentence under the division the question names scores this much more
+NAMES_TARGET = 0.1  # a sentence naming what a definition or topic question asks about scores this much more
+
+
+def _target_terms(query: str) -> frozenset[str]:
+    """The index terms of what ``query`` asks to define or asks about ("What is SEMAR?": {"semar"});
+    empty for any other question."""
+    ask = ask_of(query)
+    return frozenset(tokenize(ask.target)) if ask.kind in ("define", "topic") else frozenset()
 
 
 def _local_idf(texts: Sequence[str]) -> dict[str, float]:

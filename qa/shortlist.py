@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from qa.evidence import Plan, asked_type, holds_type
 from qa.records import Evidence
+from qa.text import tokenize
 
 
 def choose(ranked: Sequence[Sequence[Evidence]], the_plan: Plan, limit: int = 12, question: str = "") -> list[Evidence]:
@@ -19,17 +20,23 @@ def choose(ranked: Sequence[Sequence[Evidence]], the_plan: Plan, limit: int = 12
     per named source), then the best of the rest; at most two per passage
     for a summary or comparison, three otherwise, except a sentence holding
     the kind of thing ``question`` asks for (a name for "Which mayor…", a
-    year for "When…": the passage's other sentences do not crowd it out)."""
+    year for "When…": the passage's other sentences do not crowd it out).
+    A sentence whose words repeat one already chosen (a report series'
+    boilerplate, "CRS serves as nonpartisan shared staff…", in each of its
+    reports) is not taken twice."""
     per_chunk = 2 if (the_plan.summary or the_plan.compare or the_plan.sources) else 3
     kind = asked_type(question) if question else ""
     chosen: dict[tuple[str, int], Evidence] = {}
     counts: dict[str, int] = {}
+    said: set[str] = set()
 
     def take(ev: Evidence) -> bool:
         full = counts.get(ev.hit.chunk.chunk_id, 0) >= per_chunk and not (kind and holds_type(kind, ev.text, question))
-        if ev.key in chosen or full or len(chosen) >= limit:
+        words = " ".join(tokenize(ev.text))
+        if ev.key in chosen or full or len(chosen) >= limit or (words and words in said):
             return False
         chosen[ev.key] = ev
+        said.add(words)
         counts[ev.hit.chunk.chunk_id] = counts.get(ev.hit.chunk.chunk_id, 0) + 1
         return True
 

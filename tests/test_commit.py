@@ -169,6 +169,17 @@ def test_each_check_on_the_phrase(question, phrase, holder, why):
     assert c.ok == (why == "")
 
 
+def test_the_kind_of_thing_asked_restated_is_no_answer():
+    # sources/002 (Downie): "What equipment…?" is not answered by "Equipment transfers…"
+    held = [ev("Equipment transfers made possible through the Mérida Initiative mattered: helicopters and radios.")]
+    q = "What equipment did Mexico get under the Mérida Initiative?"
+    assert check_phrase(q, ask_of(q), "Equipment transfers made possible", held).why == "echo"
+    assert check_phrase(q, ask_of(q), "helicopters and radios", held).ok
+    q = "Which treaty ended the war?"
+    held = [ev("The Treaty of Guadalupe Hidalgo ended the war in 1848.")]
+    assert check_phrase(q, ask_of(q), "Treaty of Guadalupe Hidalgo", held).ok
+
+
 def test_the_holder_is_a_chosen_sentence_first():
     twice = [ev("The Navy (SEMAR) helped.", score=0.9), ev("SEMAR is the Navy.", score=0.1)]
     c = check_phrase("What is SEMAR?", ask_of("What is SEMAR?"), "the Navy", twice, prefer=[2])

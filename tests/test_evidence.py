@@ -174,6 +174,27 @@ def test_a_sentence_holding_the_asked_kind_is_not_crowded_out_of_its_passage():
     assert any("Orlando" in e.text for e in shortlist.choose(ranked, plan, limit=8, question=q))
 
 
+def test_a_sentence_repeated_across_reports_is_offered_once():
+    # ../shared/foreign: each CRS report ends with the same boilerplate; it takes one slot, not three
+    boiler = "CRS serves as nonpartisan  shared staff to congressional committees and Members of Congress."
+    hits = [hit(n, f"{boiler} Report {n} covers the Speaker of the House.", f"crs{n}", "Beth") for n in (1, 2, 3)]
+    q = "What does CRS mean by the modern Congress?"
+    ranked = prescore(evidence.sentences_of(hits), [q])
+    chosen = [e.text for e in shortlist.choose(ranked, evidence.plan(q, {}), limit=8)]
+    assert sum("nonpartisan" in t for t in chosen) == 1 and len(chosen) == 4
+
+
+def test_prescore_lifts_a_sentence_naming_what_is_defined():
+    # ../shared/foreign (CRS, Speaker elections): the sentence on the modern Congress, not CRS's boilerplate
+    text = (
+        "CRS serves as nonpartisan shared staff to congressional committees and Members of Congress. "
+        "The modern Congress is usually reckoned from the implementation of the Legislative Reorganization Act."
+    )
+    q = 'What does CRS mean by the "modern Congress"?'
+    ranked = prescore(evidence.sentences_of([hit(1, text, "crs", "Beth")]), [q])[0]
+    assert ranked[0].text.startswith("The modern Congress") and ranked[0].score - ranked[1].score >= 0.0999
+
+
 def test_parse_selection_and_topped_up_choice():
     assert pick.parse_pick('{"ids": [3, 1, 3, 9]}', 4).ids == (3, 1)
     assert pick.parse_pick('{"ids": [2], "answers": ["NONE", "14"]}', 4, 2).answers == ("", "14")
