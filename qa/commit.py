@@ -47,7 +47,14 @@ from dataclasses import dataclass
 
 from qa import acts
 from qa.asks import Ask, without_attribution
-from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, restates_kind, shares_predicate
+from qa.grounding import (
+    GENERIC_COUNTS,
+    a_part_asked_whole,
+    counted_noun,
+    grounded,
+    restates_kind,
+    shares_predicate,
+)
 from qa.records import Evidence
 from qa.spans import amount_of_group, amount_of_year, typed_spans
 from qa.text import content_terms, name_groups, numbers, tokenize
@@ -202,6 +209,7 @@ def check_phrase(
         on_topic = all(a is None or bare(a) in bare(given) for a in (of_year, of_group))
     # "How many … in total?" / "Who leads the task force?": a sentence that sums, or writes the act
     on_topic = on_topic and acts.held(part, ask.kind, shortlist[holder - 1].text)
+    on_topic = on_topic and not (ask.kind == "number" and a_part_asked_whole(part, given, shortlist[holder - 1].text))
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
 

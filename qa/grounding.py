@@ -281,3 +281,21 @@ def restates_kind(question: str, phrase: str) -> bool:
 
 
 _DIGIT = re.compile(r"\d")
+
+
+_PART_NOUN = re.compile(r"^\W*(?:installments?|instalments?|tranches?|portions?|payments?)\b", re.I)
+
+
+def a_part_asked_whole(question: str, phrase: str, sentence: str) -> bool:
+    """Is ``phrase`` an amount ``sentence`` gives for a part ("The US$100 million installment of U.S.
+    drug-fighting aid … was held up") of what ``question`` asks about as a whole ("How much money did
+    Congress appropriate for the Mérida Initiative?")? Not when the question names the part or shares
+    the sentence's predicate ("How much Mérida aid was held up…?")."""
+    at = sentence.lower().find(phrase.lower().lstrip("$"))
+    if at < 0:
+        return False
+    after = sentence[at + len(phrase.lstrip("$")) :]
+    part = _PART_NOUN.match(after)
+    if not part:
+        return False
+    return part.group(0).strip(" ,").lower()[:7] not in question.lower() and not shares_predicate(question, sentence)

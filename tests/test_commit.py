@@ -180,6 +180,15 @@ def test_the_kind_of_thing_asked_restated_is_no_answer():
     assert check_phrase(q, ask_of(q), "Treaty of Guadalupe Hidalgo", held).ok
 
 
+def test_an_amount_for_a_part_does_not_answer_a_question_for_the_whole():
+    # sources/003 (Arzt): the installment held up is not what Congress appropriated
+    held = [ev("The US\\$100 million installment of Mérida aid to Mexico was held up over concerns.")]
+    q = "How much money did Congress appropriate for the Mérida Initiative?"
+    assert check_phrase(q, ask_of(q), "$100 million", held).why == "off topic"
+    q = "How much Mérida aid was held up over concerns?"  # the sentence's own act
+    assert check_phrase(q, ask_of(q), "$100 million", held).ok
+
+
 def test_the_holder_is_a_chosen_sentence_first():
     twice = [ev("The Navy (SEMAR) helped.", score=0.9), ev("SEMAR is the Navy.", score=0.1)]
     c = check_phrase("What is SEMAR?", ask_of("What is SEMAR?"), "the Navy", twice, prefer=[2])
