@@ -114,8 +114,12 @@ def test_summary_question_draws_from_across_the_document(qa):
 
 
 def test_near_miss_is_refused_or_answered_partially(qa):
-    """The sources say Pascual resigned, not who replaced him: refused, saying what is missing."""
-    for question in ("Who replaced Carlos Pascual as U.S. Ambassador to Mexico?",):
+    """The sources say Pascual resigned, not who replaced him; they give an installment of Mérida aid held
+    up, not what Congress appropriated: refused, saying what is missing."""
+    for question in (
+        "Who replaced Carlos Pascual as U.S. Ambassador to Mexico?",
+        "How much money did Congress appropriate for the Mérida Initiative?",
+    ):
         a = qa.ask(question)
         assert a.refused, (a.answer, a.commitments, a.decision)
         assert not a.sentences and a.answer.startswith("The sources don't")
