@@ -45,16 +45,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from qa import acts
+from qa import acts, grounding
 from qa.asks import Ask, without_attribution
-from qa.grounding import (
-    GENERIC_COUNTS,
-    a_part_asked_whole,
-    counted_noun,
-    grounded,
-    restates_kind,
-    shares_predicate,
-)
+from qa.grounding import GENERIC_COUNTS, counted_noun, grounded, shares_predicate
 from qa.records import Evidence
 from qa.spans import amount_of_group, amount_of_year, typed_spans
 from qa.text import content_terms, name_groups, numbers, tokenize
@@ -198,9 +191,7 @@ def check_phrase(
         return _salvaged(part, ask, given, shortlist, prefer) or Commitment(part, ask, given, why="not verbatim")
     holder = preferred(holders, shortlist, prefer)[0]
     new = adds_to(given, part) and not (ask.kind == "who" and _same_person(given, part))
-    new = new and not (
-        ask.kind == "thing" and restates_kind(part, given)
-    )  # "Equipment transfers…" for "What equipment"
+    new = new and not (ask.kind == "thing" and grounding.restates_kind(part, given))  # "Equipment transfers…"
     typed = names_defined(shortlist[holder - 1].text, ask.target) if ask.kind == "define" else of_kind(ask, given, part)
     on_topic = about(part, shortlist[holder - 1]) and grounded(part, ask, shortlist[holder - 1], shortlist)
     if ask.kind == "number" and on_topic:  # "6,000 … since 2007 and more than 10,000 in 2010": 2010's is 10,000
@@ -209,7 +200,8 @@ def check_phrase(
         on_topic = all(a is None or bare(a) in bare(given) for a in (of_year, of_group))
     # "How many … in total?" / "Who leads the task force?": a sentence that sums, or writes the act
     on_topic = on_topic and acts.held(part, ask.kind, shortlist[holder - 1].text)
-    on_topic = on_topic and not (ask.kind == "number" and a_part_asked_whole(part, given, shortlist[holder - 1].text))
+    part_of = ask.kind == "number" and grounding.a_part_asked_whole(part, given, shortlist[holder - 1].text)
+    on_topic = on_topic and not part_of  # "The US$100 million installment…" for "How much did Congress appropriate?"
     why = "" if typed and new and on_topic else ("echo" if not new else "wrong kind" if not typed else "off topic")
     return Commitment(part, ask, given, holder, True, typed, new, why)
 
