@@ -1,13 +1,13 @@
 """The run a failed answer phrase copied from a sentence (``qa.copied``), and the
-organisation check of "which agency / party …" answers (``qa.commit.of_kind``),
+organisation check of "which agency / party …" answers (``qa.phrase_kind.of_kind``),
 on real sentences of the shipped articles."""
 
 from __future__ import annotations
 
 from qa.asks import ask_of
-from qa.commit import of_kind
 from qa.copied import runs
 from qa.extract import committed
+from qa.phrase_kind import of_kind
 from tests.test_extract import ev
 
 DOWNIE = (
