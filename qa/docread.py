@@ -156,7 +156,9 @@ def read_sentences(
         stored = [] if context_only else chunk_sentences(chunk)
         vecs = doc.sentence_vectors[pos]
         for ev in (
-            piece for whole in ev_mod.sentences_of([hit], bios=bios, short_items=True) for piece in list_pieces(whole)
+            piece
+            for whole in ev_mod.sentences_of([hit], bios=bios, short_items=True, notes=False)
+            for piece in list_pieces(whole)
         ):
             item = is_list_item(chunk.text, ev.start, ev.text, previous, in_list)
             intro = intro if item else ev.text

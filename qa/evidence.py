@@ -25,7 +25,7 @@ from qa.kinds import distributed
 from qa.pagebreak import open_prose, reads_like_reference
 from qa.records import Evidence, Hit
 from qa.text import content_terms, names, numbers, tokenize, without_carried_topic
-from qa.units import BIO, LIST_ITEM, SENTENCE, Unit, units
+from qa.units import BIO, LIST_ITEM, NOTE, SENTENCE, Unit, units
 
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
 
@@ -50,6 +50,7 @@ _FOOTNOTE_AT_START = re.compile(
     r"^\d{1,3}\s+(?=(?:On|In|The|A|An|At|For|But|However|This|These|That|It|He|She|They|We|As|By|From|With|When|"
     r"While|Since|After|Before|According|Although|Yet|Moreover|Furthermore|Indeed|Thus|Still|Despite|During)\b(?![-’']))"
 )
+_NOTE_NUMBER = re.compile(r"^\d{1,3}\s+")  # a footnote's own number ("10 Rep. Jim Wright…")
 # a question about a person's background: what only an author biography says
 _BACKGROUND = re.compile(
     r"\b(?:degrees?|ph\.?\s?d|doctorate|m\.?a\.|educat\w*|graduat\w*|studied|universit\w*|alma mater|background"
@@ -266,16 +267,21 @@ def asks_background(question: str) -> bool:
     return bool(_BACKGROUND.search(question))
 
 
-def evidence_units(text: str, keep_furniture: bool = False, bios: bool = False) -> list[Unit]:
-    """The units of ``text`` (``qa.units``) offered as evidence: sentences and list items
-    (with ``bios``, author biographies too; with ``keep_furniture``, every unit: headings, table
-    rows, footnotes, page furniture too)."""
+def evidence_units(text: str, keep_furniture: bool = False, bios: bool = False, notes: bool = True) -> list[Unit]:
+    """The units of ``text`` (``qa.units``) offered as evidence: sentences, list items and footnotes'
+    statements (without ``notes``, not those: a document's own points, for a summary; with ``bios``,
+    author biographies too; with ``keep_furniture``, every unit: headings, table rows, citations, page
+    furniture too)."""
     out: list[Unit] = []
     for u in units(text):
-        if keep_furniture or u.is_evidence or (bios and u.kind == BIO):
+        if keep_furniture or (u.is_evidence and (notes or u.kind != NOTE)) or (bios and u.kind == BIO):
             out.append(u)
-        for gs, ge in u.gaps:  # a figure's caption inside a sentence broken by a page is a sentence of its own
-            out += [Unit(gs + v.start, gs + v.end, v.kind) for v in units(text[gs:ge]) if _caption(v.read(text[gs:ge]))]
+        for gs, ge in u.gaps:  # a caption or footnote inside a sentence broken by a page is a sentence of its own
+            out += [
+                Unit(gs + v.start, gs + v.end, v.kind)
+                for v in units(text[gs:ge])
+                if _caption(v.read(text[gs:ge])) and (notes or v.kind != NOTE)
+            ]
     return out
 
 
@@ -293,19 +299,20 @@ def _caption(sentence: str) -> bool:
 
 
 def sentences_of(
-    hits: Sequence[Hit], keep_furniture: bool = False, bios: bool = False, short_items: bool = False
+    hits: Sequence[Hit], keep_furniture: bool = False, bios: bool = False, short_items: bool = False, notes: bool = True
 ) -> list[Evidence]:
     """Every sentence of ``hits`` (best hit first) as an unscored ``Evidence``,
     each stored sentence once although overlapping chunks repeat it; ``bios``:
     biography sentences too (``asks_background``); ``short_items``: a list's short
     items too ("- Trade.", "- Immigration and labor markets."), which a whole
-    document's list reads as the items they are (``short_item``)."""
+    document's list reads as the items they are (``short_item``); ``notes``: footnotes' statements too."""
     seen: set[tuple[str, int]] = set()
     out: list[Evidence] = []
     for hit in hits:
         text = hit.chunk.text
-        for u in evidence_units(text, keep_furniture, bios):
-            ev = Evidence(hit, u.start, u.end, reading_text(u.read(text), hit.chunk.clean_text))
+        for u in evidence_units(text, keep_furniture, bios, notes):
+            read = reading_text(u.read(text), hit.chunk.clean_text)
+            ev = Evidence(hit, u.start, u.end, _NOTE_NUMBER.sub("", read) if u.kind == NOTE else read)
             if ev.key in seen or not ev.text:
                 continue
             if not keep_furniture and is_furniture(ev.text) and not (short_items and short_item(u, ev.text)):

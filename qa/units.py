@@ -13,11 +13,15 @@ left out), each with a class:
 - ``furniture``: page numbers, running titles ("Congressional Research
   Service 2"), lone bullets, rules, metadata lines ("Title: ...",
   "**Author:** ..."), link-only lines;
-- ``reference``: a footnote (a line opening with its number after a
-  finished sentence) or a bibliography entry;
+- ``note``: a footnote's statement ("10 Rep. Jim Wright had announced his
+  resignation…": a line opening with its number after a finished sentence;
+  the reading text drops the number), a sentence of six words or
+  more that is not a citation ("See …", a URL, page or volume numbers,
+  mostly capitalised words);
+- ``reference``: a footnote's citation or a bibliography entry;
 - ``bio``: an author biography, signature line or acknowledgement.
 
-Only ``sentence`` and ``list_item`` units are answer evidence
+Only ``sentence``, ``list_item`` and ``note`` units are answer evidence
 (``EVIDENCE_KINDS``); everything stays searchable.
 
 Layout first: a paragraph is a run of lines between blank lines, except in
@@ -67,8 +71,14 @@ from qa.layout import (
 from qa.pagebreak import open_prose, reads_like_reference, resumes_after
 from qa.segment import split_prose
 
-KINDS = (SENTENCE, LIST_ITEM, HEADING, TABLE_ROW, TOC, FURNITURE, REFERENCE, BIO)
-EVIDENCE_KINDS = frozenset({SENTENCE, LIST_ITEM})
+NOTE = "note"
+KINDS = (SENTENCE, LIST_ITEM, HEADING, TABLE_ROW, TOC, FURNITURE, REFERENCE, BIO, NOTE)
+EVIDENCE_KINDS = frozenset({SENTENCE, LIST_ITEM, NOTE})
+_CITES = re.compile(  # a footnote that points elsewhere: "See …", "… can be found in …", a URL, "vol. i", "p. 117"
+    r"^(?:see|vide|cf\.|for\b[^.]{0,120}\bsee)\b|\b(?:vol|chap|ch|pp?|§)\.?\s*(?:[ivxl]+\b|\d)"
+    r"|\bcan be found in\b|\bavailable (?:online|at)\b|https?://|\bwww\.",
+    re.I,
+)
 CELL_CHARS = 60  # a bulleted item wrapped in lines no longer than this, with no closing punctuation, is a table cell
 
 Splitter = Callable[[str, int, int], list[tuple[int, int]]]
@@ -286,10 +296,22 @@ def _emit_prose(
         elif run_kind == LIST_ITEM and j == 0:
             kind = LIST_ITEM
         elif run_kind == REFERENCE:
-            kind = REFERENCE
+            kind = _note(text, s, e, inside, first=j == 0)
         else:
             kind = classify_sentence(Unit(s, e, SENTENCE, inside).read(text))
         out.append(Unit(s, e, kind, inside))
+
+
+def _note(text: str, s: int, e: int, gaps: tuple[tuple[int, int], ...], first: bool) -> str:
+    """A footnote's span: ``note`` (a statement) or ``reference`` (a citation); the first span is read
+    without its opening number (which stays in the unit: the reading text drops it)."""
+    number = _FOOTNOTE_START.match(text[s:e]) if first else None
+    read = Unit(s + number.end() if number else s, e, SENTENCE, gaps).read(text)
+    words = read.split()
+    lower = sum(1 for w in words if re.fullmatch(r"[a-z][a-z'’-]*[.,;:]?", w))  # a citation: mostly names, numbers
+    if len(words) < 6 or lower * 2 < len(words) or _CITES.search(read) or classify_sentence(read) != SENTENCE:
+        return REFERENCE
+    return NOTE
 
 
 def _table_cell(lines: list[_Line]) -> bool:
