@@ -30,7 +30,11 @@ from qa.units import BIO, LIST_ITEM, NOTE, SENTENCE, Unit, units
 MAX_PARTS = 4  # sub-questions answered; a question with more parts is capped (with a notice)
 
 _WH = r"(?:what|who|whom|whose|when|where|why|how|which|did|does|do|is|are|was|were|has|have|can)"
-_PART_SPLIT = re.compile(rf"(?:,|;)?\s+(?:and|but|also)\s+(?={_WH}\b)", re.I)
+_PART_SPLIT = re.compile(  # "…, and who started it?"; after a comma also "…, and on which ballot?" (kept whole)
+    rf"(?:,|;)?\s+(?:and|but|also)\s+(?={_WH}\b)"
+    rf"|[,;]\s+(?:and|but|also)\s+(?=(?:in|at|on|over|for|by|from|since|to|with|under|after)\s+{_WH}\b)",
+    re.I,
+)
 _COMPARE = re.compile(r"\b(?:compare|comparison|contrast|differ\w*|versus|vs\.?|both|each source|the sources)\b", re.I)
 _SUMMARY = re.compile(
     r"\b(?:summar\w*|overview|overall|main (?:points|arguments?|findings)|key (?:points|findings|arguments?)"
@@ -55,7 +59,8 @@ _NOTE_NUMBER = re.compile(r"^\d{1,3}\s+")  # a footnote's own number ("10 Rep. J
 _BACKGROUND = re.compile(
     r"\b(?:degrees?|ph\.?\s?d|doctorate|m\.?a\.|educat\w*|graduat\w*|studied|universit\w*|alma mater|background"
     r"|biograph\w*|career|professor|taught|fellow(?:ship)?|formerly|previous(?:ly)? (?:post|position|job)"
-    r"|affiliat\w*|(?:what|which) (?:post|position|title|job|role)s? (?:does|did|do|has|had|is|was))\b",
+    r"|affiliat\w*|(?:what|which) (?:post|position|title|job|role)s? (?:does|did|do|has|had|is|was)"
+    r"|authors? of|written by)\b",
     re.I,
 )
 _HYPHEN_WRAP = re.compile(r"(?<=[a-z])-\n\s*(?=[a-z])")
@@ -78,7 +83,7 @@ class Plan:
 def split_parts(question: str, max_parts: int = MAX_PARTS) -> tuple[list[str], int]:
     """Sub-questions of ``question`` (rule-based) and how many were left out.
 
-    Splits at question marks and at ", and <wh-word>" joins; a part that
+    Splits at question marks and at ", and <wh-word>" joins (", and on which…"); a part that
     lost its subject ("…, and who started it?") keeps the first part's
     content words after it so it can be retrieved on its own."""
     pieces = [p.strip() for p in re.split(r"\?+", without_carried_topic(question)) if p.strip()]

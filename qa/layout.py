@@ -94,7 +94,9 @@ _BIO_TEXT = re.compile(
     r"visiting |former |distinguished )*(?:professor|director|fellow|lecturer|researcher|scholar|specialist|chair)\b)"
     r"|\b(?:earned|received|holds)\s+(?:his|her|a)\s+(?:ph\.?\s?d|doctorate|master|m\.a|b\.a|degree)"
     r"|special thanks|(?:is|are) grateful to|errors (?:that )?remain are (?:my|our) own|^\W*acknowledge?ments?\b"
-    r"|\b(?:I|we) (?:would like to|wish to) (?:thank|acknowledge)\b",
+    r"|\b(?:I|we) (?:would like to|wish to) (?:thank|acknowledge)\b"
+    r"|^\W*this (?:report|paper|study|article|brief|chapter) was (?:originally |initially |first )?(?:written|prepared"
+    r"|authored|drafted) by\b",
     re.I,
 )
 _REFERENCE_TEXT = re.compile(

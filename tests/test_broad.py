@@ -586,6 +586,18 @@ def test_one_question_asked_of_two_things_is_two_parts():
     assert evidence.split_parts(one) == ([one], 0)
 
 
+def test_a_second_question_opening_with_a_preposition_is_its_own_part():
+    q = "Who was elected Speaker in October 2023, and on which ballot?"
+    assert kinds.kind_of(q) == kinds.PARTS
+    assert evidence.split_parts(q) == (
+        ["Who was elected Speaker in October 2023?", "on which ballot? (elected speaker october 2023)"],
+        0,
+    )
+    # without the comma "and on what day" goes on with the same question
+    one = "At what time and on what day must Congress assemble each year under the 20th Amendment?"
+    assert evidence.split_parts(one) == ([one], 0)
+
+
 def test_each_year_is_no_comparison():
     q = "At what time and on what day must Congress assemble each year under the 20th Amendment?"
     assert kinds.kind_of(q) != kinds.COMPARE

@@ -306,6 +306,24 @@ def test_biographies_are_evidence_only_for_questions_about_a_background():
     assert len(evidence_units(text, bios=True)) == 2
 
 
+def test_an_author_note_answers_only_who_wrote_the_report():
+    """ "This report was initially written by Richard S. Beth…" (a CRS acknowledgement) says nothing about
+    the Speaker: it is no answer to "What does the CRS report say?", only to who its authors are."""
+    from qa.evidence import asks_background, evidence_units
+
+    text = (
+        "Although the Constitution does not so require, the Speaker has always been a Member of the House.\n\n"
+        "This report was initially written by Richard S. Beth, former CRS Specialist on Congress and the "
+        "Legislative Process."
+    )
+    assert len(evidence_units(text)) == 1
+    assert len(evidence_units(text, bios=True)) == 2
+    assert asks_background("Who are the authors of the Pacific Council piece?")
+    # "who wrote" reads the title block and signatures (qa.frontmatter): biographies would crowd them out
+    assert not asks_background("Who wrote the preface to Downie's CHDS paper?")
+    assert not asks_background("What do the Constitution and the CRS report say?")
+
+
 @pytest.mark.parametrize(
     "raw, read",
     [
