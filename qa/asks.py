@@ -103,6 +103,19 @@ _WHO_NOUN = {
     "chairman",
     "justice",
     "judge",
+    "clerk",
+    "officer",
+    "adviser",
+    "advisor",
+    "director",
+    "administrator",
+    "prosecutor",
+    "attorney",
+    "spokesman",
+    "spokesperson",
+    "successor",
+    "predecessor",
+    "founder",
 }
 _WHERE_NOUN = {"city", "cities", "country", "countries", "state", "states", "place", "region", "port", "town", "border"}
 _NOUN_KIND = {
@@ -226,9 +239,18 @@ def _ask_of(question: str) -> Ask:
             if not the:
                 return Ask("")
             noun = the.group(1).split()[-1]
+        named = _NAME_OF.search(low) if noun in ("name", "names") else None
+        if named:  # "What was the name of the House Clerk who…?" asks for a person: the kind of what is named
+            noun = next((w for w in reversed(named.group(1).split()) if _NOUN_KIND.get(_singular(w))), noun)
         words = [noun, *low.split()[1:4]]
         return Ask(next((k for w in words for k in (_NOUN_KIND.get(w), _NOUN_KIND.get(_singular(w))) if k), "thing"))
     return Ask("")
+
+
+_NAME_OF = re.compile(
+    r"\bnames? of (?:the |a |an |this |that |its |his |her |their )?((?:[\w.’'-]+\s+){0,3}?[\w.’'-]+)"
+    r"(?:\s+(?:who|whom|that|which|in|at|on|of|for|during|since|after|before|by|to|from|with)\b|\W*$)"
+)
 
 
 def _singular(noun: str) -> str:

@@ -74,6 +74,12 @@ from qa.segment import split_prose
 NOTE = "note"
 KINDS = (SENTENCE, LIST_ITEM, HEADING, TABLE_ROW, TOC, FURNITURE, REFERENCE, BIO, NOTE)
 EVIDENCE_KINDS = frozenset({SENTENCE, LIST_ITEM, NOTE})
+# a sentence that only sends the reader elsewhere: "See …", "For additional discussion of …, see CRS Report …",
+# "… are addressed in the section … in CRS Report 98-411"
+_POINTER = re.compile(
+    r"^\W*(?:[Ss]ee\s+[A-Z\d]|(?i:for)\b[^.;]{0,160}?,?\s+see\s+(?:also\s+)?(?:the\s+)?[A-Z\d])"
+    r"|^[^;]{0,250}\b(?:is|are) (?:addressed|discussed|treated|examined|covered) (?:in detail )?in (?:the section|CRS)"
+)
 _CITES = re.compile(  # a footnote that points elsewhere: "See …", "… can be found in …", a URL, "vol. i", "p. 117"
     r"^(?:see|vide|cf\.|for\b[^.]{0,120}\bsee)\b|\b(?:vol|chap|ch|pp?|§)\.?\s*(?:[ivxl]+\b|\d)"
     r"|\bcan be found in\b|\bavailable (?:online|at)\b|https?://|\bwww\.",
@@ -328,11 +334,12 @@ def _table_cell(lines: list[_Line]) -> bool:
 
 
 def classify_sentence(sentence: str) -> str:
-    """A prose span's class: a biography/acknowledgement, a reference entry, or a sentence."""
+    """A prose span's class: a biography/acknowledgement, a reference entry (or a pointer to another
+    work: "For a more detailed treatment…, see CRS Report RL30857…"), or a sentence."""
     head = " ".join(sentence.split()[:40])
     if _BIO_TEXT.search(head):
         return BIO
-    if _REFERENCE_TEXT.search(sentence) and reads_like_reference(sentence):
+    if (_REFERENCE_TEXT.search(sentence) and reads_like_reference(sentence)) or _POINTER.match(sentence):
         return REFERENCE
     return SENTENCE
 

@@ -81,6 +81,10 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("Where do the two briefs differ on legalization?", "", ""),
         ("Where do the authors stand on extradition?", "", ""),
         ("Where was the summit held?", "where", ""),
+        # "the name of X" asks for what X is: a person's name for a clerk, a thing's for an operation
+        ("What was the name of the House Clerk who presided over the 1962 election?", "who", ""),
+        ("What is the name of the operation?", "thing", ""),
+        ("What is the name of the city where he landed?", "where", ""),
     ],
 )
 def test_what_a_question_asks_for(question, kind, target):

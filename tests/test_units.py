@@ -110,6 +110,26 @@ def test_footnote_statements_are_notes_and_citations_are_not() -> None:
     ]
 
 
+def test_a_sentence_sending_the_reader_elsewhere_is_a_reference() -> None:
+    """ "For a more detailed treatment…, see CRS Report RL30857…, by Valerie Heitshusen." names an author
+    and years, but says nothing about the Speaker: it is no evidence ("Which Speakers were elected with
+    fewer than 218 votes?" was answered "Valerie Heitshusen")."""
+    pointers = [
+        "For a more detailed treatment of these election procedures, as well as data on elections of the Speaker "
+        "in each Congress since 1913, see CRS Report RL30857, Speakers of the House: Elections, 1913-2025, by "
+        "Valerie Heitshusen.",
+        "See Table A-1 in Appendix for full results.",
+        "The process for scheduling floor consideration of such a resolution is addressed in the section "
+        "“Floor Actions on Questions of Privilege” in CRS Report 98-411.",
+    ]
+    statements = [
+        "For example, the House elected a Speaker in 1923 on the ninth ballot.",
+        "For these reasons, see how the Mérida Initiative failed.",
+    ]
+    assert [U.classify_sentence(p) for p in pointers] == [U.REFERENCE] * 3
+    assert [U.classify_sentence(s) for s in statements] == [U.SENTENCE] * 2
+
+
 def _kinds(text: str) -> list[tuple[str, str]]:
     return [(u.kind, text[u.start : u.end]) for u in units(text)]
 
