@@ -98,10 +98,26 @@ def split_parts(question: str, max_parts: int = MAX_PARTS) -> tuple[list[str], i
     first_terms = " ".join(content_terms(parts[0]))
     out = [parts[0] + "?"]
     for p in parts[1:]:
-        # a short part ("who started it") carries the first part's topic along
-        out.append(f"{p}? ({first_terms})" if len(tokenize(p)) < 4 else p + "?")
+        # a short part ("who started it") carries the first part's topic along, and so does one that names
+        # only sources and what they do ("What do the Constitution and the CRS report say?")
+        out.append(f"{p}? ({first_terms})" if len(tokenize(p)) < 4 or not _own_topic(p) else p + "?")
     capped = max(0, len(out) - max_parts)
     return out[:max_parts], capped
+
+
+# what a part asking only of sources says: "Compare Arzt and Starr.", "Give the figures each source reports."
+_SOURCE_WORDS = frozenset(
+    tokenize(
+        "compare comparison say says said source sources report reports brief paper article document documents "
+        "give figure figures each seem different discussion explanation explanations view views author authors"
+    )
+)
+
+
+def _own_topic(part: str) -> bool:
+    """Does ``part`` ask about something of its own: a content word that is no name and no word of
+    what sources do?"""
+    return bool(set(tokenize(part)) - names(part) - _SOURCE_WORDS - numbers(part))
 
 
 def plan(question: str, named_sources: Mapping[str, float], max_parts: int = MAX_PARTS) -> Plan:

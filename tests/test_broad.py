@@ -598,6 +598,16 @@ def test_a_second_question_opening_with_a_preposition_is_its_own_part():
     assert evidence.split_parts(one) == ([one], 0)
 
 
+def test_a_part_naming_only_sources_carries_the_first_parts_topic():
+    q = "Does the Speaker have to be a Member of the House? What do the Constitution and the CRS report say?"
+    assert evidence.split_parts(q)[0][1] == "What do the Constitution and the CRS report say? (speaker member house)"
+    q = "How many people have been killed in Mexico's drug violence? Give the figures each source reports."
+    assert evidence.split_parts(q)[0][1].endswith("(many people killed mexico drug violence)")
+    # a part with a topic of its own keeps its words alone
+    q = "What policy actions do Payan and Montes de Oca propose, and what do they say about unilateral U.S. operations?"
+    assert evidence.split_parts(q)[0][1] == "what do they say about unilateral U.S. operations?"
+
+
 def test_each_year_is_no_comparison():
     q = "At what time and on what day must Congress assemble each year under the 20th Amendment?"
     assert kinds.kind_of(q) != kinds.COMPARE
