@@ -186,7 +186,12 @@ _WHERE_OPEN = re.compile(
 def _ask_of(question: str) -> Ask:
     q = " ".join(question.split()).strip()
     q = re.sub(r"^(?:and|but|so|also|then)\s+", "", q, flags=re.I)
-    q = re.sub(r"^(?:in|on|at|by|from|for|since|until|during|to)\s+(?=(?:what|which|whom|whose)\b)", "", q, flags=re.I)
+    q = re.sub(
+        r"^(?:in|on|at|by|from|for|since|until|during|to)\s+(?=(?:what|which|whom|whose|how (?:long|many|much))\b)",
+        "",
+        q,
+        flags=re.I,
+    )
     q = re.sub(r"\s*\((?:[^()]*)\)\s*\??$", "?", q)  # a part's carried topic "(…)" is not asked
     q = without_attribution(q)
     lead_in = _LEAD_IN.match(q)  # "If Mexico put the police in charge, how long would…": the main clause asks

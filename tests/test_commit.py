@@ -85,6 +85,7 @@ from qa.records import Chunk, Evidence, Hit, SourceInfo, SourceMeta
         ("What was the name of the House Clerk who presided over the 1962 election?", "who", ""),
         ("What is the name of the operation?", "thing", ""),
         ("What is the name of the city where he landed?", "where", ""),
+        ("for how long? (weapon tracing system mexico)", "number", ""),  # a second part: "…, and for how long?"
     ],
 )
 def test_what_a_question_asks_for(question, kind, target):
