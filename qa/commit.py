@@ -210,7 +210,7 @@ def _salvaged(
     names: a sentence's first name is as often its subject ("Peña Nieto chose Óscar Naranjo")."""
     if ask.kind not in ("number", "when"):
         return None
-    spans = typed_spans(given, ask.kind)
+    spans = typed_spans(given, ask.kind, part)
     if not all(_holders(span, shortlist) for span in spans):
         return None  # the reply states a date or amount the evidence does not hold: nothing of it is taken
     for span in spans:

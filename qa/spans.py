@@ -15,6 +15,12 @@ _AMOUNT = re.compile(
     r"(?:\s+(?:percent|per cent|million|billion|thousand|hundred))?\b",
     re.I,
 )
+DURATION = re.compile(  # a length of time: "nearly a century", "ten years", "decades"
+    r"\b(?:(?:nearly|almost|about|over|more than|less than)\s+)?(?:(?:a|an|one|half a|several|many|\d[\d,.]*|two|three|"
+    r"four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|seventy)\s+)?"
+    r"(?:years?|months?|weeks?|days?|decades?|centur(?:y|ies)|generations?)\b",
+    re.I,
+)
 _MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DATE = re.compile(
     rf"(?:(?:early|mid|late)-?\s*)?(?:{_MONTHS}\s+(?:\d{{1,2}},?\s+)?)?\b(?:1[5-9]\d\d|20\d\d)s?\b"
@@ -85,7 +91,10 @@ def amount_of_group(question: str, sentence: str) -> str | None:
     return found[0] if len(set(found)) == 1 else None
 
 
-def typed_spans(text: str, kind: str) -> list[str]:
-    """The spans of ``text`` of ``kind``: amounts for number, dates for when (none for other kinds)."""
+def typed_spans(text: str, kind: str, question: str = "") -> list[str]:
+    """The spans of ``text`` of ``kind``: amounts for number (lengths of time, "nearly a century", for a
+    ``question`` asking how long), dates for when (none for other kinds)."""
     pattern = {"number": _AMOUNT, "when": _DATE}.get(kind)
+    if kind == "number" and re.search(r"\bhow long\b", question, re.I):
+        pattern = DURATION
     return [m.group(0).strip(" ,.") for m in pattern.finditer(text)] if pattern else []

@@ -174,6 +174,23 @@ def test_each_check_on_the_phrase(question, phrase, holder, why):
     assert c.ok == (why == "")
 
 
+def test_how_long_is_answered_by_a_length_of_time():
+    # sources/002 (Downie): "…has not viewed the Mexican military in hostile terms in nearly a century…"
+    held = [
+        ev(
+            "The United States has not viewed the Mexican military in hostile terms in nearly a century and has "
+            "for many decades focused on threats from the Soviet Union."
+        )
+    ]
+    q = "For how long has the United States not regarded the Mexican military as hostile?"
+    assert ask_of(q).kind == "number"
+    assert check_phrase(q, ask_of(q), "nearly a century", held).ok
+    assert check_phrase(q, ask_of(q), "the Soviet Union", held).why == "wrong kind"
+    # the model's reply run on past its phrase: the length of time inside it stands
+    long = "nearly a century and has for many decades focused on threats from the Soviet Union, as the text says"
+    assert check_phrase(q, ask_of(q), long, held).phrase == "nearly a century"
+
+
 def test_the_kind_of_thing_asked_restated_is_no_answer():
     # sources/002 (Downie): "What equipment…?" is not answered by "Equipment transfers…"
     held = [ev("Equipment transfers made possible through the Mérida Initiative mattered: helicopters and radios.")]
