@@ -1,13 +1,15 @@
 """What a question asks for (``ask_of``): who, when, where, number, thing
 (which/what + noun), define ("What is X?"), topic ("What do the sources say
 about X?"), or open (why, how, views, yes/no: no single phrase answers it).
-A rule over the question's wh-word and head noun. Pure: standard library.
+A rule over the question's wh-word and head noun (``qa.ask_nouns``). Pure: standard library.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+
+from qa.ask_nouns import NOUN_KIND
 
 _AUX = (
     r"(?:is|are|was|were|do|does|did|has|have|had|can|could|should|would|will|might|may|must|happened|happens|"
@@ -34,96 +36,6 @@ _MEANT = re.compile(r"^what\s+(?:(?:does|do|did)\s+.+?\s+mean\s+by|is\s+meant\s+
 # a name with the context it is asked in: "the PRD in Mexican politics" defines "PRD"
 _IN_CONTEXT = re.compile(r"^(?P<name>.+?)\s+in\s+(?:[\w’'-]+\s+){0,2}[\w’'-]+$")
 _WHICH = re.compile(r"^(?:which|what)\s+(?P<noun>[a-z][\w-]*)", re.I)
-_WHEN_NOUN = {"year", "years", "date", "month", "day", "decade", "period", "time"}
-_NUMBER_NOUN = {
-    "number",
-    "share",
-    "percentage",
-    "amount",
-    "proportion",
-    "total",
-    "sum",
-    "figure",
-    "rate",
-    "cost",
-    "budget",
-    "funding",
-    "toll",
-    "population",
-    "price",
-    "salary",
-    "size",
-}
-_WHO_NOUN = {
-    "person",
-    "official",
-    "agency",
-    "agencies",
-    "organization",
-    "organisation",
-    "organizations",
-    "organisations",
-    "president",
-    "ambassador",
-    "general",
-    "secretary",
-    "department",
-    "group",
-    "cartel",
-    "senator",
-    "legislator",
-    "lawmaker",
-    "congressman",
-    "candidate",
-    "candidates",
-    "author",
-    "company",
-    "party",
-    "parties",
-    "minister",
-    "leader",
-    "mayor",
-    "czar",
-    "governor",
-    "commander",
-    "chief",
-    "presidents",
-    "officials",
-    "people",
-    "man",
-    "woman",
-    "member",
-    "members",
-    "representative",
-    "representatives",
-    "speaker",
-    "speakers",
-    "sponsor",
-    "sponsors",
-    "chairman",
-    "justice",
-    "judge",
-    "clerk",
-    "officer",
-    "adviser",
-    "advisor",
-    "director",
-    "administrator",
-    "prosecutor",
-    "attorney",
-    "spokesman",
-    "spokesperson",
-    "successor",
-    "predecessor",
-    "founder",
-}
-_WHERE_NOUN = {"city", "cities", "country", "countries", "state", "states", "place", "region", "port", "town", "border"}
-_NOUN_KIND = {
-    **{n: "when" for n in _WHEN_NOUN},
-    **{n: "number" for n in _NUMBER_NOUN},
-    **{n: "who" for n in _WHO_NOUN},
-    **{n: "where" for n in _WHERE_NOUN},
-}
 
 
 @dataclass(frozen=True)
@@ -246,9 +158,9 @@ def _ask_of(question: str) -> Ask:
             noun = the.group(1).split()[-1]
         named = _NAME_OF.search(low) if noun in ("name", "names") else None
         if named:  # "What was the name of the House Clerk who…?" asks for a person: the kind of what is named
-            noun = next((w for w in reversed(named.group(1).split()) if _NOUN_KIND.get(_singular(w))), noun)
+            noun = next((w for w in reversed(named.group(1).split()) if NOUN_KIND.get(_singular(w))), noun)
         words = [noun, *low.split()[1:4]]
-        return Ask(next((k for w in words for k in (_NOUN_KIND.get(w), _NOUN_KIND.get(_singular(w))) if k), "thing"))
+        return Ask(next((k for w in words for k in (NOUN_KIND.get(w), NOUN_KIND.get(_singular(w))) if k), "thing"))
     return Ask("")
 
 

@@ -27,9 +27,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.answer_type import novelty
 from qa.asks import VIEW, Ask
 from qa.commit import Commitment, names_defined, names_topic
-from qa.evidence import novelty
 from qa.grounding import grounded
 from qa.leads import as_written, lead_text, with_noun
 from qa.pick import uninformative

@@ -41,8 +41,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from qa.answer_type import asked_type, holds_type, novelty
 from qa.errors import ConfigError
-from qa.evidence import asked_type, holds_type, novelty
 from qa.prompts import answers_question_messages
 from qa.text import content_terms
 

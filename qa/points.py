@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qa.answer_type import novelty
 from qa.errors import QAError
-from qa.evidence import novelty
 from qa.pick import SYSTEM, numbered, reply_object
 from qa.records import Evidence
 

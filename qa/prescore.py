@@ -19,8 +19,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from qa.answer_type import asked_type, holds_type, novelty
 from qa.asks import ask_of
-from qa.evidence import asked_type, holds_type, novelty
 from qa.records import Evidence
 from qa.text import tokenize
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from qa.evidence import Plan, asked_type, holds_type
+from qa.answer_type import asked_type, holds_type
+from qa.evidence import Plan
 from qa.records import Evidence
 from qa.text import tokenize
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa import enumeration, kinds
+from qa import answer_type, enumeration, kinds
 from qa import evidence as ev_mod
 from qa.asks import Ask
 from qa.docread import (
@@ -287,7 +287,7 @@ def _aside(text: str, question: str, authors: set[str]) -> bool:
         bio
         or asks
         or bool(INTRODUCER.search(text) or _BOILERPLATE.search(text))
-        or ev_mod.novelty(text, question) < 0.2
+        or answer_type.novelty(text, question) < 0.2
     )
 
 

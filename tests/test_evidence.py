@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from qa import compose, evidence, pick, shortlist
+from qa import answer_type, compose, evidence, pick, shortlist
 from qa.answer import QA
 from qa.config import Settings
 from qa.prescore import prescore
@@ -133,7 +133,7 @@ def test_prescore_prefers_the_asked_kind_and_penalises_echoes():
     ranked = prescore(evidence.sentences_of(HITS), [q])[0]
     assert "10,000" in ranked[0].text
     echo = Evidence(HITS[1], 0, 10, "How many deaths were there in 2010?")
-    assert evidence.novelty(echo.text, q) < 0.2
+    assert answer_type.novelty(echo.text, q) < 0.2
 
 
 def test_quotas_give_each_named_source_sentences():
@@ -166,7 +166,7 @@ def test_a_sentence_holding_the_asked_kind_is_not_crowded_out_of_its_passage():
         "worked to change the culture of impunity."
     )
     q = "Which mayor led Palermo's campaign against the mafia?"
-    assert evidence.asked_type(q) == "who"  # the head noun's kind ("mayor"), as qa.asks reads it
+    assert answer_type.asked_type(q) == "who"  # the head noun's kind ("mayor"), as qa.asks reads it
     plan = evidence.plan(q, {})
     ranked = [[e for e in prescore(evidence.sentences_of([hit(1, palermo, "downie", "Downie")]), [q])[0]]]
     ranked = [sorted(ranked[0], key=lambda e: "Orlando" in e.text)]  # the name last

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from qa import units as U
+from qa.flaws import answer_sentence_flaws
 from qa.segment import QUOTED_CHARS
-from qa.units import answer_sentence_flaws, units
+from qa.units import units
 
 DATA = Path(__file__).parent / "data" / "segmentation"
 

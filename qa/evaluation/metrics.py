@@ -34,9 +34,10 @@ from typing import Any
 
 from qa.evaluation.dataset import GoldSpan, Item
 from qa.evidence import asks_background
+from qa.flaws import answer_sentence_flaws
 from qa.frontmatter import asks_front_matter
 from qa.leads import as_written, lead_text
-from qa.units import BIO, FURNITURE, HEADING, answer_sentence_flaws
+from qa.units import BIO, FURNITURE, HEADING
 from qa.verify import SupportJudge
 
 
@@ -204,7 +205,7 @@ def shape_scores(answer: dict[str, Any], item: Item) -> dict[str, Any]:
 
 
 def unit_scores(answer: dict[str, Any]) -> dict[str, Any]:
-    """How many answer sentences are fragments or non-prose units (``qa.units.answer_sentence_flaws``).
+    """How many answer sentences are fragments or non-prose units (``qa.flaws.answer_sentence_flaws``).
     A checked answer phrase shown as the lead ("$100 million.", "July 2012.") is the short answer by
     design, not a quoted sentence: it is not counted. A biography answering a question about someone's
     background ("Where did Downie earn his Ph.D.?") is the kind asked for, not a non-prose slip; so is a
