@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from qa import answer_type, enumeration, kinds
+from qa import enumeration, kinds
 from qa import evidence as ev_mod
+from qa.answer_type import asked_type, holds_type, novelty
 from qa.asks import ask_of, exact_names
 from qa.compose import asked_share
 from qa.decide import coverage
@@ -123,7 +124,7 @@ def compare_blocks(
     the name each block's sentences must write (a person the question asks about in each document)."""
     blocks = []
     names = [n for d in docs for n in (*d.source.meta.authors, d.source.meta.publisher or "")]
-    typed = answer_type.asked_type(question.split("?")[0])
+    typed = asked_type(question.split("?")[0])
     if writes:  # the person asked about is the topic, even where they are an author
         names = [n for n in names if n.lower() != writes.lower()]
     for doc in docs:
@@ -134,10 +135,7 @@ def compare_blocks(
         # then the one holding most of the question
         found = sorted(
             found,
-            key=lambda e: (
-                bool(typed) and not answer_type.holds_type(typed, e.text, question),
-                -asked_share(question, e),
-            ),
+            key=lambda e: (bool(typed) and not holds_type(typed, e.text, question), -asked_share(question, e)),
         )
         name = source_name(doc.source)
         missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
@@ -201,15 +199,15 @@ def part_blocks(parts: Sequence[str], search: Search, embed: Embed | None, whole
             without_bullets(e) for e in ev_mod.sentences_of(list(search(part))[:4], bios=ev_mod.asks_background(part))
         ]
         ranked = prescore(candidates, [part], embed)[0] if candidates else []
-        kind = answer_type.asked_type(part)
+        kind = asked_type(part)
         asked = _SAY_ABOUT.sub("", part.split("? (")[0])  # "what do they say about X" asks about X
         usable = [
             e
             for e in ranked
             if e.score >= FLOOR
-            and answer_type.novelty(e.text, part) >= 0.2
+            and novelty(e.text, part) >= 0.2
             and coverage(asked, e.text) >= PART_COVERAGE
-            and (not kind or answer_type.holds_type(kind, e.text, part))
+            and (not kind or holds_type(kind, e.text, part))
         ]
         if not usable:
             blocks.append(Block("", (), f"The sources leave this part open: {part.split('? (')[0].rstrip('?')}?"))
