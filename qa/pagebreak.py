@@ -73,8 +73,9 @@ def _interrupts(ln: _Line) -> bool:
     )
 
 
-def reads_like_reference(sentence: str) -> bool:
-    """Mostly capitalised words, numbers and commas: a citation rather than a statement."""
+def reads_like_reference(sentence: str, min_words: int = 8) -> bool:
+    """Mostly capitalised words, numbers and commas (or fewer than ``min_words`` words): a citation
+    rather than a statement."""
     words = sentence.split()
     lower = sum(1 for w in words if re.fullmatch(r"[a-z][a-z'’-]*[.,;:]?", w))
-    return len(words) < 8 or lower / len(words) < 0.5
+    return len(words) < min_words or lower / len(words) < 0.5

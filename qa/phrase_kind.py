@@ -15,7 +15,7 @@ import re
 from qa import acts
 from qa.asks import Ask
 from qa.grounding import GENERIC_COUNTS, counted_noun
-from qa.spans import DURATION
+from qa.spans import ASKS_DURATION, DURATION
 from qa.text import numbers, tokenize
 
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{2}(?:th|st|nd|rd) century\b", re.I)
@@ -41,7 +41,6 @@ _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
 _BODIES = r"agenc(?:y|ies)|department|organi[sz]ation|bureau|administration|ministry|secretariat|party"
 _ASKS_BODY = re.compile(rf"\b(?:which|what)\s+(?:[\w.-]+\s+){{0,2}}?(?:{_BODIES})\b", re.I)
 _BODY = re.compile(rf"(?i:{_BODIES}|command|commission|council|institute|forces?|guard|army|navy|police)|[A-Z]{{2,}}s?")
-_ASKS_DURATION = re.compile(r"\bhow long\b", re.I)
 _EXACT_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b(?!\s*s\b|'?s\b)")
 
 
@@ -58,7 +57,7 @@ def of_kind(ask: Ask, phrase: str, question: str) -> bool:
             return False  # a budget is not "35,000 officers"
         if acts.share_for_count(question, phrase):
             return False  # "How many people were murdered…?" is not answered by "15 percent" (of all homicides)
-        if _ASKS_DURATION.search(question):  # "How long…?": "nearly a century", "years", "ten years"
+        if ASKS_DURATION.search(question):  # "How long…?": "nearly a century", "years", "ten years"
             return bool(DURATION.search(phrase)) and (bool(numbers(phrase) - numbers(question)) or not numbers(phrase))
         noun = counted_noun(question)
         units = [u.lower() for u in _UNIT.findall(phrase)]

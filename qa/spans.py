@@ -15,6 +15,7 @@ _AMOUNT = re.compile(
     r"(?:\s+(?:percent|per cent|million|billion|thousand|hundred))?\b",
     re.I,
 )
+ASKS_DURATION = re.compile(r"\bhow long\b", re.I)  # a question asking for a length of time
 DURATION = re.compile(  # a length of time: "nearly a century", "ten years", "decades"
     r"\b(?:(?:nearly|almost|about|over|more than|less than)\s+)?(?:(?:a|an|one|half a|several|many|\d[\d,.]*|two|three|"
     r"four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|seventy)\s+)?"
@@ -95,6 +96,6 @@ def typed_spans(text: str, kind: str, question: str = "") -> list[str]:
     """The spans of ``text`` of ``kind``: amounts for number (lengths of time, "nearly a century", for a
     ``question`` asking how long), dates for when (none for other kinds)."""
     pattern = {"number": _AMOUNT, "when": _DATE}.get(kind)
-    if kind == "number" and re.search(r"\bhow long\b", question, re.I):
+    if kind == "number" and ASKS_DURATION.search(question):
         pattern = DURATION
     return [m.group(0).strip(" ,.") for m in pattern.finditer(text)] if pattern else []

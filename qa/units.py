@@ -313,9 +313,7 @@ def _note(text: str, s: int, e: int, gaps: tuple[tuple[int, int], ...], first: b
     without its opening number (which stays in the unit: the reading text drops it)."""
     number = _FOOTNOTE_START.match(text[s:e]) if first else None
     read = Unit(s + number.end() if number else s, e, SENTENCE, gaps).read(text)
-    words = read.split()
-    lower = sum(1 for w in words if re.fullmatch(r"[a-z][a-z'’-]*[.,;:]?", w))  # a citation: mostly names, numbers
-    if len(words) < 6 or lower * 2 < len(words) or _CITES.search(read) or classify_sentence(read) != SENTENCE:
+    if reads_like_reference(read, min_words=6) or _CITES.search(read) or classify_sentence(read) != SENTENCE:
         return REFERENCE
     return NOTE
 
