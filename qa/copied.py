@@ -27,6 +27,7 @@ from qa.asks import Ask
 from qa.commit import PHRASE_WORDS, Commitment, adds_to, check_phrase, normalise, preferred
 from qa.grounding import shares_predicate
 from qa.records import Evidence
+from qa.text import tokenize
 
 # number and when: ``qa.commit`` salvages the typed span; a definition: a run cut from the model's own
 # wording ("a successful example of coordination among the police, military, and…") is a fragment of it
@@ -47,7 +48,7 @@ def copied(part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], pref
     order = preferred(range(1, len(shortlist) + 1), shortlist, prefer)
     found: list[tuple[int, int, str]] = []
     for rank, i in enumerate(order):
-        for run in runs(phrase, shortlist[i - 1].text):
+        for run in {_unechoed(r, part) for r in runs(phrase, shortlist[i - 1].text)} - {""}:
             words = len(run.split())
             if 2 <= words <= PHRASE_WORDS and adds_to(run, part):
                 found.append((-words, rank, run))
@@ -81,6 +82,20 @@ def runs(phrase: str, text: str) -> set[str]:
             if b > a:
                 out.add(_closed(text, spans[a].start(), spans[b - 1].end()))
     return out
+
+
+def _unechoed(run: str, part: str) -> str:
+    """``run`` without lower-case words at its ends that the question says ("the Clerk of the House
+    presides" for "Who presides over…?"), nor the function words they leave at its end."""
+    asked = set(tokenize(part))
+    words = run.split()
+    while words and (
+        (words[-1].islower() and set(tokenize(words[-1])) <= asked) or words[-1].lower().strip(".,;:") in _EDGE
+    ):
+        words.pop()
+    while words and ((words[0].islower() and set(tokenize(words[0])) <= asked) or words[0].lower() in _EDGE):
+        words.pop(0)
+    return " ".join(words)
 
 
 def _closed(text: str, start: int, end: int) -> str:

@@ -69,5 +69,15 @@ def of_kind(ask: Ask, phrase: str, question: str) -> bool:
         head = re.split(r"\s+(?:in|at|on|near|of|for)\s+|[,(]", phrase.strip())[0].split()
         if _ASKS_BODY.search(question) and not (head and _BODY.fullmatch(head[-1].strip("\"'“”’."))):
             return False  # "Which U.S. agency ran it?" is not answered by "the Federal Court Building in El Paso"
-        return any(set(tokenize(w)) - asked for w in _CAPITALISED.findall(phrase))
+        return any(_unsaid(w, asked) for w in _CAPITALISED.findall(phrase))
     return True
+
+
+def _unsaid(word: str, asked: set[str]) -> bool:
+    """Does capitalised ``word`` hold a word ``asked`` lacks, also as a stem ("Speaker" is said by a
+    question on the "speakership": "the new Speaker" names no one it does not)?"""
+    return any(not any(_stem_of(t, a) or _stem_of(a, t) for a in asked) for t in tokenize(word))
+
+
+def _stem_of(short: str, long: str) -> bool:
+    return short == long or (len(short) >= 5 and long.startswith(short))

@@ -96,3 +96,26 @@ def test_a_number_in_a_name_is_no_predicate_word():
     meets = "The Congress shall assemble at least once in every year, and such meeting shall begin at noon on the 3d day of January."
     assert not shares_predicate(q, terms)  # "20th" of "the 20th Amendment" is not "the 20th day"
     assert shares_predicate(q, meets)
+
+
+CLERK = "When a Speaker is selected at the start of a new Congress, the Clerk of the House presides."
+VACANT = (
+    "In October of the first session of the 118th Congress, the House elected a new Speaker after having "
+    "declared the position vacant earlier in the month."
+)
+
+
+def test_a_run_is_cut_of_the_question_words_at_its_ends() -> None:
+    q = "Who presides over the election of a Speaker at the start of a new Congress?"
+    said = "The Clerk of the House presides at the start of a new Congress."
+    c = committed(q, ask_of(q), said, [ev(CLERK)], [1])
+    assert (c.ok, c.by, c.phrase) == (True, "copied", "Clerk of the House")
+
+
+def test_the_role_the_question_names_is_no_one_new() -> None:
+    # "Speaker" is said by the question's "speakership": "new Speaker" names no one
+    q = "Who presided after the speakership was declared vacant in October 2023?"
+    assert not of_kind(ask_of(q), "new Speaker", q)
+    assert of_kind(ask_of(q), "Patrick McHenry", q)
+    c = committed(q, ask_of(q), "The new Speaker presided.", [ev(VACANT)], [1])
+    assert not c.ok
