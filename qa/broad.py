@@ -20,15 +20,15 @@ import numpy as np
 from qa import enumeration, kinds
 from qa import evidence as ev_mod
 from qa.answer_type import asked_type, holds_type, novelty
-from qa.asks import ask_of, exact_names
+from qa.asks import ask_of
 from qa.compose import asked_share
 from qa.decide import coverage
 from qa.docread import DocumentView, Embed, document_view
 from qa.listitems import without_bullets
 from qa.prescore import prescore
 from qa.records import Answer, Evidence, Hit, SourceInfo
-from qa.sources_choice import ALL_SOURCES, choose_sources, mention, named_by_name, source_name
-from qa.text import content_terms, flat, tokenize
+from qa.sources_choice import choose_sources, in_each, mention, named_by_name, source_name
+from qa.text import content_terms, tokenize
 from qa.wholedoc import ASKING, FLOOR, SOURCE_WORDS, document_evidence, focus_of
 
 if TYPE_CHECKING:
@@ -141,30 +141,6 @@ def compare_blocks(
         missing = "" if found else f"{name}: nothing in this source addresses {topic_of(question, names)}."
         blocks.append(Block(f"{name}:", tuple(found[:SHOWN_PER_SOURCE]), missing, tuple(found[SHOWN_PER_SOURCE:])))
     return Broad(kinds.COMPARE, tuple(blocks))
-
-
-_IN_EACH = re.compile(
-    r"\b(?:in each|in both|each of (?:them|these)|(?:both|two|three|four|several) (?:of the )?"
-    r"(?:documents|sources|papers|reports|articles|briefs))\b",
-    re.I,
-)
-
-
-def in_each(question: str, index: LoadedIndex) -> tuple[str, list[str]]:
-    """A question about one name across documents ("Richard Downie appears in two of the documents: what
-    position is he identified with in each?"): the name and the documents whose passages write it (at
-    most ``ALL_SOURCES``, in the index's order), when two or more do; else ("", [])."""
-    if not _IN_EACH.search(question):
-        return "", []
-    for name in exact_names(question):
-        written = flat(name)
-        sids: list[str] = []
-        for chunk in index.chunks:
-            if chunk.source_id not in sids and written in flat(chunk.text):
-                sids.append(chunk.source_id)
-        if len(sids) >= 2:
-            return name, sids[:ALL_SOURCES]
-    return "", []
 
 
 Search = Callable[[str], Sequence[Hit]]

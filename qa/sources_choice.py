@@ -1,15 +1,22 @@
 """Which documents a broad question reads (``choose_sources``: the ones it names by an author's surname or
 the publisher, else the ones its hits weigh most; a comparison two or more) and how a block names its
-source ("Downie (2011)", ``source_name``). Pure: standard library and records.
+source ("Downie (2011)", ``source_name``); the documents writing a name asked about "in each" (``in_each``).
+Pure: standard library, records, ``qa.asks`` and ``qa.text``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from qa import kinds
+from qa.asks import exact_names
 from qa.records import Hit, SourceInfo
+from qa.text import flat
+
+if TYPE_CHECKING:
+    from qa.store import LoadedIndex
 
 ALL_SOURCES = 4  # a comparison of "each source" / "the different authors" reads at most this many
 ALL_SOURCES_WEIGHT = 0.05  # … each weighing at least this share of the best source's hits (sum of 1/rank)
@@ -94,3 +101,27 @@ def named_by_name(question: str, named: Mapping[str, float], sources: Mapping[st
         sid for sid, w in named.items() if w > 0 and sid in sources and mention(question, sources[sid]) < len(question)
     ]
     return sorted(found, key=lambda sid: mention(question, sources[sid]))
+
+
+_IN_EACH = re.compile(
+    r"\b(?:in each|in both|each of (?:them|these)|(?:both|two|three|four|several) (?:of the )?"
+    r"(?:documents|sources|papers|reports|articles|briefs))\b",
+    re.I,
+)
+
+
+def in_each(question: str, index: LoadedIndex) -> tuple[str, list[str]]:
+    """A question about one name across documents ("Richard Downie appears in two of the documents: what
+    position is he identified with in each?"): the name and the documents whose passages write it (at
+    most ``ALL_SOURCES``, in the index's order), when two or more do; else ("", [])."""
+    if not _IN_EACH.search(question):
+        return "", []
+    for name in exact_names(question):
+        written = flat(name)
+        sids: list[str] = []
+        for chunk in index.chunks:
+            if chunk.source_id not in sids and written in flat(chunk.text):
+                sids.append(chunk.source_id)
+        if len(sids) >= 2:
+            return name, sids[:ALL_SOURCES]
+    return "", []

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import broad, docread, enumeration, evidence, kinds, listitems, wholedoc
+from qa import broad, docread, enumeration, evidence, kinds, listitems, sources_choice, wholedoc
 from qa.answer import QA
 from qa.compose import asked_share
 from qa.config import Settings
@@ -547,7 +547,7 @@ def test_a_heading_named_only_by_the_questions_frame_is_no_section():
 def test_a_name_asked_about_in_each_document_gets_a_block_per_document_writing_it(library):
     settings, retriever = library
     q = "The Mérida Initiative appears in both documents: how is it described in each?"
-    name, sids = broad.in_each(q, retriever.index)
+    name, sids = sources_choice.in_each(q, retriever.index)
     assert name == "Mérida Initiative"
     assert set(sids) == {_sid(retriever, "Starr"), _sid(retriever, "Arzt")}  # not Downie's preface
     hits = retriever.search(q)
@@ -556,8 +556,11 @@ def test_a_name_asked_about_in_each_document_gets_a_block_per_document_writing_i
     for block in found.blocks:
         assert block.evidence and all("mérida initiative" in " ".join(e.text.lower().split()) for e in block.evidence)
     _verbatim(found.evidence, retriever)
-    assert broad.in_each("How is the Mérida Initiative described?", retriever.index) == ("", [])  # no "each"
-    assert broad.in_each("Does Óscar Naranjo appear in both documents?", retriever.index) == ("", [])  # one writes it
+    assert sources_choice.in_each("How is the Mérida Initiative described?", retriever.index) == ("", [])  # no "each"
+    assert sources_choice.in_each("Does Óscar Naranjo appear in both documents?", retriever.index) == (
+        "",
+        [],
+    )  # one writes it
 
 
 def test_a_rare_name_written_word_for_word_lifts_its_passage_and_names_no_source(library):
