@@ -47,8 +47,9 @@ def copied(part: str, ask: Ask, phrase: str, shortlist: Sequence[Evidence], pref
         return None
     order = preferred(range(1, len(shortlist) + 1), shortlist, prefer)
     found: list[tuple[int, int, str]] = []
+    asked = set(tokenize(part))
     for rank, i in enumerate(order):
-        for run in {_unechoed(r, part) for r in runs(phrase, shortlist[i - 1].text)} - {""}:
+        for run in {_unechoed(r, asked) for r in runs(phrase, shortlist[i - 1].text)} - {""}:
             words = len(run.split())
             if 2 <= words <= PHRASE_WORDS and adds_to(run, part):
                 found.append((-words, rank, run))
@@ -84,10 +85,9 @@ def runs(phrase: str, text: str) -> set[str]:
     return out
 
 
-def _unechoed(run: str, part: str) -> str:
-    """``run`` without lower-case words at its ends that the question says ("the Clerk of the House
-    presides" for "Who presides over…?"), nor the function words they leave at its end."""
-    asked = set(tokenize(part))
+def _unechoed(run: str, asked: set[str]) -> str:
+    """``run`` without lower-case words at its ends that the question says (``asked``: its terms; "the
+    Clerk of the House presides" for "Who presides over…?"), nor the function words they leave at its end."""
     words = run.split()
     while words and (
         (words[-1].islower() and set(tokenize(words[-1])) <= asked) or words[-1].lower().strip(".,;:") in _EDGE

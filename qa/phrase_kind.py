@@ -57,13 +57,14 @@ def of_kind(ask: Ask, phrase: str, question: str) -> bool:
             return False  # a budget is not "35,000 officers"
         if acts.share_for_count(question, phrase):
             return False  # "How many people were murdered…?" is not answered by "15 percent" (of all homicides)
+        new = bool(numbers(phrase) - numbers(question)) or not numbers(phrase)  # a number the question lacks, or none
         if ASKS_DURATION.search(question):  # "How long…?": "nearly a century", "years", "ten years"
-            return bool(DURATION.search(phrase)) and (bool(numbers(phrase) - numbers(question)) or not numbers(phrase))
+            return bool(DURATION.search(phrase)) and new
         noun = counted_noun(question)
         units = [u.lower() for u in _UNIT.findall(phrase)]
         if noun and noun not in GENERIC_COUNTS and units and all(u[:4] != noun[:4] for u in units):
             return False  # "six years" counts years, not the terms asked for
-        return bool(_QUANTITY.search(phrase)) and (bool(numbers(phrase) - numbers(question)) or not numbers(phrase))
+        return bool(_QUANTITY.search(phrase)) and new
     if ask.kind in ("who", "where"):
         asked = set(tokenize(question))
         head = re.split(r"\s+(?:in|at|on|near|of|for)\s+|[,(]", phrase.strip())[0].split()
